@@ -1,0 +1,32 @@
+-- Fills priority and SLA deadline from escalation_policies when an INSERT leaves them out, so
+-- the runbook's hand-written `INSERT INTO escalations (work_order_id, trigger_type, context,
+-- status)` still works and cannot disagree with the policy table.
+CREATE OR REPLACE FUNCTION private.escalations_apply_policy()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_policy public.escalation_policies%ROWTYPE;
+BEGIN
+    IF NEW.priority IS NULL OR NEW.sla_due_at IS NULL THEN
+        SELECT * INTO v_policy FROM public.escalation_policies AS p WHERE p.trigger_type = NEW.trigger_type;
+        IF FOUND THEN
+            NEW.priority := coalesce(NEW.priority, v_policy.priority);
+            NEW.sla_due_at := coalesce(NEW.sla_due_at, NEW.created_at + v_policy.sla);
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+REVOKE ALL ON FUNCTION private.escalations_apply_policy() FROM PUBLIC;
+COMMENT ON FUNCTION private.escalations_apply_policy() IS 'Trigger function: fills escalations.priority and sla_due_at from escalation_policies when an INSERT omits them.';
+
+CREATE OR REPLACE TRIGGER escalations_apply_policy
+    BEFORE INSERT ON public.escalations
+    FOR EACH ROW
+    EXECUTE FUNCTION private.escalations_apply_policy();
+
+COMMENT ON TRIGGER escalations_apply_policy ON public.escalations IS
+    'Fills priority and sla_due_at from escalation_policies when the INSERT omits them.';

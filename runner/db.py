@@ -1,0 +1,35 @@
+"""Connections: one place that knows how the runner connects and how URLs are rewritten."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+APPLICATION_NAME = "moose"
+
+
+def connect(url: str, *, autocommit: bool = False, application_name: str = APPLICATION_NAME
+            ) -> psycopg.Connection:
+    """Open a connection with the runner's application_name so pg_stat_activity names it."""
+    return psycopg.connect(url, autocommit=autocommit, application_name=application_name,
+                           connect_timeout=10)
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server and credentials, another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or "postgres"
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced, for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

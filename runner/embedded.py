@@ -1,0 +1,226 @@
+"""The project's own PostgreSQL cluster for a laptop or CI: Debian's binaries, data in a
+git-ignored folder, its own port and socket. initdb and pg_ctl refuse to run as root, so as root
+every server command runs as the `postgres` user."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from runner import settings
+from runner.db import connect
+
+PG_BIN_DIR = Path(os.environ.get("MOOSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PORT_BASE = 54330
+PORT_SPAN = 200
+SERVER_USER = "postgres"
+
+
+class ClusterError(RuntimeError):
+    """Something the operator has to fix; the message says what."""
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    initialized: bool
+    running: bool
+    port: int | None
+    data_dir: Path
+    log_file: Path
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class EmbeddedCluster:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = self._usable_root(root or settings.state_dir())
+        self.data_dir = self.root / "pgdata"
+        self.socket_dir = self.root / "run"
+        self.log_file = self.root / "postgres.log"
+        self.port_file = self.root / "port"
+
+    # -- identity and permissions ---------------------------------------------------------
+
+    @staticmethod
+    def _running_as_root() -> bool:
+        return os.geteuid() == 0
+
+    def _usable_root(self, wanted: Path) -> Path:
+        """As root, the server user must be able to reach the data folder; when the checkout
+        lives somewhere it cannot enter, keep the cluster under /var/lib instead."""
+        if not self._running_as_root():
+            return wanted
+        probe = wanted
+        while not probe.exists():
+            probe = probe.parent
+        reachable = subprocess.run(
+            ["runuser", "-u", SERVER_USER, "--", "test", "-x", str(probe)],
+            capture_output=True, check=False,
+        ).returncode == 0
+        if reachable:
+            return wanted
+        digest = hashlib.sha1(str(wanted).encode()).hexdigest()[:12]
+        return Path("/var/lib/moose-embedded") / digest
+
+    def _server_command(self, argv: list[str]) -> list[str]:
+        if self._running_as_root():
+            return ["runuser", "-u", SERVER_USER, "--", *argv]
+        return argv
+
+    def _run(self, argv: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(self._server_command(argv), capture_output=True, text=True,
+                                cwd=self.root, check=False)
+        if check and result.returncode != 0:
+            raise ClusterError(f"{Path(argv[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}")
+        return result
+
+    def _prepare_folders(self) -> None:
+        for path in (self.root, self.socket_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        if self._running_as_root():
+            entry = pwd.getpwnam(SERVER_USER)
+            for path in (self.root, self.socket_dir):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def initialized(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    @property
+    def running(self) -> bool:
+        if not self.initialized:
+            return False
+        return self._run([str(PG_BIN_DIR / "pg_ctl"), "status", "-D", str(self.data_dir)],
+                         check=False).returncode == 0
+
+    @property
+    def port(self) -> int | None:
+        try:
+            return int(self.port_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def status(self) -> ClusterStatus:
+        return ClusterStatus(self.initialized, self.running, self.port, self.data_dir, self.log_file)
+
+    def url(self, dbname: str = settings.DEFAULT_DATABASE) -> str:
+        port = self.port
+        if port is None:
+            raise ClusterError("the embedded cluster has no port yet: run `moose db up` first")
+        return f"postgresql://{SERVER_USER}@127.0.0.1:{port}/{dbname}"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def _choose_port(self) -> int:
+        requested = os.environ.get("MOOSE_PG_PORT")
+        if requested:
+            port = int(requested)
+            if not _port_is_free(port):
+                raise ClusterError(f"MOOSE_PG_PORT={port} is taken by another program; choose another free port")
+            return port
+        known = self.port
+        if known is not None:
+            if _port_is_free(known):
+                return known
+            raise ClusterError(
+                f"port {known} (remembered in {self.port_file}) is taken by another program. "
+                f"Stop that program, or choose another port: MOOSE_PG_PORT=<port> moose db up")
+        # Start the search at a place derived from this checkout, so two clones rarely race.
+        offset = int(hashlib.sha1(str(self.root).encode()).hexdigest(), 16) % PORT_SPAN
+        for step in range(PORT_SPAN):
+            port = PORT_BASE + (offset + step) % PORT_SPAN
+            if _port_is_free(port):
+                return port
+        raise ClusterError(f"no free port between {PORT_BASE} and {PORT_BASE + PORT_SPAN - 1}; set MOOSE_PG_PORT")
+
+    def _initdb(self) -> None:
+        if not (PG_BIN_DIR / "initdb").exists():
+            raise ClusterError(f"PostgreSQL binaries not found in {PG_BIN_DIR}: install postgresql-15 "
+                               "(make run does) or set MOOSE_PG_BIN")
+        self._run([str(PG_BIN_DIR / "initdb"), "-D", str(self.data_dir), "-U", SERVER_USER,
+                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        extra = [
+            "# Written by `moose db up`: a private development cluster.",
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{self.socket_dir}'",
+            "max_connections = 200",
+            "shared_buffers = 256MB",
+            "timezone = 'UTC'",
+            "log_timezone = 'UTC'",
+        ]
+        if (PG_BIN_DIR.parent / "lib" / "pg_cron.so").exists():
+            extra += ["shared_preload_libraries = 'pg_cron'", f"cron.database_name = '{settings.DEFAULT_DATABASE}'"]
+        conf = self.data_dir / "postgresql.conf"
+        self._run(["sh", "-c", f"printf '%s\\n' \"$@\" >> {conf}", "sh", *extra])
+
+    def up(self) -> int:
+        """Initialise if needed, start if stopped, make sure the default database exists."""
+        self._prepare_folders()
+        if not self.initialized:
+            self._initdb()
+        if not self.running:
+            port = self._choose_port()
+            self.port_file.write_text(f"{port}\n")
+            result = self._run([str(PG_BIN_DIR / "pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
+                                "-l", str(self.log_file), "-o", f"-p {port}"], check=False)
+            if result.returncode != 0:
+                tail = self._log_tail()
+                raise ClusterError(f"PostgreSQL did not start on port {port}: {result.stderr.strip()}\n{tail}")
+        self._wait_ready()
+        self.ensure_database(settings.DEFAULT_DATABASE)
+        assert self.port is not None
+        return self.port
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with connect(self.url("postgres")):
+                    return
+            except psycopg.OperationalError as error:
+                if time.monotonic() > deadline:
+                    raise ClusterError(f"PostgreSQL is not accepting connections: {error}") from error
+                time.sleep(0.2)
+
+    def ensure_database(self, dbname: str) -> None:
+        with connect(self.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+    def down(self) -> bool:
+        """Stop the cluster; False when it was not running."""
+        if not self.running:
+            return False
+        self._run([str(PG_BIN_DIR / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60"])
+        return True
+
+    def destroy(self) -> None:
+        self.down()
+        shutil.rmtree(self.root, ignore_errors=True)

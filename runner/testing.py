@@ -1,0 +1,90 @@
+"""`moose test`: a fresh test database, migrated; pg_prove over db/tests; pytest; ruff. Every
+step runs even when an earlier one fails, so one run shows every failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from psycopg import sql
+
+from runner import settings
+from runner.db import connect, database_name, with_database
+from runner.migrations import migrate
+
+TEST_EXTENSIONS = ("pgtap", "plpgsql_check")
+
+
+def recreate_database(server_url: str, dbname: str) -> str:
+    with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    return with_database(server_url, dbname)
+
+
+def prepare_test_database(server_url: str, dbname: str, echo: Callable[[str], None]) -> str:
+    url = recreate_database(server_url, dbname)
+    echo(f"test database {dbname}: migrating")
+    migrate(url, echo=echo)
+    with connect(url, autocommit=True) as conn:
+        for extension in TEST_EXTENSIONS:
+            conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
+    return url
+
+
+def _libpq_env(url: str) -> dict[str, str]:
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(url)
+    env = dict(os.environ)
+    for key, var in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"),
+                     ("password", "PGPASSWORD"), ("dbname", "PGDATABASE")):
+        if info.get(key):
+            env[var] = str(info[key])
+    return env
+
+
+def run_pg_prove(url: str, paths: list[Path]) -> int:
+    if shutil.which("pg_prove") is None:
+        print("pg_prove not found: install libtap-parser-sourcehandler-pgtap-perl (make test does)")
+        return 1
+    files = [str(p) for p in paths] or sorted(str(p) for p in settings.TESTS_DIR.glob("*.sql"))
+    if not files:
+        print("no pgTAP files under db/tests")
+        return 1
+    return subprocess.run(["pg_prove", "--failures", "--timer", *files], env=_libpq_env(url),
+                          cwd=settings.PROJECT_ROOT, check=False).returncode
+
+
+def run_pytest(server_url: str, test_url: str, args: list[str]) -> int:
+    env = dict(os.environ, MOOSE_SERVER_URL=server_url, MOOSE_TEST_DATABASE_URL=test_url)
+    code = subprocess.run([sys.executable, "-m", "pytest", *args], env=env,
+                          cwd=settings.PROJECT_ROOT, check=False).returncode
+    return code
+
+
+def run_ruff() -> int:
+    return subprocess.run([sys.executable, "-m", "ruff", "check", "runner", "tests", "bench"],
+                          cwd=settings.PROJECT_ROOT, check=False).returncode
+
+
+def run_all(server_url: str, *, sql_only: bool, python_only: bool, pytest_args: list[str],
+            echo: Callable[[str], None] = print) -> int:
+    dbname = os.environ.get("MOOSE_TEST_DATABASE", settings.DEFAULT_TEST_DATABASE)
+    test_url = prepare_test_database(server_url, dbname, echo)
+    results: dict[str, int] = {}
+    if not python_only:
+        echo(f"== pg_prove on {database_name(test_url)}")
+        results["pg_prove"] = run_pg_prove(test_url, [])
+    if not sql_only:
+        echo("== pytest")
+        results["pytest"] = run_pytest(server_url, test_url, pytest_args)
+        echo("== ruff")
+        results["ruff"] = run_ruff()
+    failed = [name for name, code in results.items() if code != 0]
+    echo("== summary: " + ", ".join(f"{name} {'FAILED' if code else 'ok'}" for name, code in results.items()))
+    return 1 if failed else 0
