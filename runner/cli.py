@@ -193,13 +193,14 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
     sys.exit(code)
 
 
-if __name__ == "__main__":
-    main()
-
-
 # -- the service part's commands (runner/service_cli.py; `run` replaces the one above) ---------
 from runner import service_cli  # noqa: E402
 
 main.add_command(service_cli.run_command)
 main.add_command(service_cli.jobs)
 main.add_command(service_cli.schedule)
+
+
+if __name__ == "__main__":
+    main()
+

@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Protocol
 
 import click
 import psycopg
 
-from runner.cli import Context, pass_context
 from runner.db import connect
+
+
+class Context(Protocol):
+    """What `moose`'s group puts in ctx.obj (runner.cli.Context); not imported, so this module
+    also works when runner/cli.py runs as __main__."""
+
+    def url(self, dbname: str | None = None) -> str: ...
+
+
+pass_context = click.pass_obj
 
 
 def sql_error(error: psycopg.Error) -> click.ClickException:
