@@ -146,6 +146,11 @@ class DeliveryWorker:
         self._poll_interval = poll_interval
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()
+        # Each sender thread records results on its own connection, so reports do not queue
+        # behind each other or behind the claim.
+        self._local = threading.local()
+        self._sender_conns: list[psycopg.Connection] = []
+        self._pool: ThreadPoolExecutor | None = None
         self.stats: Counter[str] = Counter()
 
     # -- connections ------------------------------------------------------------------------
@@ -156,11 +161,35 @@ class DeliveryWorker:
                 self._conn = connect(self.url, autocommit=True, application_name=APPLICATION_NAME)
             return self._conn
 
+    def _sender_connection(self) -> psycopg.Connection:
+        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            conn = connect(self.url, autocommit=True, application_name=APPLICATION_NAME)
+            self._local.conn = conn
+            with self._lock:
+                self._sender_conns.append(conn)
+        return conn
+
+    def _senders(self) -> ThreadPoolExecutor:
+        """The sender threads, kept for the worker's life (each holds one connection)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="moose-alert")
+            return self._pool
+
     def close(self) -> None:
+        """Wait for POSTs in flight, then close the pool and every connection."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            for conn in self._sender_conns:
+                conn.close()
+            self._sender_conns.clear()
 
     def __enter__(self) -> DeliveryWorker:
         return self
@@ -196,15 +225,22 @@ class DeliveryWorker:
         (delivered, retry, failed, stale), or 'unrecorded' when the database was unreachable
         (the lease then makes the row due again)."""
         result = post_json(item.url, item.headers, item.body.encode("utf-8"), item.timeout_ms / 1000)
-        try:
-            row = self._connection().execute(
-                "SELECT public.record_alert_delivery_result(%s, %s, %s, %s)",
-                (item.delivery_id, item.attempt, result.status_code, result.error)).fetchone()
-            outcome = str(row[0]) if row else "unrecorded"
-        except psycopg.Error as error:
-            log.error("could not record delivery %s (it will be retried after its lease): %s",
-                      item.delivery_id, str(error).strip())
-            outcome = "unrecorded"
+        outcome = "unrecorded"
+        for attempt in (1, 2):  # a connection killed while idle fails once; the retry reconnects
+            try:
+                row = self._sender_connection().execute(
+                    "SELECT public.record_alert_delivery_result(%s, %s, %s, %s)",
+                    (item.delivery_id, item.attempt, result.status_code, result.error)).fetchone()
+                outcome = str(row[0]) if row else "unrecorded"
+                break
+            except psycopg.OperationalError as error:
+                if attempt == 2:
+                    log.error("could not record delivery %s (it is retried after its lease): %s",
+                              item.delivery_id, str(error).strip())
+            except psycopg.Error as error:
+                log.error("could not record delivery %s (it is retried after its lease): %s",
+                          item.delivery_id, str(error).strip())
+                break
         what = f"HTTP {result.status_code}" if result.status_code is not None else result.error
         level = logging.INFO if outcome == "delivered" else logging.WARNING
         log.log(level, "alert delivery %s (%s) to %s [%s], attempt %s: %s in %.0f ms -> %s",
@@ -222,9 +258,7 @@ class DeliveryWorker:
         items = self.claim(limit)
         if not items:
             return 0
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(items)),
-                                thread_name_prefix="moose-alert") as pool:
-            list(pool.map(self.deliver, items))
+        list(self._senders().map(self.deliver, items))
         return len(items)
 
     # -- the service loop ---------------------------------------------------------------------
@@ -237,16 +271,19 @@ class DeliveryWorker:
         database going away is logged and retried; in-flight rows are finished first on stop."""
         log.info("alert delivery: worker %s on %s, %s sender thread(s)", self.worker_id, redact(self.url),
                  self.max_workers)
-        pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="moose-alert")
         inflight: set[Future[str]] = set()
         listener: psycopg.Connection | None = None
         poll_interval = self._poll_interval
         next_poll = 0.0
-        backlog = False
         retry_delay = 1.0
         try:
             while not stop.is_set():
-                inflight = {f for f in inflight if not f.done()}
+                finished = {f for f in inflight if f.done()}
+                if finished:
+                    # A sender came free: claim again at once, more may be due (a backlog, or rows
+                    # held back by the per-channel in-flight cap).
+                    inflight -= finished
+                    next_poll = 0.0
                 free = self.max_workers - len(inflight)
                 try:
                     if listener is None or listener.closed or listener.broken:
@@ -256,18 +293,17 @@ class DeliveryWorker:
                             poll_interval = float(self.settings()["poll_interval_s"])
                         next_poll = 0.0
                     now = time.monotonic()
-                    if free > 0 and (now >= next_poll or backlog):
+                    if free > 0 and now >= next_poll:
                         items = self.claim(free)
-                        backlog = len(items) == free
                         next_poll = now + (poll_interval or 2.0)
                         for item in items:
-                            inflight.add(pool.submit(self.deliver, item))
-                    busy = {f for f in inflight if not f.done()}
-                    if backlog and len(busy) >= self.max_workers:
-                        # Every thread is busy and more is due: claim again as soon as one frees.
-                        wait_futures(busy, timeout=0.25, return_when=FIRST_COMPLETED)
+                            inflight.add(self._senders().submit(self.deliver, item))
+                    if len(inflight) >= self.max_workers:
+                        wait_futures(inflight, timeout=0.25, return_when=FIRST_COMPLETED)
                     else:
-                        timeout = max(min(0.25, next_poll - time.monotonic()), 0.001)
+                        # Short slices while POSTs are out, so a freed sender claims promptly.
+                        slice_ = 0.02 if inflight else 0.25
+                        timeout = max(min(slice_, next_poll - time.monotonic()), 0.001)
                         for _ in listener.notifies(timeout=timeout, stop_after=1):
                             next_poll = 0.0
                     retry_delay = 1.0
@@ -277,11 +313,13 @@ class DeliveryWorker:
                     if listener is not None:
                         listener.close()
                     listener = None
-                    self.close()
+                    with self._lock:
+                        if self._conn is not None:
+                            self._conn.close()
+                            self._conn = None
                     stop.wait(retry_delay)
                     retry_delay = min(retry_delay * 2, 30.0)
         finally:
-            pool.shutdown(wait=True)
             if listener is not None:
                 listener.close()
             self.close()

@@ -254,3 +254,27 @@ def test_environment_channels_are_upserted_and_disabled(conn: psycopg.Connection
         sync_env_channels(conn, {"SLACK_WEBHOOK_URL": "hooks.slack.com/no-scheme"})
     assert "malformed alert channel URL" in str(malformed.value)
     assert malformed.value.diag.message_hint
+
+
+def test_runner_survives_its_connections_being_killed(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_poll_interval", "0.2 seconds")
+    with Receiver() as rx:
+        add_channel(conn, "hook", "webhook", rx.url("/hook"))
+        stop = threading.Event()
+        worker = DeliveryWorker(db_url)
+        thread = threading.Thread(target=worker.run_forever, args=(stop,))
+        thread.start()
+        try:
+            raise_alert(conn, "error", "before")
+            rx.wait_for(1, "/hook", timeout=5)
+            killed = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE application_name = 'moose-alerts' AND datname = current_database()").fetchone()
+            assert killed[0] >= 2  # the listener and at least one working connection
+            raise_alert(conn, "error", "after")
+            rx.wait_for(2, "/hook", timeout=15)
+        finally:
+            stop.set()
+            thread.join(10)
+    assert not thread.is_alive()
+    assert statuses(conn) == {"delivered": 2}
+    assert worker.stats["unrecorded"] == 0
