@@ -68,7 +68,7 @@ BEGIN
                                           v_message ->> 'occurrences', v_message ->> 'created_at')))),
             'custom_args', jsonb_build_object('moose_delivery_id', v_message ->> 'delivery_id',
                                               'moose_alert_id', coalesce(v_message ->> 'alert_id', '')));
-        v_headers := v_headers || jsonb_build_object('Authorization', 'Bearer ' || v_secret);
+        v_headers := v_headers || jsonb_build_object('Authorization', 'Bearer ' || coalesce(v_secret, ''));
     ELSE
         v_body := v_message;
         IF v_secret IS NOT NULL THEN
