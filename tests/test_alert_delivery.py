@@ -57,8 +57,10 @@ def test_backoff_is_exponential_with_jitter_and_capped(conn: psycopg.Connection)
 
 
 def test_hanging_receiver_times_out_and_others_keep_flowing(db_url: str, conn: psycopg.Connection) -> None:
-    set_config(conn, "alert_delivery_timeout", "1.5 seconds")
+    set_config(conn, "alert_delivery_timeout", "3 seconds")
     set_config(conn, "alert_poll_interval", "0.1 seconds")
+    hang_state = ("SELECT d.status, d.attempts, d.last_error FROM alert_deliveries d "
+                  "JOIN alert_channels c ON c.id = d.channel_id WHERE c.name = 'hangs'")
     with Receiver(hang={"/hang"}) as rx:
         add_channel(conn, "hangs", "webhook", rx.url("/hang"), min_severity="critical")
         add_channel(conn, "works", "webhook", rx.url("/ok"))
@@ -69,23 +71,21 @@ def test_hanging_receiver_times_out_and_others_keep_flowing(db_url: str, conn: p
         try:
             raise_alert(conn, "critical", "goes to both")
             rx.wait_for(1, "/hang", timeout=5)
-            started = time.monotonic()
             for i in range(6):
                 raise_alert(conn, "warning", f"only to the working channel {i}")
             rx.wait_for(7, "/ok", timeout=5)
-            assert time.monotonic() - started < 1.2, "other alerts waited for the hanging receiver"
             wait_until(lambda: conn.execute(
-                "SELECT last_error FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id "
-                "WHERE c.name = 'hangs'").fetchone()[0] is not None, timeout=5, what="the timeout")
+                "SELECT count(*) FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id "
+                "WHERE c.name = 'works' AND d.status = 'delivered'").fetchone() == (7,), timeout=5, what="7 delivered")
+            # All seven went out while the hanging request was still waiting for its answer.
+            assert conn.execute(hang_state).fetchone() == ("sending", 1, None)
+            wait_until(lambda: conn.execute(hang_state).fetchone()[2] is not None, timeout=8, what="the timeout")
         finally:
             stop.set()
-            thread.join(10)
-    row = conn.execute("SELECT d.status, d.attempts, d.last_error FROM alert_deliveries d "
-                       "JOIN alert_channels c ON c.id = d.channel_id WHERE c.name = 'hangs'").fetchone()
-    assert row[0] in ("pending", "sending") and row[1] >= 1
-    assert row[2] == "timeout after 1.5 s"
-    assert conn.execute("SELECT count(*) FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id "
-                        "WHERE c.name = 'works' AND d.status = 'delivered'").fetchone() == (7,)
+            thread.join(15)
+    status, attempts, error = conn.execute(hang_state).fetchone()
+    assert status in ("pending", "sending") and attempts >= 1
+    assert error == "timeout after 3 s"
 
 
 def test_post_json_reports_refused_connections_and_redirects() -> None:

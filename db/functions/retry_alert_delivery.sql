@@ -25,6 +25,10 @@ BEGIN
     SET status = 'pending', attempts = 0, next_attempt_at = now(), summary_id = NULL, first_attempt_at = NULL,
         updated_at = now()
     WHERE d.id = p_delivery_id;
+    -- A summary not yet sent that no longer holds anything is dropped rather than sent empty.
+    DELETE FROM public.alert_deliveries AS s
+    WHERE s.id = v_delivery.summary_id AND s.status = 'pending' AND s.attempts = 0
+      AND NOT EXISTS (SELECT 1 FROM public.alert_deliveries AS h WHERE h.summary_id = s.id);
     INSERT INTO public.audit_log (actor, action, target, details)
     VALUES (private.current_actor(), 'alert_delivery.retry', p_delivery_id::text,
             jsonb_build_object('previous_status', v_delivery.status, 'attempts', v_delivery.attempts,

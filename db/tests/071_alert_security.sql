@@ -2,7 +2,7 @@
 -- claim_alert_deliveries and private.alert_request build) only for service_role and
 -- moose_runner; authenticated sees channel names only; anon nothing.
 BEGIN;
-SELECT plan(23);
+SELECT plan(25);
 
 SELECT add_alert_channel('hook', 'webhook', 'https://example.com/hook', 'top-secret', 'info');
 SELECT raise_alert('error', 'test.security', 'secured', '', 'sec-1');
@@ -66,6 +66,10 @@ SELECT is(pg_temp.as_role('moose_runner', $$SELECT public.record_alert_delivery_
 SELECT is(pg_temp.as_role('moose_runner', $$SELECT secret FROM public.alert_channel_secrets$$), 'top-secret',
           'moose_runner reads the secret it must send');
 
+SELECT is(pg_temp.as_role('service_role', $$INSERT INTO public.alert_channels (name, kind, url) VALUES ('direct', 'pager', 'https://x.example/') RETURNING name$$),
+          'ERROR 22023', 'a direct INSERT by service_role gets the validation answer, not a refusal');
+SELECT is(pg_temp.as_role('service_role', $$INSERT INTO public.alert_channels (name, kind, url) VALUES ('direct', 'webhook', 'https://x.example/') RETURNING updated_by$$),
+          'service_role-user', 'and a valid one is stamped with the actor');
 SELECT is(pg_temp.as_role('service_role', $$SELECT public.update_alert_channel('hook', p_secret => 'rotated') ->> 'name'$$),
           'hook', 'service_role rotates a secret');
 SELECT is((SELECT actor FROM audit_log WHERE action = 'alert_channel.update' ORDER BY id DESC LIMIT 1), 'service_role-user',

@@ -3,7 +3,7 @@
 -- one pending summary delivery due a window later, and nothing is dropped. Retries and
 -- summaries are never throttled; other channels are not affected.
 BEGIN;
-SELECT plan(13);
+SELECT plan(15);
 
 SELECT update_config('alert_throttle_limit', '3');
 SELECT update_config('alert_channel_max_in_flight', '100');
@@ -33,6 +33,10 @@ SELECT is((SELECT count(*)::int FROM private.alert_claim('t', 100, 'runner')), 0
 SELECT is((SELECT count(*)::int FROM alert_deliveries WHERE status = 'throttled'), 6, 'six held back');
 SELECT is((SELECT count(*)::int FROM alert_deliveries WHERE is_summary), 1, 'still one summary, which now lists six');
 
+SELECT is((SELECT count(*)::int FROM (SELECT retry_alert_delivery(id) FROM alert_deliveries WHERE status = 'throttled') AS r), 6,
+          'an operator can send every held alert on its own after all');
+SELECT is((SELECT count(*)::int FROM alert_deliveries WHERE is_summary), 0, 'the emptied summary is dropped, not sent empty');
+UPDATE alert_deliveries SET status = 'delivered' WHERE status = 'pending';
 UPDATE alert_deliveries SET status = 'pending', next_attempt_at = now()
 WHERE id IN (SELECT id FROM got) AND channel_id = (SELECT id FROM alert_channels WHERE name = 'busy');
 SELECT is((SELECT count(*)::int FROM private.alert_claim('t', 100, 'runner')), 3, 'retries are not throttled');

@@ -2,9 +2,12 @@
 -- from add_alert_channel, update_alert_channel, the runner's environment sync or a DBA's own
 -- INSERT: a known kind, a well-formed http(s) URL, a severity from the list, and for SendGrid
 -- the to/from addresses the mail needs. Normalises options.to to an array; stamps updated_*.
+-- SECURITY DEFINER so that a service_role writing the table directly gets these answers rather
+-- than a refusal of schema private (where current_actor lives).
 CREATE OR REPLACE FUNCTION private.alert_channels_validate()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
