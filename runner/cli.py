@@ -193,6 +193,12 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
     sys.exit(code)
 
 
+# -- moose alerts (runner/alerts_cli.py) ----------------------------------------------------
+
+from runner.alerts_cli import alerts as alerts_group  # noqa: E402
+
+main.add_command(alerts_group)
+
 # -- the service part's commands (runner/service_cli.py; `run` replaces the one above) ---------
 from runner import service_cli  # noqa: E402
 

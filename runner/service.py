@@ -1,6 +1,8 @@
-"""`moose run`: the long-running service. It runs due jobs (runner/scheduler.py), logs one
-health line per interval, says it is alive in the database and to systemd, and stops cleanly:
-SIGTERM or SIGINT let the running job finish, then it exits; SIGHUP re-reads the config file."""
+"""`moose run`: the long-running service. It runs due jobs (runner/scheduler.py), delivers alerts
+(runner/delivery.py's DeliveryWorker, in a thread of its own), logs one health line per
+interval, says it is alive in the database and to systemd, and stops cleanly: SIGTERM or SIGINT
+let the running job and in-flight alert POSTs finish, then it exits; SIGHUP re-reads the config
+file."""
 
 from __future__ import annotations
 
@@ -45,11 +47,13 @@ def read_summary(conn: psycopg.Connection) -> dict:
 @dataclass
 class ServiceConfig:
     """What the service can be told, from the command line and (re-read on SIGHUP) from a TOML
-    file: `interval = 60`, `poll = 2`, `jobs = true`, `log_format = "json"`, `verbose = false`."""
+    file: `interval = 60`, `poll = 2`, `jobs = true`, `deliver = true` (read at start only),
+`log_format = "json"`, `verbose = false`."""
 
     interval: float = 60.0
     poll: float = 2.0
     jobs: bool = True
+    deliver: bool = True
     log_format: str = "plain"
     verbose: bool = False
 
@@ -71,9 +75,10 @@ class ServiceConfig:
 
 class Service:
     def __init__(self, url: str, interval: float = 60.0, *, poll: float = 2.0, jobs: bool = True,
-                 config_file: Path | None = None, clock: Clock | None = None, holder: str | None = None) -> None:
+                 deliver: bool = True, config_file: Path | None = None, clock: Clock | None = None,
+                 holder: str | None = None) -> None:
         self.url = url
-        self.base = ServiceConfig(interval=interval, poll=poll, jobs=jobs)
+        self.base = ServiceConfig(interval=interval, poll=poll, jobs=jobs, deliver=deliver)
         self.config_file = config_file
         self.config = self.base.merged_with_file(config_file)
         self.stopping = threading.Event()
@@ -82,6 +87,7 @@ class Service:
         if holder:
             self.scheduler.holder = holder
         self._last_progress = time.monotonic()
+        self._delivery_stop = threading.Event()
 
     @property
     def interval(self) -> float:
@@ -138,6 +144,25 @@ class Service:
                 systemd.notify("WATCHDOG=1")
             time.sleep(every)
 
+    # -- alert delivery ----------------------------------------------------------------------
+
+    def _start_delivery(self) -> threading.Thread:
+        """The alert sender in a thread of its own: a slow receiver never delays a job."""
+        from runner.delivery import DeliveryWorker
+
+        def deliver() -> None:
+            with DeliveryWorker(self.url) as worker:
+                try:
+                    worker.sync_env_channels()
+                except psycopg.Error as error:
+                    log.error("alert delivery: could not sync channels from the environment: %s",
+                              str(error).strip())
+                worker.run_forever(self._delivery_stop)
+
+        thread = threading.Thread(target=deliver, name="alert-delivery", daemon=True)
+        thread.start()
+        return thread
+
     # -- the loop ----------------------------------------------------------------------------
 
     def run(self, *, iterations: int | None = None, emit: Callable[[str], None] | None = None) -> None:
@@ -151,6 +176,7 @@ class Service:
         done = 0
         next_health = 0.0
         ready = False
+        delivery = self._start_delivery() if self.config.deliver else None
         try:
             while not self._should_stop():
                 if self.reload_requested.is_set():
@@ -179,6 +205,9 @@ class Service:
                 self.stopping.wait(wait if wait > 0 else self.config.poll)
         finally:
             systemd.notify("STOPPING=1")
+            self._delivery_stop.set()
+            if delivery is not None:
+                delivery.join(timeout=60)
             with contextlib.suppress(psycopg.Error):
                 self.scheduler.heartbeat(details, stopping=True)
             self.scheduler.close()

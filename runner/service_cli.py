@@ -56,23 +56,26 @@ def call(ctx: Context, query: str, params: tuple | dict = ()) -> object:
               envvar="MOOSE_INTERVAL", help="Seconds between health lines (env MOOSE_INTERVAL).")
 @click.option("--poll", type=click.FloatRange(min=0.05), default=2.0, show_default=True,
               envvar="MOOSE_POLL", help="Seconds between looks for due jobs (env MOOSE_POLL).")
-@click.option("--no-jobs", is_flag=True, help="Only log health lines; run no scheduled jobs.")
+@click.option("--no-jobs", is_flag=True, help="Run no scheduled jobs (another runner or pg_cron does).")
+@click.option("--no-deliver", is_flag=True, help="Deliver no alerts (another runner or pg_net does).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               envvar="MOOSE_CONFIG", default=None,
               help="TOML file (interval, poll, jobs, log_format, verbose) re-read on SIGHUP (env MOOSE_CONFIG).")
 @click.option("--iterations", type=click.IntRange(min=1), default=None,
               help="Stop after this many health lines (for smoke tests).")
 @pass_context
-def run_command(ctx: Context, interval: float, poll: float, no_jobs: bool, config_file: Path | None,
-                iterations: int | None) -> None:
+def run_command(ctx: Context, interval: float, poll: float, no_jobs: bool, no_deliver: bool,
+                config_file: Path | None, iterations: int | None) -> None:
     """Run the service in the foreground until Ctrl-C or SIGTERM: due jobs (each in its own
     transaction under its statement timeout, safe beside other runners and through PgBouncer),
-    a health line per interval, sd_notify READY/WATCHDOG/STOPPING for systemd. SIGTERM lets the
-    running job finish, then exits; SIGHUP re-reads --config."""
+    alert delivery (Slack, email, webhooks), a health line per interval, sd_notify
+    READY/WATCHDOG/STOPPING for systemd. SIGTERM lets the running job finish, then exits; SIGHUP
+    re-reads --config."""
     from runner.service import Service
 
     try:
-        service = Service(ctx.url(), interval, poll=poll, jobs=not no_jobs, config_file=config_file)
+        service = Service(ctx.url(), interval, poll=poll, jobs=not no_jobs, deliver=not no_deliver,
+                          config_file=config_file)
     except (OSError, ValueError) as error:
         raise click.ClickException(f"bad --config: {error}") from error
     service.install_signal_handlers()

@@ -10,6 +10,7 @@ AS $$
 DECLARE
     v_rel regclass := to_regclass('public.' || quote_ident(p_table));
     v_columns text[];
+    v_all text[];
     v_sets text;
 BEGIN
     IF v_rel IS NULL THEN
@@ -19,13 +20,16 @@ BEGIN
         RAISE EXCEPTION 'each % entry must be an object with "%"', p_table, p_key
             USING ERRCODE = '22023', HINT = 'Take a fresh backup_config().';
     END IF;
-    SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO v_columns
+    -- Identity and generated columns are the target's own business: accepted, ignored.
+    SELECT array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attgenerated = '' AND a.attidentity = ''
+                                                                  AND p_row ? a.attname),
+           array_agg(a.attname::text)
+    INTO v_columns, v_all
     FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-      AND a.attidentity = '' AND p_row ? a.attname;
-    IF EXISTS (SELECT 1 FROM jsonb_object_keys(p_row) AS k WHERE k <> ALL (v_columns)) THEN
+    WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped;
+    IF EXISTS (SELECT 1 FROM jsonb_object_keys(p_row) AS k WHERE k <> ALL (v_all)) THEN
         RAISE EXCEPTION 'unknown field(s) in % entry: %', p_table,
-                (SELECT string_agg(k, ', ') FROM jsonb_object_keys(p_row) AS k WHERE k <> ALL (v_columns))
+                (SELECT string_agg(k, ', ') FROM jsonb_object_keys(p_row) AS k WHERE k <> ALL (v_all))
             USING ERRCODE = '22023', HINT = 'The backup comes from another version; remove the field or migrate first.';
     END IF;
     SELECT string_agg(format('%I = EXCLUDED.%I', c, c), ', ') INTO v_sets FROM unnest(v_columns) AS c WHERE c <> p_key;

@@ -1,7 +1,8 @@
 -- Runbook 6.1's "test backup restoration": reads a backup_config document back, all or nothing.
 -- The shape is checked first; config values go through system_config's validation trigger
 -- (type and range) and may only name known keys; policies and channels are upserted by their
--- key with every column checked by the table's constraints. Any error rolls the whole restore
+-- key (trigger type, channel name) with every column checked by the table's constraints and
+-- triggers; a channel's secret is replaced by the file's (null removes it). Any error rolls the whole restore
 -- back (it is one function call) and says which section and entry was wrong. Audited.
 CREATE OR REPLACE FUNCTION public.restore_config(p_document jsonb, p_dry_run boolean DEFAULT false)
 RETURNS jsonb
@@ -14,11 +15,10 @@ DECLARE
     v_key text;
     v_value jsonb;
     v_entry jsonb;
-    v_table text;
+    v_channel_id bigint;
     v_config integer := 0;
     v_policies integer := 0;
-    v_optional jsonb := '{}'::jsonb;
-    v_count integer;
+    v_channels integer := 0;
     v_section text := 'document';
     v_state text;
     v_message text;
@@ -37,12 +37,10 @@ BEGIN
         RAISE EXCEPTION 'a backup needs "system_config" (an object) and "escalation_policies" (an array)'
             USING ERRCODE = '22023', HINT = 'The file is truncated or edited by hand; take a fresh backup_config().';
     END IF;
-    FOREACH v_table IN ARRAY private.config_backup_tables() LOOP
-        IF p_document ? v_table AND (jsonb_typeof(p_document -> v_table) <> 'array' OR to_regclass('public.' || v_table) IS NULL) THEN
-            RAISE EXCEPTION 'section "%" must be an array, and table % must exist here', v_table, v_table
-                USING ERRCODE = '22023', HINT = 'Install the part that owns it first, or drop the section from the file.';
-        END IF;
-    END LOOP;
+    IF p_document ? 'alert_channels' AND jsonb_typeof(p_document -> 'alert_channels') <> 'array' THEN
+        RAISE EXCEPTION 'section "alert_channels" must be an array'
+            USING ERRCODE = '22023', HINT = 'The file is truncated or edited by hand; take a fresh backup_config().';
+    END IF;
 
     BEGIN
         v_section := 'system_config';
@@ -62,16 +60,18 @@ BEGIN
             v_policies := v_policies + 1;
         END LOOP;
 
-        FOREACH v_table IN ARRAY private.config_backup_tables() LOOP
-            IF p_document ? v_table THEN
-                v_count := 0;
-                FOR v_entry IN SELECT e.value FROM jsonb_array_elements(p_document -> v_table) AS e LOOP
-                    v_section := v_table || '.' || coalesce(left(v_entry ->> 'name', 80), '?');
-                    PERFORM private.upsert_json_row(v_table, 'name', v_entry);
-                    v_count := v_count + 1;
-                END LOOP;
-                v_optional := v_optional || jsonb_build_object(v_table, v_count);
+        FOR v_entry IN SELECT e.value FROM jsonb_array_elements(coalesce(p_document -> 'alert_channels', '[]')) AS e LOOP
+            v_section := 'alert_channels.' || coalesce(left(v_entry ->> 'name', 80), '?');
+            PERFORM private.upsert_json_row('alert_channels', 'name', v_entry - 'secret');
+            SELECT c.id INTO v_channel_id FROM public.alert_channels AS c WHERE c.name = v_entry ->> 'name';
+            IF jsonb_typeof(v_entry -> 'secret') = 'string' THEN
+                INSERT INTO public.alert_channel_secrets AS s (channel_id, secret)
+                VALUES (v_channel_id, v_entry ->> 'secret')
+                ON CONFLICT (channel_id) DO UPDATE SET secret = EXCLUDED.secret, updated_at = now();
+            ELSE
+                DELETE FROM public.alert_channel_secrets AS s WHERE s.channel_id = v_channel_id;
             END IF;
+            v_channels := v_channels + 1;
         END LOOP;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
@@ -84,14 +84,15 @@ BEGIN
     VALUES (private.current_actor(), CASE WHEN p_dry_run THEN 'config.restore_checked' ELSE 'config.restore' END,
             'configuration',
             jsonb_build_object('exported_at', p_document -> 'exported_at', 'config_keys', v_config,
-                               'policies', v_policies) || v_optional);
+                               'policies', v_policies, 'alert_channels', v_channels));
     IF p_dry_run THEN
         RAISE EXCEPTION USING ERRCODE = 'M0001', MESSAGE = 'dry run';
     END IF;
-    RETURN jsonb_build_object('restored', true, 'config_keys', v_config, 'escalation_policies', v_policies) || v_optional;
+    RETURN jsonb_build_object('restored', true, 'config_keys', v_config, 'escalation_policies', v_policies,
+                              'alert_channels', v_channels);
 EXCEPTION WHEN SQLSTATE 'M0001' THEN
     RETURN jsonb_build_object('restored', false, 'dry_run', true, 'config_keys', v_config,
-                              'escalation_policies', v_policies) || v_optional;
+                              'escalation_policies', v_policies, 'alert_channels', v_channels);
 END
 $$;
 
@@ -99,4 +100,4 @@ REVOKE ALL ON FUNCTION public.restore_config(jsonb, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.restore_config(jsonb, boolean) TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.restore_config(jsonb, boolean) IS
-    'Restore a backup_config() document atomically: config values (known keys, validated), escalation policies and alert channels (upserted by key). Any bad entry refuses the whole restore with 22023 naming it. p_dry_run => true validates everything and writes nothing. Audited.';
+    'Restore a backup_config() document atomically: config values (known keys, validated), escalation policies and alert channels with their secrets (upserted by key). Any bad entry refuses the whole restore with 22023 naming it. p_dry_run => true validates everything and writes nothing. Audited.';

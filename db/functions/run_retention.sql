@@ -19,6 +19,7 @@ DECLARE
     v_outcomes bigint;
     v_costs bigint;
     v_alerts bigint;
+    v_summaries bigint;
     v_runs bigint;
     v_escalations bigint;
     v_deleted jsonb;
@@ -56,13 +57,25 @@ BEGIN
     )
     SELECT coalesce((SELECT count(*) FROM gone), 0) INTO v_costs;
 
+    -- An alert goes once no delivery of it is still pending or sending (its delivery rows go
+    -- with it, ON DELETE CASCADE); finished throttle summaries go after the same period.
     WITH doomed AS (
         SELECT a.id FROM public.alerts AS a
         WHERE a.last_raised_at < v_now - private.config_interval('alerts_retention')
+          AND NOT EXISTS (SELECT 1 FROM public.alert_deliveries AS d
+                          WHERE d.alert_id = a.id AND d.status IN ('pending', 'sending'))
         ORDER BY a.last_raised_at LIMIT v_batch FOR UPDATE SKIP LOCKED
     )
     DELETE FROM public.alerts AS a USING doomed AS d WHERE a.id = d.id;
     GET DIAGNOSTICS v_alerts = ROW_COUNT;
+    WITH doomed AS (
+        SELECT d.id FROM public.alert_deliveries AS d
+        WHERE d.is_summary AND d.status IN ('delivered', 'failed')
+          AND d.updated_at < v_now - private.config_interval('alerts_retention')
+        ORDER BY d.updated_at LIMIT v_batch FOR UPDATE SKIP LOCKED
+    )
+    DELETE FROM public.alert_deliveries AS x USING doomed AS d WHERE x.id = d.id;
+    GET DIAGNOSTICS v_summaries = ROW_COUNT;
 
     WITH doomed AS (
         SELECT r.id FROM public.job_runs AS r
@@ -82,13 +95,14 @@ BEGIN
     GET DIAGNOSTICS v_escalations = ROW_COUNT;
 
     v_deleted := jsonb_build_object('outcome_vectors', v_outcomes, 'cost_tracking', v_costs, 'alerts', v_alerts,
-                                    'job_runs', v_runs, 'escalations', v_escalations);
+                                    'alert_summaries', v_summaries, 'job_runs', v_runs, 'escalations', v_escalations);
     RETURN jsonb_build_object(
-        'rows_affected', v_outcomes + v_costs + v_alerts + v_runs + v_escalations,
+        'rows_affected', v_outcomes + v_costs + v_alerts + v_summaries + v_runs + v_escalations,
         'deleted', v_deleted,
-        'more', greatest(v_outcomes, v_costs, v_alerts, v_runs, v_escalations) >= v_batch,
+        'more', greatest(v_outcomes, v_costs, v_alerts, v_summaries, v_runs, v_escalations) >= v_batch,
         'vacuum', (SELECT coalesce(jsonb_agg(k.key ORDER BY k.key), '[]'::jsonb)
-                   FROM jsonb_each(v_deleted) AS k WHERE (k.value)::bigint > 0));
+                   FROM jsonb_each(v_deleted || jsonb_build_object('alert_deliveries', v_alerts + v_summaries)) AS k
+                   WHERE k.key <> 'alert_summaries' AND (k.value)::bigint > 0));
 END
 $$;
 
@@ -96,4 +110,4 @@ REVOKE ALL ON FUNCTION public.run_retention(timestamptz, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.run_retention(timestamptz, integer) TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.run_retention(timestamptz, integer) IS
-    'One bounded retention pass (runbook 6.2): up to p_batch_size (default retention_batch_size) rows per table of outcome_vectors, cost_tracking (rolled up into cost_daily_totals first), alerts, finished job_runs and decided escalations past their configured retention, measured from p_now. Returns {rows_affected, deleted: {table: n}, more, vacuum: [tables]}.';
+    'One bounded retention pass (runbook 6.2): up to p_batch_size (default retention_batch_size) rows per table of outcome_vectors, cost_tracking (rolled up into cost_daily_totals first), alerts no longer being delivered (with their deliveries) and finished throttle summaries, finished job_runs and decided escalations past their configured retention, measured from p_now. Returns {rows_affected, deleted: {table: n}, more, vacuum: [tables]}.';
