@@ -206,6 +206,11 @@ main.add_command(service_cli.run_command)
 main.add_command(service_cli.jobs)
 main.add_command(service_cli.schedule)
 
+from runner import operator_cli  # noqa: E402
+
+for _command in operator_cli.COMMANDS:
+    main.add_command(_command)
+
 
 if __name__ == "__main__":
     main()

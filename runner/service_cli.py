@@ -27,6 +27,8 @@ pass_context = click.pass_obj
 def sql_error(error: psycopg.Error) -> click.ClickException:
     """A database refusal as an operator reads it: message, hint, SQLSTATE."""
     diag = error.diag
+    if diag.sqlstate is None or diag.sqlstate.startswith("08"):
+        return click.ClickException(f"cannot reach the database: {str(error).strip()}")
     text = (diag.message_primary or str(error)).strip()
     if diag.message_hint:
         text += f"\n  hint: {diag.message_hint}"
@@ -42,8 +44,6 @@ def call(ctx: Context, query: str, params: tuple | dict = ()) -> object:
             conn.prepare_threshold = None
             row = conn.execute(query, params).fetchone()
             conn.commit()
-    except psycopg.OperationalError as error:
-        raise click.ClickException(f"cannot reach the database: {str(error).strip()}") from error
     except psycopg.Error as error:
         raise sql_error(error) from error
     return row[0] if row else None
@@ -143,20 +143,31 @@ def jobs_disable(ctx: Context, name: str) -> None:
 @click.argument("name")
 @pass_context
 def jobs_run(ctx: Context, name: str) -> None:
-    """Run job NAME now, due or not, recorded like a scheduled run (exit 1 when it fails)."""
+    """Run job NAME now, due or not, recorded like a scheduled run; a batched job (retention)
+    runs batch after batch until it is done, showing its progress. Exit 1 when a run fails."""
     from runner.scheduler import Scheduler
 
     scheduler = Scheduler(ctx.url(), vacuum=True)
+    outcomes: list[dict] = []
+    total = 0
     try:
-        with click.progressbar(length=1, label=f"running {name}", file=click.get_text_stream("stderr")) as bar:
+        while True:
             outcome = scheduler.run_named(name)
-            bar.update(1)
+            outcomes.append(outcome)
+            total += int(outcome.get("rows_affected") or 0)
+            result = outcome.get("result")
+            more = isinstance(result, dict) and bool(result.get("more"))
+            click.echo(f"\r{name}: run {len(outcomes)} {outcome.get('outcome')}, {total:,} rows so far"
+                       + ("..." if more else ""), nl=not more, err=True)
+            if outcome.get("outcome") != "succeeded" or not more:
+                break
     except psycopg.Error as error:
         raise sql_error(error) from error
     finally:
         scheduler.close()
-    click.echo(json.dumps(outcome, default=str, indent=2))
-    if outcome.get("outcome") != "succeeded":
+    click.echo(json.dumps(outcomes[-1] if len(outcomes) == 1 else {"runs": len(outcomes), "rows_affected": total,
+                                                                   "last": outcomes[-1]}, default=str, indent=2))
+    if outcomes[-1].get("outcome") != "succeeded":
         raise SystemExit(1)
 
 

@@ -5,6 +5,8 @@
 -- survives. The result says which tables shrank (the runner VACUUM (ANALYZE)s them) and whether
 -- more is left ({"more": true} makes the scheduler call again at once, each batch its own
 -- transaction). Cut-offs come from config and are measured from p_now (the scheduler's clock).
+-- Each batch deletes by `id = ANY (ARRAY(...))`, so it costs index lookups for its own rows only
+-- (a join would merge-scan the whole primary key on every batch).
 CREATE OR REPLACE FUNCTION public.run_retention(p_now timestamptz DEFAULT NULL, p_batch_size integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -29,20 +31,19 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Omit it to use system_config.retention_batch_size.';
     END IF;
 
-    WITH doomed AS (
-        SELECT o.id FROM public.outcome_vectors AS o
-        WHERE o.created_at < v_now - private.config_interval('outcome_vectors_retention')
-        ORDER BY o.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM public.outcome_vectors AS o USING doomed AS d WHERE o.id = d.id;
+    DELETE FROM public.outcome_vectors AS o
+    WHERE o.id = ANY (ARRAY(
+            SELECT o2.id FROM public.outcome_vectors AS o2
+            WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
+            ORDER BY o2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_outcomes = ROW_COUNT;
 
-    WITH doomed AS (
-        SELECT c.id FROM public.cost_tracking AS c
-        WHERE c.created_at < v_now - private.config_interval('cost_tracking_retention')
-        ORDER BY c.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED
-    ), gone AS (
-        DELETE FROM public.cost_tracking AS c USING doomed AS d WHERE c.id = d.id
+    WITH gone AS (
+        DELETE FROM public.cost_tracking AS c
+        WHERE c.id = ANY (ARRAY(
+            SELECT c2.id FROM public.cost_tracking AS c2
+            WHERE c2.created_at < v_now - private.config_interval('cost_tracking_retention')
+            ORDER BY c2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED))
         RETURNING c.created_at, c.service_name, c.cost
     ), daily AS (
         INSERT INTO public.cost_daily_totals AS t (day, service_name, total_cost, request_count, rolled_up_at)
@@ -59,39 +60,35 @@ BEGIN
 
     -- An alert goes once no delivery of it is still pending or sending (its delivery rows go
     -- with it, ON DELETE CASCADE); finished throttle summaries go after the same period.
-    WITH doomed AS (
-        SELECT a.id FROM public.alerts AS a
-        WHERE a.last_raised_at < v_now - private.config_interval('alerts_retention')
-          AND NOT EXISTS (SELECT 1 FROM public.alert_deliveries AS d
-                          WHERE d.alert_id = a.id AND d.status IN ('pending', 'sending'))
-        ORDER BY a.last_raised_at LIMIT v_batch FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM public.alerts AS a USING doomed AS d WHERE a.id = d.id;
+    DELETE FROM public.alerts AS a
+    WHERE a.id = ANY (ARRAY(
+            SELECT a2.id FROM public.alerts AS a2
+            WHERE a2.last_raised_at < v_now - private.config_interval('alerts_retention')
+              AND NOT EXISTS (SELECT 1 FROM public.alert_deliveries AS d
+                              WHERE d.alert_id = a2.id AND d.status IN ('pending', 'sending'))
+            ORDER BY a2.last_raised_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_alerts = ROW_COUNT;
-    WITH doomed AS (
-        SELECT d.id FROM public.alert_deliveries AS d
-        WHERE d.is_summary AND d.status IN ('delivered', 'failed')
-          AND d.updated_at < v_now - private.config_interval('alerts_retention')
-        ORDER BY d.updated_at LIMIT v_batch FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM public.alert_deliveries AS x USING doomed AS d WHERE x.id = d.id;
+    DELETE FROM public.alert_deliveries AS x
+    WHERE x.id = ANY (ARRAY(
+            SELECT d.id FROM public.alert_deliveries AS d
+            WHERE d.is_summary AND d.status IN ('delivered', 'failed')
+              AND d.updated_at < v_now - private.config_interval('alerts_retention')
+            ORDER BY d.updated_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_summaries = ROW_COUNT;
 
-    WITH doomed AS (
-        SELECT r.id FROM public.job_runs AS r
-        WHERE r.started_at < v_now - private.config_interval('job_runs_retention') AND r.outcome <> 'running'
-        ORDER BY r.started_at LIMIT v_batch FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM public.job_runs AS r USING doomed AS d WHERE r.id = d.id;
+    DELETE FROM public.job_runs AS r
+    WHERE r.id = ANY (ARRAY(
+            SELECT r.id FROM public.job_runs AS r
+            WHERE r.started_at < v_now - private.config_interval('job_runs_retention') AND r.outcome <> 'running'
+            ORDER BY r.started_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_runs = ROW_COUNT;
 
-    WITH doomed AS (
-        SELECT e.id FROM public.escalations AS e
-        WHERE e.status IN ('resolved', 'dismissed')
-          AND coalesce(e.resolved_at, e.updated_at) < v_now - private.config_interval('escalations_retention')
-        ORDER BY coalesce(e.resolved_at, e.updated_at) LIMIT v_batch FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM public.escalations AS e USING doomed AS d WHERE e.id = d.id;
+    DELETE FROM public.escalations AS e
+    WHERE e.id = ANY (ARRAY(
+            SELECT e.id FROM public.escalations AS e
+            WHERE e.status IN ('resolved', 'dismissed')
+              AND coalesce(e.resolved_at, e.updated_at) < v_now - private.config_interval('escalations_retention')
+            ORDER BY coalesce(e.resolved_at, e.updated_at) LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_escalations = ROW_COUNT;
 
     v_deleted := jsonb_build_object('outcome_vectors', v_outcomes, 'cost_tracking', v_costs, 'alerts', v_alerts,
