@@ -189,13 +189,18 @@ class Service:
                         systemd.notify("READY=1", f"STATUS=running as {self.scheduler.holder}")
                         ready = True
                     if time.monotonic() >= next_health:
-                        with conn.transaction():
-                            emit(format_summary(read_summary(conn)))
                         next_health = time.monotonic() + self.interval
                         done += 1
+                        try:
+                            with conn.transaction():
+                                emit(format_summary(read_summary(conn)))
+                        except psycopg.Error as error:
+                            if isinstance(error, psycopg.OperationalError) and conn.closed:
+                                raise
+                            log.error("health line failed (jobs go on): %s", str(error).strip())
                     if self.config.jobs:
                         self.scheduler.run_due(self._should_stop)
-                except psycopg.OperationalError as error:
+                except psycopg.Error as error:
                     log.error("database unreachable, retrying: %s", str(error).strip())
                     self.scheduler.close()
                 self._last_progress = time.monotonic()

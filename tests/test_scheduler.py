@@ -4,6 +4,8 @@ and alert without stopping other jobs, timeouts fire, retention drains in batche
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -119,3 +121,33 @@ def test_run_named_runs_a_job_that_is_not_due(db_url: str, conn: psycopg.Connect
     finally:
         scheduler.close()
     assert str(scalar(conn, "SELECT next_run_at FROM jobs WHERE name = 'later'")).startswith("2099-01-01")
+
+
+def test_a_killed_connection_is_recorded_and_the_scheduler_goes_on(db_url: str, conn: psycopg.Connection) -> None:
+    only_test_jobs(conn)
+    install_tick_job(conn, "victim", "1 minute", sleep=3)
+
+    def kill_backend() -> None:
+        for _ in range(100):
+            rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE query LIKE 'SELECT public.execute_job%' AND pid <> pg_backend_pid()").fetchall()
+            if rows:
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_backend)
+    killer.start()
+    scheduler = Scheduler(db_url)
+    try:
+        (outcome,) = scheduler.run_due()
+        killer.join()
+        assert outcome["outcome"] == "failed"
+        assert outcome["sqlstate"] == "57P01"
+        # The scheduler reconnected to record it and keeps working.
+        install_tick_job(conn, "survivor", "1 minute")
+        assert [o["job"] for o in scheduler.run_due()] == ["survivor"]
+    finally:
+        scheduler.close()
+    assert scalar(conn, "SELECT count(*) FROM t_ticks WHERE job = 'victim'") == 0
+    assert scalar(conn, "SELECT count(*) FROM job_leases") == 0
+    assert scalar(conn, "SELECT consecutive_failures FROM jobs WHERE name = 'victim'") == 1
