@@ -86,17 +86,10 @@ def status(ctx: Context, as_json: bool) -> None:
         SELECT e.priority, e.trigger_type, e.status, e.work_order_id, e.sla_due_at, e.id
         FROM public.escalations AS e WHERE e.status IN ('pending', 'acknowledged')
         ORDER BY e.sla_due_at LIMIT 10""")
-    runners = _rows(ctx, """
-        SELECT r.holder, r.last_seen_at, r.stopped_at,
-               (SELECT string_agg(l.job_name, ', ') FROM public.job_leases AS l WHERE l.holder = r.holder)
-        FROM public.runners AS r WHERE r.stopped_at IS NULL OR r.stopped_at > now() - interval '1 day'
-        ORDER BY r.last_seen_at DESC LIMIT 10""")
-    failing = _rows(ctx, """SELECT name, consecutive_failures, last_error FROM public.jobs
-                            WHERE enabled AND consecutive_failures > 0 ORDER BY name""")
+    scheduler = _rows(ctx, "SELECT public.scheduler_status()")[0][0]
     if as_json:
         click.echo(json.dumps({"health": health, "escalations": [list(r) for r in escalations],
-                               "runners": [list(r) for r in runners], "failing_jobs": [list(r) for r in failing]},
-                              default=str, indent=2))
+                               "scheduler": scheduler}, default=str, indent=2))
         sys.exit({"healthy": 0, "warning": 1}.get(health["status"], 2))
 
     state = str(health["status"])
@@ -124,14 +117,25 @@ def status(ctx: Context, as_json: bool) -> None:
     click.echo(f"Orchestrator:      {orch.get('status')} every {orch.get('interval_ms')} ms, "
                f"last poll {_ago(orch.get('last_poll_at'), now)}"
                + (f", stopped: {orch.get('stopped_reason')}" if orch.get("stopped_reason") else ""))
-    if not runners:
-        click.echo(click.style("Runners:           none seen (is `moose run` or pg_cron running the jobs?)",
+    sched_state = str(scheduler["status"])
+    click.echo("Scheduler:         " + click.style(sched_state, fg={"ok": "green", "degraded": "yellow"}.get(
+        sched_state, "red")))
+    leases: dict[str, list[str]] = {}
+    for lease in scheduler["leases"]:
+        leases.setdefault(lease["holder"], []).append(lease["job"])
+    if not any(r["alive"] for r in scheduler["runners"]):
+        click.echo(click.style("Runners:           none alive (is `moose run` or pg_cron running the jobs?)",
                                fg="yellow"))
-    for holder, seen, stopped, leases in runners:
-        state_text = f"stopped {_ago(stopped, now)}" if stopped else f"seen {_ago(seen, now)}"
-        click.echo(f"Runner:            {holder} {state_text}" + (f", running {leases}" if leases else ""))
-    for name, failures, error in failing:
-        click.echo(click.style(f"Job failing:       {name} ({failures} in a row): {error}", fg="red"))
+    for runner in scheduler["runners"]:
+        seen = f"stopped {_ago(runner['stopped_at'], now)}" if runner["stopped_at"] else \
+            f"seen {_ago(runner['last_seen_at'], now)}"
+        held = leases.get(runner["holder"])
+        click.echo(f"Runner:            {runner['holder']} {seen}" + (f", running {', '.join(held)}" if held else ""))
+    for job in scheduler["jobs_failing"]:
+        click.echo(click.style(f"Job failing:       {job['job']} ({job['failures']} in a row): {job['last_error']}",
+                               fg="red"))
+    for job in scheduler["jobs_overdue"]:
+        click.echo(click.style(f"Job overdue:       {job['job']} due {_ago(job['next_run_at'], now)}", fg="red"))
     sys.exit({"healthy": 0, "warning": 1}.get(state, 2))
 
 

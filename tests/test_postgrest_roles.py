@@ -27,6 +27,7 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "budget_status": ({}, DASHBOARD),
     "health_summary": ({}, DASHBOARD),
     "orchestrator_status": ({}, DASHBOARD),
+    "scheduler_status": ({}, DASHBOARD),
     "postgrest_pre_request": ({}, DASHBOARD),
     "orchestrator_start": ({"p_interval_ms": 10000}, SERVICE),
     "orchestrator_stop": ({"p_reason": "maintenance"}, SERVICE),
