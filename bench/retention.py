@@ -5,7 +5,9 @@ way, one `DELETE ... WHERE created_at < now() - interval '90 days'` in a single 
 
 Run: `.venv/bin/python -m bench.retention` (needs `moose db up`, or MOOSE_DATABASE_URL pointing
 at a server where it may create and drop a scratch database). Rows per phase:
-MOOSE_BENCH_RETENTION_ROWS (default 1,000,000); writers: MOOSE_BENCH_RETENTION_WRITERS (4).
+MOOSE_BENCH_RETENTION_ROWS (default 200,000, a short run; docs/performance/retention.md records
+5,000,000 and 1,000,000); writers: MOOSE_BENCH_RETENTION_WRITERS (4); batch:
+MOOSE_BENCH_RETENTION_BATCH (5,000).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 from runner.testing import recreate_database
 
-ROWS = int(os.environ.get("MOOSE_BENCH_RETENTION_ROWS", "1000000"))
+ROWS = int(os.environ.get("MOOSE_BENCH_RETENTION_ROWS", "200000"))
 WRITERS = int(os.environ.get("MOOSE_BENCH_RETENTION_WRITERS", "4"))
 BATCH = int(os.environ.get("MOOSE_BENCH_RETENTION_BATCH", "5000"))
 IDLE_SECONDS = 5.0
