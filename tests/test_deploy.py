@@ -8,7 +8,6 @@ import configparser
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import psycopg
@@ -40,13 +39,13 @@ def test_unit_has_what_the_service_needs() -> None:
     assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 
-def test_unit_passes_systemd_analyze_verify() -> None:
+def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze (Debian's systemd package) is needed"
     moose = Path(sys.executable).parent / "moose"
     text = UNIT.read_text().replace("/opt/moose/.venv/bin/moose", str(moose)).replace(
         "WorkingDirectory=/opt/moose", f"WorkingDirectory={PROJECT_ROOT}")
-    folder = Path(tempfile.mkdtemp(prefix="moose-unit-"))
+    folder = tmp_path
     (folder / "moose-runner.service").write_text(text)
     result = subprocess.run([analyze, "verify", str(folder / "moose-runner.service")], capture_output=True, text=True,
                             check=False)

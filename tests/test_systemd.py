@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,9 +14,9 @@ import psycopg
 from service_helpers import only_test_jobs, start_runner, stop, wait_for
 
 
-def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connection) -> None:
+def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connection, tmp_path: Path) -> None:
     only_test_jobs(conn)
-    folder = Path(tempfile.mkdtemp(prefix="moose-notify-"))
+    folder = tmp_path
     address = str(folder / "notify.sock")
     config = folder / "moose.toml"
     config.write_text("interval = 0.3\npoll = 0.1\n")
@@ -58,8 +57,8 @@ def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connect
     assert after[-1]["message"] == "moose run: stopped"
 
 
-def test_bad_config_file_is_refused(db_url: str) -> None:
-    config = Path(tempfile.mkdtemp(prefix="moose-config-")) / "moose.toml"
+def test_bad_config_file_is_refused(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "moose.toml"
     config.write_text("intervall = 3\n")
     runner = start_runner(db_url, "run", "--config", str(config))
     try:
