@@ -30,7 +30,6 @@ DECLARE
     v_id uuid;
     v_expires timestamptz;
     v_reason text;
-    v_attempt integer := 0;
 BEGIN
     -- Bad input: an error that writes nothing.
     IF p_amount IS NULL THEN
@@ -91,22 +90,23 @@ BEGIN
             USING ERRCODE = '22023',
                   HINT = 'Split the work, or raise system_config.max_single_reservation if such calls are expected.';
     END IF;
-    v_day := private.budget_day(now());
+    v_day := v_s.budget_day;
 
     -- A retry with the same idempotency key: the same reservation.
     IF v_key IS NOT NULL THEN
         SELECT * INTO v_existing FROM public.budget_reservations AS r
-        WHERE r.budget_day = v_day AND r.idempotency_key = v_key;
+        WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
         IF FOUND THEN
             PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
             RETURN private.budget_reservation_answer(v_existing, v_s);
         END IF;
     END IF;
 
-    -- Admit under the row lock: one statement checks the kill switch copy and the limit and
-    -- adds the amount; a concurrent writer makes it re-check against the newest row version.
+    -- The admission: one statement checks the kill switch copy and the limit under the day's
+    -- row lock and adds the amount; a concurrent writer makes it re-check the newest row
+    -- version. Nothing reads the ledger row before (a plain read of a row this hot costs more
+    -- than the lock), and the lock is held until commit, so what follows is kept short.
     LOOP
-        v_attempt := v_attempt + 1;
         UPDATE public.budget_ledger AS l
         SET reserved = l.reserved + p_amount
         WHERE l.budget_day = v_day
@@ -114,22 +114,24 @@ BEGIN
           AND l.spent + l.reserved + l.carried_in + p_amount <= v_s.daily_limit
         RETURNING l.spent, l.reserved, l.carried_in INTO v_spent, v_reserved, v_carried;
         EXIT WHEN FOUND;
-
         SELECT l.spent, l.reserved, l.carried_in, l.killed INTO v_spent, v_reserved, v_carried, v_killed
         FROM public.budget_ledger AS l WHERE l.budget_day = v_day;
-        IF FOUND OR v_attempt > 1 THEN
-            v_reason := CASE WHEN v_killed THEN 'kill_switch'
-                             WHEN v_s.daily_limit <= 0 THEN 'limit_zero'
+        IF FOUND THEN
+            v_reason := CASE WHEN v_killed THEN 'kill_switch' WHEN v_s.daily_limit <= 0 THEN 'limit_zero'
                              ELSE 'limit_exceeded' END;
             EXIT;
         END IF;
-        PERFORM private.budget_open_day(v_day);  -- first call of the budget day
+        PERFORM private.budget_open_day(v_day);  -- the first call of the budget day
     END LOOP;
+    v_tier := private.budget_tier(coalesce(v_spent, 0), v_s);
 
     IF v_reason IS NULL THEN
-        v_tier := private.budget_tier(v_spent, v_s);
-        SELECT m.model, m.decision INTO v_grant, v_decision
-        FROM private.budget_model_for(v_model, v_tier, v_s.hard_cap_model) AS m;
+        IF v_model IS NULL AND v_tier = 'normal' THEN
+            v_decision := 'any';  -- the common case, decided without a call
+        ELSE
+            SELECT m.model, m.decision INTO v_grant, v_decision
+            FROM private.budget_model_for(v_model, v_tier, v_s.hard_cap_model) AS m;
+        END IF;
         IF v_decision = 'refused' THEN
             v_reason := CASE WHEN v_tier = 'emergency_kill' THEN 'emergency_tier' ELSE 'model_not_allowed' END;
             UPDATE public.budget_ledger AS l SET reserved = l.reserved - p_amount WHERE l.budget_day = v_day
@@ -137,8 +139,32 @@ BEGIN
         END IF;
     END IF;
 
+    IF v_reason IS NULL THEN
+        v_expires := now() + v_s.reservation_ttl;
+        IF v_key IS NULL THEN
+            INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
+                                                    model_decision, metadata, expires_at)
+            VALUES (v_day, p_amount, p_service_name, v_tier, v_model, v_grant, v_decision, p_metadata, v_expires)
+            RETURNING id INTO v_id;
+        ELSE
+            INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
+                                                    requested_model, model, model_decision, metadata, expires_at)
+            VALUES (v_day, p_amount, p_service_name, v_key, v_tier, v_model, v_grant, v_decision, p_metadata, v_expires)
+            ON CONFLICT (budget_day, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING id INTO v_id;
+            IF v_id IS NULL THEN
+                -- A concurrent call with the same key committed first: give the amount back and
+                -- answer with its reservation.
+                UPDATE public.budget_ledger AS l SET reserved = l.reserved - p_amount WHERE l.budget_day = v_day;
+                SELECT * INTO v_existing FROM public.budget_reservations AS r
+                WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
+                PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
+                RETURN private.budget_reservation_answer(v_existing, v_s);
+            END IF;
+        END IF;
+    END IF;
+
     IF v_reason IS NOT NULL THEN
-        v_tier := coalesce(v_tier, private.budget_tier(coalesce(v_spent, 0), v_s));
         RETURN jsonb_build_object(
             'canProceed', false,
             'reason', v_reason,
@@ -158,28 +184,6 @@ BEGIN
             'remaining', greatest(v_s.daily_limit - coalesce(v_spent + v_reserved + v_carried, 0), 0),
             'expiresAt', NULL,
             'budgetDay', v_day);
-    END IF;
-
-    v_expires := now() + v_s.reservation_ttl;
-    IF v_key IS NULL THEN
-        INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
-                                                model_decision, metadata, expires_at)
-        VALUES (v_day, p_amount, p_service_name, v_tier, v_model, v_grant, v_decision, p_metadata, v_expires)
-        RETURNING id INTO v_id;
-    ELSE
-        INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
-                                                requested_model, model, model_decision, metadata, expires_at)
-        VALUES (v_day, p_amount, p_service_name, v_key, v_tier, v_model, v_grant, v_decision, p_metadata, v_expires)
-        ON CONFLICT (budget_day, idempotency_key) DO NOTHING
-        RETURNING id INTO v_id;
-        IF v_id IS NULL THEN
-            -- A concurrent call with the same key won: give the amount back, answer with its reservation.
-            UPDATE public.budget_ledger AS l SET reserved = l.reserved - p_amount WHERE l.budget_day = v_day;
-            SELECT * INTO v_existing FROM public.budget_reservations AS r
-            WHERE r.budget_day = v_day AND r.idempotency_key = v_key;
-            PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
-            RETURN private.budget_reservation_answer(v_existing, v_s);
-        END IF;
     END IF;
 
     RETURN jsonb_build_object(

@@ -2,11 +2,14 @@
 -- hard_cap, critical, emergency_kill. A limit of 0 (the runbook's own stop) is emergency_kill.
 CREATE OR REPLACE FUNCTION private.budget_tier(p_spent numeric, p_settings private.budget_settings_t)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET cannot be inlined and would be re-planned on
+    -- every call in the reservation hot path; PL/pgSQL keeps its plan for the session.
+    RETURN CASE
         WHEN p_settings.daily_limit <= 0 THEN 'emergency_kill'
         WHEN 100 * p_spent >= p_settings.kill_pct * p_settings.daily_limit THEN 'emergency_kill'
         WHEN 100 * p_spent >= p_settings.critical_pct * p_settings.daily_limit THEN 'critical'
@@ -14,6 +17,7 @@ AS $$
         WHEN 100 * p_spent >= p_settings.warning_pct * p_settings.daily_limit THEN 'warning'
         ELSE 'normal'
     END;
+END
 $$;
 
 REVOKE ALL ON FUNCTION private.budget_tier(numeric, private.budget_settings_t) FROM PUBLIC;

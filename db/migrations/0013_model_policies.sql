@@ -34,6 +34,7 @@ GRANT SELECT ON public.model_policies TO authenticated;
 
 -- The settings every budget function reads in one query (see private.budget_settings()).
 CREATE TYPE private.budget_settings_t AS (
+    budget_day             date,
     daily_limit            numeric,
     max_single_reservation numeric,
     reservation_ttl        interval,
