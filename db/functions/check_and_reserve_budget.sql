@@ -30,6 +30,7 @@ DECLARE
     v_id uuid;
     v_expires timestamptz;
     v_reason text;
+    v_attempt integer := 0;
 BEGIN
     -- Bad input: an error that writes nothing.
     IF p_amount IS NULL THEN
@@ -114,14 +115,18 @@ BEGIN
           AND l.spent + l.reserved + l.carried_in + p_amount <= v_s.daily_limit
         RETURNING l.spent, l.reserved, l.carried_in INTO v_spent, v_reserved, v_carried;
         EXIT WHEN FOUND;
+        v_attempt := v_attempt + 1;
         SELECT l.spent, l.reserved, l.carried_in, l.killed INTO v_spent, v_reserved, v_carried, v_killed
         FROM public.budget_ledger AS l WHERE l.budget_day = v_day;
-        IF FOUND THEN
+        IF NOT FOUND THEN
+            PERFORM private.budget_open_day(v_day);  -- the first call of the budget day
+        ELSIF v_killed OR v_spent + v_reserved + v_carried + p_amount > v_s.daily_limit OR v_attempt > 3 THEN
             v_reason := CASE WHEN v_killed THEN 'kill_switch' WHEN v_s.daily_limit <= 0 THEN 'limit_zero'
                              ELSE 'limit_exceeded' END;
             EXIT;
         END IF;
-        PERFORM private.budget_open_day(v_day);  -- the first call of the budget day
+        -- Else the row appeared (a concurrent first call of the day) or changed since the UPDATE
+        -- looked: try again.
     END LOOP;
     v_tier := private.budget_tier(coalesce(v_spent, 0), v_s);
 

@@ -24,11 +24,13 @@ DECLARE
     v_alert bigint;
     v_details jsonb;
 BEGIN
-    -- Ledger rows first (today and every day with open reservations, ascending), then the
-    -- kill switch row: the budget engine's one lock order.
+    -- Ledger rows first (every day with open reservations, yesterday, today and tomorrow,
+    -- ascending), then the kill switch row: the budget engine's one lock order. Yesterday's and
+    -- tomorrow's rows are locked (created if missing) too, so a reservation racing the kill
+    -- across midnight, on either side, meets a killed row.
     PERFORM private.budget_lock_days(
-        array_append(ARRAY(SELECT DISTINCT r.budget_day FROM public.budget_reservations AS r
-                           WHERE r.status = 'open'), v_today));
+        ARRAY(SELECT DISTINCT r.budget_day FROM public.budget_reservations AS r WHERE r.status = 'open')
+        || ARRAY[v_today - 1, v_today, v_today + 1]);
     SELECT * INTO v_ks FROM public.budget_kill_switch AS ks WHERE ks.id FOR UPDATE;
     IF v_ks.active THEN
         RETURN jsonb_build_object('killed', true, 'alreadyActive', true, 'killId', v_ks.kill_id,

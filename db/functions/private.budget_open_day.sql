@@ -1,8 +1,9 @@
 -- Creates a budget day's ledger row if it does not exist yet (the first reservation or cost
--- of the day does it: no reset job). The new row copies the kill switch, read FOR SHARE so a
--- concurrent emergency_kill waits for it and then marks it killed too; the current day also
--- carries in reservations still open from earlier days, so calls in flight at midnight cannot
--- overspend the new day.
+-- of the day does it: no reset job). The new row copies the kill switch. A kill in progress
+-- cannot miss it: private.budget_kill creates (or waits for, then locks) the rows of today and
+-- tomorrow before it flips the switch, so a row inserted concurrently is either its own or
+-- committed before the kill marks it. The current day also carries in reservations still open
+-- from earlier days, so calls in flight at midnight cannot overspend the new day.
 CREATE OR REPLACE FUNCTION private.budget_open_day(p_day date)
 RETURNS void
 LANGUAGE plpgsql
@@ -18,7 +19,6 @@ BEGIN
            ELSE 0 END
     FROM public.budget_kill_switch AS ks
     WHERE ks.id
-    FOR SHARE OF ks
     ON CONFLICT (budget_day) DO NOTHING;
 END
 $$;
