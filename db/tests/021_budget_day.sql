@@ -1,7 +1,7 @@
 -- The budget day starts at midnight in the configured time zone: rows on either side of
 -- midnight land in different ledger rows, in UTC and in a non-UTC zone; a new day needs no reset.
 BEGIN;
-SELECT plan(14);
+SELECT plan(17);
 
 -- UTC: one second before and after today's midnight.
 SELECT is(private.budget_day(private.budget_day_start(private.budget_day(now())) - interval '1 second'),
@@ -40,6 +40,21 @@ SELECT lives_ok($$SELECT private.budget_open_day('2030-01-01'); SELECT private.b
 SELECT private.budget_lock_days(ARRAY['2030-01-03', NULL, '2030-01-02']::date[]);
 SELECT is((SELECT count(*)::int FROM public.budget_ledger WHERE budget_day BETWEEN '2030-01-01' AND '2030-01-03'), 3,
           'private.budget_lock_days creates the missing days it locks');
+
+-- Midnight: a reservation made yesterday and still open is carried into today's admission.
+UPDATE public.system_config SET value = '"UTC"' WHERE key = 'budget_timezone';
+SET LOCAL moose.budget_keep_ledger = 'on';  -- rows booked under another time zone
+DELETE FROM public.cost_tracking;
+SET LOCAL moose.budget_keep_ledger = 'off';
+DELETE FROM public.budget_ledger WHERE budget_day = private.budget_day(now());
+INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, model_decision, expires_at)
+VALUES (private.budget_day(now()) - 1, 7, 'coder', 'normal', 'any', now() + interval '5 minutes');
+UPDATE public.system_config SET value = '10' WHERE key = 'daily_budget_limit';
+SELECT is(public.check_and_reserve_budget(3.5, 'coder') ->> 'reason', 'limit_exceeded',
+          'a call in flight since yesterday still counts against the new day');
+SELECT is((SELECT carried_in FROM public.budget_ledger WHERE budget_day = private.budget_day(now())), 7::numeric(16, 6),
+          'the new day''s row carries in yesterday''s open reservations');
+SELECT is(public.check_and_reserve_budget(3, 'coder') ->> 'canProceed', 'true', 'what is left of the day is admitted');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,7 +1,7 @@
 -- emergency_kill and resume_operations: runbook 5.1 in one transaction, idempotent, undone
 -- exactly by the resume; the limit is never touched.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 INSERT INTO public.work_orders (id, title, status) VALUES
     ('00000000-0000-0000-0000-000000000001', 'pending one', 'pending'),
@@ -25,6 +25,9 @@ RESET request.jwt.claims;
 SELECT is((SELECT k ->> 'alreadyActive' FROM k1), 'false', 'the first kill acts');
 SELECT is((SELECT active FROM public.budget_kill_switch), true, 'the kill switch is on');
 SELECT is((SELECT status FROM public.orchestrator_state), 'stopped', 'the orchestrator is stopped');
+SELECT is((SELECT count(*)::int FROM public.budget_ledger
+           WHERE budget_day BETWEEN private.budget_day(now()) - 1 AND private.budget_day(now()) + 1 AND killed), 3,
+          'yesterday''s, today''s and tomorrow''s ledger rows are marked killed (midnight races)');
 SELECT results_eq($$SELECT id::text, status FROM public.work_orders ORDER BY id$$,
     $$VALUES ('00000000-0000-0000-0000-000000000001', 'paused'), ('00000000-0000-0000-0000-000000000002', 'paused'),
              ('00000000-0000-0000-0000-000000000003', 'in_progress'), ('00000000-0000-0000-0000-000000000004', 'paused')$$,
@@ -70,6 +73,7 @@ SELECT is((SELECT metadata ? 'emergency_pause' FROM public.work_orders WHERE id 
           false, 'the pause marks are removed');
 SELECT is((SELECT status FROM public.orchestrator_state), 'running', 'the orchestrator runs again');
 SELECT is(public.check_and_reserve_budget(0.01, 'coder') ->> 'canProceed', 'true', 'reservations are admitted again');
+SELECT is((SELECT count(*)::int FROM public.budget_ledger WHERE killed), 0, 'no ledger row stays killed');
 SELECT is((SELECT count(*)::int FROM public.audit_log WHERE action = 'budget.resume_operations'), 1, 'the resume is audited');
 SELECT is(public.resume_operations('again') ->> 'resumed', 'false', 'a second resume changes nothing');
 
