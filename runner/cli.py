@@ -193,5 +193,10 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
     sys.exit(code)
 
 
+from runner.budget_cli import budget  # noqa: E402  (own command group, added last)
+
+main.add_command(budget)
+
+
 if __name__ == "__main__":
     main()
