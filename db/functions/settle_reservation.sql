@@ -22,6 +22,8 @@ DECLARE
     v_work_order_text text;
     v_was_open boolean;
     v_spent numeric;
+    v_fast boolean;
+    v_ledger public.budget_ledger%ROWTYPE;
 BEGIN
     IF p_reservation_id IS NULL THEN
         RAISE EXCEPTION 'reservation id must not be NULL'
@@ -65,10 +67,30 @@ BEGIN
             USING ERRCODE = '55000', HINT = 'A reservation is settled once; record a correction in cost_tracking if the cost was wrong.';
     END IF;
 
-    -- Lock order: ledger rows (ascending days), then the reservation.
+    -- Lock order: ledger rows (ascending days), then the reservation. The common case (an open
+    -- reservation of today) frees the amount and books the cost in one UPDATE of today's row;
+    -- the cost row's trigger is told below not to book it a second time.
     v_today := private.budget_day(now());
-    PERFORM private.budget_lock_days(ARRAY[v_r.budget_day, v_today]);
+    v_fast := v_r.status = 'open' AND v_r.budget_day = v_today;
+    IF v_fast THEN
+        UPDATE public.budget_ledger AS l
+        SET spent = l.spent + p_actual_cost, reserved = l.reserved - v_r.amount
+        WHERE l.budget_day = v_today
+          AND l.reserved >= v_r.amount  -- else a concurrent settle freed it already: slow path
+        RETURNING l.* INTO v_ledger;
+        v_fast := FOUND;
+    END IF;
+    IF NOT v_fast THEN
+        PERFORM private.budget_lock_days(ARRAY[v_r.budget_day, v_today]);
+    END IF;
     SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
+    IF v_fast AND v_r.status <> 'open' THEN
+        -- Closed between the first read and the lock: take the booking back, decide below.
+        UPDATE public.budget_ledger AS l
+        SET spent = l.spent - p_actual_cost, reserved = l.reserved + v_r.amount
+        WHERE l.budget_day = v_today;
+        v_fast := false;
+    END IF;
 
     IF v_r.status = 'settled' THEN  -- a concurrent settle won
         IF v_r.actual_cost = p_actual_cost THEN
@@ -101,23 +123,31 @@ BEGIN
     END IF;
 
     v_was_open := v_r.status = 'open';
-    -- Close the reservation before writing the cost row: an automatic kill fired by that row's
-    -- trigger then no longer sees it as open, so its amount is freed exactly once.
+    -- Close the reservation before writing the cost row: an automatic kill fired by a crossing
+    -- then no longer sees it as open, so its amount is freed exactly once.
     UPDATE public.budget_reservations AS r
     SET status = 'settled', actual_cost = p_actual_cost, closed_at = now()
     WHERE r.id = v_r.id;
-    IF v_was_open THEN
+    IF v_was_open AND NOT v_fast THEN
         UPDATE public.budget_ledger AS l SET reserved = l.reserved - v_r.amount WHERE l.budget_day = v_r.budget_day;
     END IF;
 
+    IF v_fast THEN
+        PERFORM set_config('moose.budget_booked_reservation', v_r.id::text, true);
+    END IF;
     INSERT INTO public.cost_tracking (service_name, cost, work_order_id, metadata, reservation_id)
     VALUES (v_r.service_name, p_actual_cost, v_work_order,
             v_r.metadata || p_metadata || jsonb_build_object('reservation_id', v_r.id, 'estimated_amount', v_r.amount,
                                                              'model', v_r.model, 'tier', v_r.tier),
             v_r.id)
     RETURNING id INTO v_cost_id;
-
-    SELECT l.spent INTO v_spent FROM public.budget_ledger AS l WHERE l.budget_day = v_today;
+    IF v_fast THEN
+        PERFORM set_config('moose.budget_booked_reservation', '', true);
+        PERFORM private.budget_check_crossings(v_ledger);
+        v_spent := v_ledger.spent;
+    ELSE
+        SELECT l.spent INTO v_spent FROM public.budget_ledger AS l WHERE l.budget_day = v_today;
+    END IF;
     RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
                               'actualCost', p_actual_cost, 'estimatedAmount', v_r.amount, 'settledAt', now(),
                               'alreadySettled', false, 'wasCancelled', NOT v_was_open,

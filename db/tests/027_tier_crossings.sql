@@ -1,7 +1,7 @@
 -- private.budget_apply_spend fires each crossing once per budget day: 50% -> budget_warning
 -- escalation and alert, 80% -> budget_critical escalation and alert, 100% -> the automatic kill.
 BEGIN;
-SELECT plan(17);
+SELECT plan(19);
 
 CREATE TEMP TABLE today AS SELECT private.budget_day(now()) AS d;
 
@@ -39,6 +39,10 @@ SELECT is((SELECT active FROM public.budget_kill_switch), false, 'no kill below 
 -- Direct application of spend to another day fires nothing.
 SELECT private.budget_apply_spend((SELECT d FROM today) - 10, 500);
 SELECT is((SELECT count(*)::int FROM public.escalations), 2, 'spend on a past day opens no escalation');
+SELECT private.budget_check_crossings((SELECT l FROM public.budget_ledger AS l WHERE l.budget_day = (SELECT d FROM today) - 10));
+SELECT is((SELECT count(*)::int FROM public.escalations), 2, 'private.budget_check_crossings ignores other days'' rows');
+SELECT is(current_setting('moose.budget_booked_reservation', true), '',
+          'settle_reservation clears its booked-row marker, so later direct rows count');
 
 -- 100%: the automatic kill (spend is 80 here).
 INSERT INTO public.cost_tracking (service_name, cost) VALUES ('legacy', 19.99);

@@ -1,6 +1,8 @@
 -- Every cost_tracking row counts toward its budget day exactly once, whoever writes it
 -- (settle_reservation, a legacy writer, a DBA): an insert adds its cost to the day's ledger
--- row (which also fires the tier crossings), a corrected cost or timestamp moves the
+-- row (which also fires the tier crossings) unless settle_reservation already booked it in the
+-- same UPDATE that freed its reservation (it names that reservation in the transaction-local
+-- setting moose.budget_booked_reservation for the one INSERT), a corrected cost or timestamp moves the
 -- difference, a delete (runbook 4.2's duplicate clean-up) takes it off. A retention purge of old
 -- raw rows that must keep the ledger as the day's history sets
 -- `SET LOCAL moose.budget_keep_ledger = on` first.
@@ -15,6 +17,10 @@ DECLARE
     v_new_day date;
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        IF NEW.reservation_id IS NOT NULL
+           AND NEW.reservation_id::text = current_setting('moose.budget_booked_reservation', true) THEN
+            RETURN NULL;  -- settle_reservation booked this row in its own ledger UPDATE
+        END IF;
         PERFORM private.budget_apply_spend(private.budget_day(NEW.created_at), NEW.cost);
         RETURN NULL;
     END IF;
