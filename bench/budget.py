@@ -10,7 +10,10 @@ Variants, each a pgbench script:
               cost rows, then insert a row
 
 Prints tps, mean and p95 latency per variant and clients, with ratios against (a) and (b)/(d).
-Run: `.venv/bin/python -m bench.budget [--duration 5] [--clients 1,8,32] [--keep]`.
+The machine is shared, so each client count runs the variants in interleaved rounds (a b c d a b
+c d ...) and reports the median tps and the median of the per-round ratios: load that drifts
+during the run hits every variant alike.
+Run: `.venv/bin/python -m bench.budget [--duration 5] [--rounds 2] [--clients 1,8,32] [--keep]`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from psycopg import sql
@@ -65,9 +69,23 @@ class Result:
     variant: str
     clients: int
     tps: float
+    latencies_us: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    tps: float
     mean_ms: float
     p95_ms: float
-    transactions: int
+    rounds: list[float]
+
+
+def summarise(results: list[Result]) -> Summary:
+    latencies = sorted(lat for r in results for lat in r.latencies_us)
+    mean = sum(latencies) / len(latencies) / 1000 if latencies else math.nan
+    p95 = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)] / 1000 if latencies else math.nan
+    rounds = [r.tps for r in results]
+    return Summary(statistics.median(rounds), mean, p95, rounds)
 
 
 def server_url() -> str:
@@ -151,33 +169,36 @@ def run_pgbench(scratch: str, variant: str, script: str, clients: int, duration:
             if len(fields) >= 3:
                 latencies.append(int(fields[2]))
         log.unlink()
-    latencies.sort()
-    mean = sum(latencies) / len(latencies) / 1000 if latencies else math.nan
-    p95 = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)] / 1000 if latencies else math.nan
-    return Result(variant, clients, tps, mean, p95, len(latencies))
+    return Result(variant, clients, tps, latencies)
 
 
 def report(results: list[Result], clients_list: list[int]) -> None:
-    by_key = {(r.variant, r.clients): r for r in results}
-    print(f"\n{'variant':<24}{'clients':>8}{'tps':>11}{'mean ms':>10}{'p95 ms':>10}{'vs (a)':>9}")
+    def of(variant: str, clients: int) -> list[Result]:
+        return [r for r in results if r.variant == variant and r.clients == clients]
+
+    def ratio(top: str, bottom: str, clients: int) -> float:
+        pairs = zip(of(top, clients), of(bottom, clients), strict=True)
+        return statistics.median(t.tps / b.tps for t, b in pairs)
+
+    print(f"\n{'variant':<24}{'clients':>8}{'tps':>10}{'mean ms':>10}{'p95 ms':>10}{'vs (a)':>9}   tps per round")
     for clients in clients_list:
-        floor = by_key[("a_floor", clients)].tps
         for variant in SCRIPTS:
-            r = by_key[(variant, clients)]
-            ratio = r.tps / floor if floor else math.nan
-            print(f"{LABELS[variant]:<24}{clients:>8}{r.tps:>11.1f}{r.mean_ms:>10.2f}{r.p95_ms:>10.2f}{ratio:>9.2f}")
-    print("\nratios per client count")
+            summary = summarise(of(variant, clients))
+            rounds = " ".join(f"{t:.0f}" for t in summary.rounds)
+            print(f"{LABELS[variant]:<24}{clients:>8}{summary.tps:>10.1f}{summary.mean_ms:>10.2f}{summary.p95_ms:>10.2f}"
+                  f"{ratio(variant, 'a_floor', clients):>9.2f}   {rounds}")
+    print("\nmedian of per-round ratios")
     for clients in clients_list:
-        a = by_key[("a_floor", clients)].tps
-        b = by_key[("b_reserve", clients)].tps
-        d = by_key[("d_naive_sum", clients)].tps
-        print(f"  {clients:>2} clients: (b)/(a) = {b / a:.2f} (target >= 0.8)   "
-              f"(b)/(d) = {b / d:.0f}x (target >= 100x)")
+        print(f"  {clients:>2} clients: (b)/(a) = {ratio('b_reserve', 'a_floor', clients):.2f} (target >= 0.8)   "
+              f"(c)/(a) = {ratio('c_reserve_settle', 'a_floor', clients):.2f}   "
+              f"(b)/(d) = {ratio('b_reserve', 'd_naive_sum', clients):.0f}x (target >= 100x)   "
+              f"(a)/(d) = {ratio('a_floor', 'd_naive_sum', clients):.0f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5, help="seconds per pgbench run (default 5)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per client count (default 2)")
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
     parser.add_argument("--variants", default=",".join(SCRIPTS), help="comma-separated variants to run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
@@ -193,13 +214,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="moose-bench-") as tmp:
             workdir = Path(tmp)
             for clients in clients_list:
-                for variant in variants:
-                    script = SCRIPTS[variant].format(amount=AMOUNT, day=day, day_start=day_start)
-                    result = run_pgbench(scratch, variant, script, clients, args.duration, workdir)
-                    results.append(result)
-                    print(f"  {LABELS[variant]:<24} {clients:>2} clients: {result.tps:9.1f} tps")
-                    if variant == "a_floor":
-                        resync_ledger(scratch, day)
+                for round_number in range(1, args.rounds + 1):
+                    for variant in variants:
+                        script = SCRIPTS[variant].format(amount=AMOUNT, day=day, day_start=day_start)
+                        result = run_pgbench(scratch, variant, script, clients, args.duration, workdir)
+                        results.append(result)
+                        print(f"  round {round_number} {LABELS[variant]:<24} {clients:>2} clients: "
+                              f"{result.tps:9.1f} tps")
+                        if variant == "a_floor":
+                            resync_ledger(scratch, day)
         if set(variants) == set(SCRIPTS):
             report(results, clients_list)
     finally:
