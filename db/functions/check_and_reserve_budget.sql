@@ -31,6 +31,7 @@ DECLARE
     v_expires timestamptz;
     v_reason text;
     v_attempt integer := 0;
+    v_swept boolean := false;
 BEGIN
     -- Bad input: an error that writes nothing.
     IF p_amount IS NULL THEN
@@ -120,6 +121,13 @@ BEGIN
         FROM public.budget_ledger AS l WHERE l.budget_day = v_day;
         IF NOT FOUND THEN
             PERFORM private.budget_open_day(v_day);  -- the first call of the budget day
+        ELSIF NOT v_killed AND NOT v_swept AND v_spent + v_reserved + v_carried + p_amount > v_s.daily_limit
+              AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
+                          WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
+            -- Full, but partly with reservations past their expiry the sweep has not freed yet:
+            -- free them now and try again, so expiry takes effect where it matters.
+            v_swept := true;
+            PERFORM public.expire_reservations();
         ELSIF v_killed OR v_spent + v_reserved + v_carried + p_amount > v_s.daily_limit OR v_attempt > 3 THEN
             v_reason := CASE WHEN v_killed THEN 'kill_switch' WHEN v_s.daily_limit <= 0 THEN 'limit_zero'
                              ELSE 'limit_exceeded' END;

@@ -1,7 +1,7 @@
 -- settle_reservation writes the cost row exactly once; release_reservation and
 -- expire_reservations free amounts; each bad id or state is a clear error writing nothing.
 BEGIN;
-SELECT plan(30);
+SELECT plan(32);
 
 CREATE TEMP TABLE res AS
 SELECT (public.check_and_reserve_budget(2, 'coder', '{"model": "gpt-4o"}') ->> 'reservationId')::uuid AS a,
@@ -59,6 +59,15 @@ SELECT is((SELECT row(spent, reserved)::text FROM public.budget_ledger WHERE bud
           '(2.500000,0.000000)', 'every amount is freed; spent is the one settled cost');
 SELECT is((SELECT spent FROM public.budget_ledger WHERE budget_day = private.budget_day(now())),
           (SELECT sum(cost)::numeric(16, 6) FROM public.cost_tracking), 'the ledger equals SUM(cost_tracking)');
+
+-- A full day with a reservation past its expiry: the reservation call frees it at once.
+UPDATE public.system_config SET value = '5' WHERE key = 'daily_budget_limit';
+CREATE TEMP TABLE late AS SELECT (public.check_and_reserve_budget(2.5, 'coder') ->> 'reservationId')::uuid AS id;
+UPDATE public.budget_reservations SET expires_at = now() - interval '1 second' WHERE id = (SELECT id FROM late);
+SELECT is(public.check_and_reserve_budget(2.5, 'coder') ->> 'canProceed', 'true',
+          'a full day admits again once a reservation is past its expiry, before the sweep runs');
+SELECT is((SELECT status FROM public.budget_reservations WHERE id = (SELECT id FROM late)), 'expired',
+          'the late reservation was expired by that call');
 
 SELECT * FROM finish();
 ROLLBACK;
