@@ -152,6 +152,26 @@ def test_same_idempotency_key_from_many_connections_is_one_reservation(conn: psy
     assert (spent, reserved) == (Decimal(0), Decimal("1.25")), "reserved once, not 32 times"
 
 
+def test_same_key_retries_get_the_reservation_even_when_it_filled_the_day(conn: psycopg.Connection,
+                                                                           db_url: str) -> None:
+    conn.execute("UPDATE public.system_config SET value = '2' WHERE key = 'daily_budget_limit'")
+    answers: list[dict[str, object]] = []
+    lock = threading.Lock()
+
+    def worker(_index: int) -> None:
+        with _connect(db_url) as c:
+            answer = c.execute(
+                "SELECT public.check_and_reserve_budget(1.5, 'coder', %s)",
+                (Jsonb({"idempotency_key": "wo-8-attempt-1"}),),
+            ).fetchone()[0]
+            with lock:
+                answers.append(answer)
+
+    assert _run_threads(CLIENTS, worker) == []
+    assert all(a["canProceed"] for a in answers), [a for a in answers if not a["canProceed"]][:3]
+    assert len({a["reservationId"] for a in answers}) == 1
+
+
 def test_concurrent_settles_of_one_reservation_write_one_row(conn: psycopg.Connection, db_url: str) -> None:
     reservation = conn.execute("SELECT public.check_and_reserve_budget(2, 'coder') ->> 'reservationId'").fetchone()[0]
     outcomes: list[str] = []

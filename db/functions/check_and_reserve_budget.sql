@@ -177,6 +177,16 @@ BEGIN
         END IF;
     END IF;
 
+    IF v_reason IS NOT NULL AND v_key IS NOT NULL THEN
+        -- A concurrent call with the same key may have taken the room this one found missing.
+        SELECT * INTO v_existing FROM public.budget_reservations AS r
+        WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
+        IF FOUND THEN
+            PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
+            RETURN private.budget_reservation_answer(v_existing, v_s);
+        END IF;
+    END IF;
+
     IF v_reason IS NOT NULL THEN
         RETURN jsonb_build_object(
             'canProceed', false,
