@@ -13,7 +13,8 @@ Prints tps, mean and p95 latency per variant and clients, with ratios against (a
 The machine is shared, so each client count runs the variants in interleaved rounds (a b c d a b
 c d ...) and reports the median tps and the median of the per-round ratios: load that drifts
 during the run hits every variant alike.
-Run: `.venv/bin/python -m bench.budget [--duration 5] [--rounds 2] [--clients 1,8,32] [--keep]`.
+Run: `.venv/bin/python -m bench.budget [--duration 5] [--rounds 2] [--clients 1,8,32] [--keep]`, or with
+the defaults through `make bench` / `python -m bench budget`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,14 +197,15 @@ def report(results: list[Result], clients_list: list[int]) -> None:
               f"(a)/(d) = {ratio('a_floor', 'd_naive_sum', clients):.0f}x")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; argv are the command-line options (none: the defaults, as `make bench` runs it)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5, help="seconds per pgbench run (default 5)")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per client count (default 2)")
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
     parser.add_argument("--variants", default=",".join(SCRIPTS), help="comma-separated variants to run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
-    args = parser.parse_args()
+    args = parser.parse_args(argv if argv is not None else [])
     clients_list = [int(c) for c in args.clients.split(",")]
     variants = [v for v in args.variants.split(",") if v]
 
@@ -232,4 +235,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

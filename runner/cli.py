@@ -193,7 +193,15 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
     sys.exit(code)
 
 
-from runner.budget_cli import budget  # noqa: E402  (own command group, added last)
+# -- moose alerts (runner/alerts_cli.py) ----------------------------------------------------
+
+from runner.alerts_cli import alerts as alerts_group  # noqa: E402
+
+main.add_command(alerts_group)
+
+# -- moose budget (runner/budget_cli.py) ----------------------------------------------------
+
+from runner.budget_cli import budget  # noqa: E402
 
 main.add_command(budget)
 
