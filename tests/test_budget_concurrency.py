@@ -224,3 +224,36 @@ def test_kill_racing_with_reservations_leaves_none_open(conn: psycopg.Connection
     assert _ledger(conn)[1] == Decimal(0), "the ledger holds no reserved amount after the kill"
     refused_after = conn.execute("SELECT public.check_and_reserve_budget(0.01, 'coder') ->> 'reason'").fetchone()[0]
     assert refused_after == "kill_switch"
+
+
+def test_automatic_kill_under_concurrent_settles(conn: psycopg.Connection, db_url: str) -> None:
+    """Settled costs above their estimates push spend to the limit while 32 connections keep
+    reserving and settling: the kill fires exactly once, a settle of a reservation the kill
+    cancelled still records its cost, nothing stays open, the ledger still matches."""
+    conn.execute("UPDATE public.system_config SET value = '10' WHERE key = 'daily_budget_limit'")
+
+    def worker(index: int) -> None:
+        rng = random.Random(1000 + index)
+        with _connect(db_url) as c:
+            for _ in range(20):
+                answer = c.execute("SELECT public.check_and_reserve_budget(0.10, 'coder')").fetchone()[0]
+                if not answer["canProceed"]:
+                    assert answer["reason"] in ("kill_switch", "limit_exceeded"), answer
+                    continue
+                cost = Decimal(rng.randint(10, 40)) / 100  # up to 4x the estimate
+                c.execute("SELECT public.settle_reservation(%s, %s)", (answer["reservationId"], cost))
+
+    assert _run_threads(CLIENTS, worker) == []
+    assert conn.execute("SELECT active, automatic FROM public.budget_kill_switch").fetchone() == (True, True)
+    assert conn.execute(
+        "SELECT count(*) FROM public.audit_log WHERE action = 'budget.emergency_kill'"
+    ).fetchone()[0] == 1, "the automatic kill fired once"
+    assert conn.execute(
+        "SELECT count(*) FROM public.escalations WHERE trigger_type = 'budget_critical'"
+        " AND status IN ('pending', 'acknowledged')"
+    ).fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM public.budget_reservations WHERE status = 'open'").fetchone()[0] == 0
+    spent, reserved, _ = _ledger(conn)
+    assert spent >= Decimal(10)
+    assert reserved == Decimal(0)
+    assert spent == conn.execute("SELECT sum(cost) FROM public.cost_tracking").fetchone()[0]
