@@ -55,6 +55,11 @@ BEGIN
             RAISE EXCEPTION 'config "%" must be a JSON string of 1 to 1000 characters', NEW.key
                 USING ERRCODE = '22023', HINT = 'E.g. ''"gpt-4o-mini"''::jsonb.';
         END IF;
+    ELSE
+        -- Without this branch an unknown type fails as "case not found" (SQLSTATE 20000)
+        -- before the table's CHECK constraint gets to say anything useful.
+        RAISE EXCEPTION 'config "%" has unknown value_type %', NEW.key, coalesce(quote_literal(NEW.value_type), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Use one of: numeric, integer, interval, boolean, text, timezone.';
     END CASE;
 
     IF v_number IS NOT NULL AND (v_number < NEW.min_value OR v_number > NEW.max_value) THEN
