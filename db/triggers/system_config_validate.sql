@@ -1,8 +1,12 @@
 -- Refuses a config value of the wrong type or out of range, whoever writes it (update_config,
 -- a DBA's UPDATE, a restore). The runbook's own `SET value = '0'` for the limit stays legal.
+-- It calls private.current_actor(), and schema private is closed to the API roles: as SECURITY
+-- DEFINER (search_path pinned) the runner's and service_role's own UPDATEs work, as the runbook's
+-- section 5.1 does them.
 CREATE OR REPLACE FUNCTION private.system_config_validate()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
