@@ -134,9 +134,17 @@ class EmbeddedCluster:
     def _choose_port(self) -> int:
         requested = os.environ.get("MOOSE_PG_PORT")
         if requested:
-            port = int(requested)
+            try:
+                port = int(requested)
+            except ValueError:
+                port = 0
+            if not 1024 <= port <= 65535:
+                raise ClusterError(f"MOOSE_PG_PORT={requested!r} is not a port number: use one from 1024 to 65535, "
+                                   "or unset MOOSE_PG_PORT to let moose find a free one")
             if not _port_is_free(port):
-                raise ClusterError(f"MOOSE_PG_PORT={port} is taken by another program; choose another free port")
+                raise ClusterError(
+                    f"port {port} (MOOSE_PG_PORT) is taken by another program. Choose another free port: "
+                    f"MOOSE_PG_PORT=<port> moose db up, or unset MOOSE_PG_PORT to let moose find a free one")
             return port
         known = self.port
         if known is not None:
