@@ -201,6 +201,9 @@ def _apply_behaviour(conn: psycopg.Connection, files: list[Path], echo: Callable
             conn.execute(f"SET LOCAL check_function_bodies = {check_bodies}".encode())
             for path in files:
                 _apply_file(conn, path)
+        # PostgREST (docker-compose, Supabase) rebuilds its schema cache when this arrives at
+        # commit, so new or changed RPC functions are callable at once. A no-op elsewhere.
+        conn.execute(b"NOTIFY pgrst, 'reload schema'")
     echo(f"  re-applied {len(files)} function, view and trigger files")
 
 
