@@ -11,7 +11,8 @@ from pathlib import Path
 import psycopg
 import sqlparse
 from yoyo import get_backend, read_migrations
-from yoyo.migrations import read_sql_migration, topological_sort
+from yoyo.exceptions import BadMigration
+from yoyo.migrations import MigrationList, read_sql_migration, topological_sort
 
 from runner import settings
 from runner.db import connect, redact
@@ -102,6 +103,19 @@ def _describe(error: psycopg.Error, path: Path, text: str, offset: int | None = 
     return "\n".join(details)
 
 
+def _read_migrations() -> MigrationList:
+    """db/migrations, each loaded now so that a bad `-- depends:` line is a clear error rather
+    than a traceback from inside yoyo."""
+    migrations = read_migrations(str(settings.MIGRATIONS_DIR))
+    try:
+        for migration in migrations:
+            migration.load()
+    except BadMigration as error:
+        raise MigrationError(f"{error}: every `-- depends:` id must name a migration in "
+                             f"{settings.MIGRATIONS_DIR}") from error
+    return migrations
+
+
 def _applied_hashes(conn: psycopg.Connection) -> set[str]:
     """Hashes of the migrations yoyo recorded as applied; none when its tables do not exist yet
     (read directly so that a dry run creates nothing, not even yoyo's bookkeeping tables)."""
@@ -113,7 +127,7 @@ def _applied_hashes(conn: psycopg.Connection) -> set[str]:
 
 def plan(url: str) -> MigrationPlan:
     """What `migrate` would do, read-only."""
-    migrations = read_migrations(str(settings.MIGRATIONS_DIR))
+    migrations = _read_migrations()
     try:
         with connect(url, autocommit=True) as conn:
             applied = _applied_hashes(conn)
@@ -146,7 +160,7 @@ def _locate_in_migration(url: str, path: Path, text: str) -> tuple[psycopg.Error
 def _apply_migrations(url: str, echo: Callable[[str], None]) -> list[str]:
     backend = get_backend(_yoyo_url(url))
     try:
-        pending = backend.to_apply(read_migrations(str(settings.MIGRATIONS_DIR)))
+        pending = backend.to_apply(_read_migrations())
         applied: list[str] = []
         for migration in pending:
             echo(f"  migration {migration.id}")

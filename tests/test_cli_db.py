@@ -3,6 +3,7 @@ in throw-away state folders (never the worktree's own cluster, which the tests a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -215,3 +216,23 @@ def test_commands_needing_a_database_say_how_to_get_one(state_dir: Path) -> None
         assert result.returncode == 1, args
         assert "the embedded PostgreSQL cluster is not running" in result.stderr
         assert "MOOSE_DATABASE_URL" in result.stderr
+
+
+def test_test_command_refuses_contradictory_flags(server_url: str) -> None:
+    result = CliRunner().invoke(main, ["--database-url", server_url, "test", "--sql-only", "--python-only"])
+    assert result.exit_code == 2
+    assert "--sql-only and --python-only exclude each other" in result.output
+
+
+def test_a_state_folder_the_server_user_cannot_enter_moves_under_var_lib(tmp_path: Path) -> None:
+    """As root, initdb and postgres run as `postgres`; pytest's tmp_path (mode 700) is closed to it,
+    so the cluster lives under /var/lib/moose-embedded instead. Without root, where it was asked."""
+    wanted = tmp_path / "state"
+    result = moose("db", "status", state_dir=wanted)
+    assert result.returncode == 1
+    if os.geteuid() == 0:
+        digest = hashlib.sha1(str(wanted.resolve()).encode()).hexdigest()[:12]
+        expected = Path("/var/lib/moose-embedded") / digest / "pgdata"
+    else:
+        expected = wanted / "pgdata"
+    assert f"data: {expected}\n" in result.stdout

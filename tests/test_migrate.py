@@ -260,3 +260,19 @@ def test_two_concurrent_migrates_of_a_fresh_database_both_succeed(empty_database
     assert schema_dump(target) == schema_dump(reference)
     with psycopg.connect(target) as conn:
         assert conn.execute("SELECT count(*) FROM _yoyo_migration").fetchone()[0] == len(all_migration_ids())
+
+
+def test_a_migration_depending_on_an_unknown_id_is_a_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(settings.MIGRATIONS_DIR, folder)
+    (folder / "9999_zz_bad_depends.sql").write_text(
+        "-- Depends on a migration that does not exist.\n-- depends: 0003_no_such_migration\n"
+        "CREATE TABLE public.zz_never (id integer);\n")
+    monkeypatch.setattr(settings, "MIGRATIONS_DIR", folder)
+    for command in (["migrate"], ["migrate", "--dry-run"]):
+        result = CliRunner().invoke(main, ["--database-url", db_url, *command])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert f"Could not resolve dependencies in {folder / '9999_zz_bad_depends.sql'}" in result.output
+        assert "`-- depends:` id must name a migration" in result.output
