@@ -236,3 +236,24 @@ def test_a_state_folder_the_server_user_cannot_enter_moves_under_var_lib(tmp_pat
     else:
         expected = wanted / "pgdata"
     assert f"data: {expected}\n" in result.stdout
+
+
+def test_a_deep_checkout_path_still_starts(state_dir: Path) -> None:
+    """The socket path (folder + /.s.PGSQL.<port>) must fit in 107 bytes or PostgreSQL will not
+    start; a deep state folder gets a short socket folder under /tmp instead."""
+    deep = state_dir.parent / ("d" * 60) / "checkout" / ".moose"
+    deep.parent.mkdir(parents=True)
+    for folder in (deep.parent.parent, deep.parent):
+        folder.chmod(0o755)
+    socket_dir = Path("/tmp") / f"moose-{hashlib.sha1(str(deep).encode()).hexdigest()[:12]}"
+    try:
+        result = moose("db", "up", state_dir=deep)
+        assert result.returncode == 0, result.stderr + (deep / "postgres.log").read_text()
+        port = int((deep / "port").read_text())
+        assert (socket_dir / f".s.PGSQL.{port}").is_socket()
+        assert socket_dir.stat().st_mode & 0o777 == 0o700
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/moose") as conn:
+            assert conn.execute("SHOW unix_socket_directories").fetchone()[0] == str(socket_dir)
+    finally:
+        moose("db", "down", state_dir=deep)
+        shutil.rmtree(socket_dir, ignore_errors=True)
