@@ -87,6 +87,12 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert len(description) > 20, result.output
 
 
+def test_version() -> None:
+    result = moose("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("moose, version ")
+
+
 def test_help_from_a_real_process() -> None:
     result = moose("--help")
     assert result.returncode == 0
@@ -127,6 +133,8 @@ def test_cluster_life_cycle(state_dir: Path) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE kept (x integer)")
         conn.execute("INSERT INTO kept VALUES (42)")
+    psql = moose("db", "psql", "-Atc", "SELECT x FROM kept", state_dir=state_dir)
+    assert (psql.returncode, psql.stdout.strip()) == (0, "42"), "db psql opens the moose database, passing arguments on"
 
     down = moose("db", "down", state_dir=state_dir)
     assert down.returncode == 0
