@@ -185,6 +185,7 @@ def test_a_remembered_port_taken_by_another_program_is_named(state_dir: Path) ->
     port = int((state_dir / "port").read_text())
     assert moose("db", "down", state_dir=state_dir).returncode == 0
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the stopped server may leave TIME_WAIT
         sock.bind(("127.0.0.1", port))
         sock.listen(1)
         result = moose("db", "up", state_dir=state_dir)
