@@ -1,9 +1,10 @@
 -- The triggers of the foundation: private.touch_updated_at keeps updated_at current on
 -- work_orders, escalations, contracts and orchestrator_state (an explicit value in the UPDATE
 -- wins); escalations_apply_policy fills priority and SLA so the runbook's hand-written INSERT
--- works; the config triggers are attached (their rules are in 004_config.sql).
+-- works; work_orders_close_escalations_on_delete dismisses a deleted work order's open
+-- escalations; the config triggers are attached (their rules are in 004_config.sql).
 BEGIN;
-SELECT plan(29);
+SELECT plan(35);
 
 SELECT trigger_is('public', 'work_orders', 'work_orders_touch_updated_at', 'private', 'touch_updated_at',
                   'work_orders_touch_updated_at runs private.touch_updated_at');
@@ -109,6 +110,30 @@ SELECT is((SELECT priority FROM public.escalations
           'low', 'the policy trigger fires on INSERT only: an UPDATE of priority stands');
 SELECT is((SELECT count(*)::int FROM public.alerts WHERE kind = 'escalation.opened'), 0,
           'a hand-written INSERT raises no alert (only create_escalation does)');
+
+-- work_orders_close_escalations_on_delete ---------------------------------------------------------------
+SELECT trigger_is('public', 'work_orders', 'work_orders_close_escalations_on_delete', 'private', 'work_orders_close_escalations',
+                  'work_orders_close_escalations_on_delete runs private.work_orders_close_escalations');
+INSERT INTO public.work_orders (id, title) VALUES
+    ('00000000-0000-0000-0000-000000000811', 'doomed one'), ('00000000-0000-0000-0000-000000000812', 'doomed two');
+INSERT INTO public.escalations (work_order_id, trigger_type) VALUES
+    ('00000000-0000-0000-0000-000000000811', 'retry_exhausted'), ('00000000-0000-0000-0000-000000000812', 'retry_exhausted'),
+    (NULL, 'retry_exhausted');
+INSERT INTO public.escalations (work_order_id, trigger_type, status, resolved_at, resolved_by)
+VALUES ('00000000-0000-0000-0000-000000000811', 'retry_exhausted', 'resolved', now() - interval '1 day', 'ops-bob');
+SELECT lives_ok($$DELETE FROM public.work_orders WHERE id IN ('00000000-0000-0000-0000-000000000811', '00000000-0000-0000-0000-000000000812')$$,
+                'two work orders with open escalations of one type can be deleted (no clash of unlinked open escalations)');
+SELECT results_eq(
+    $$SELECT status, resolution ->> 'dismissed', resolved_by = session_user, resolved_at = now() FROM public.escalations
+      WHERE resolution ->> 'work_order_id' IN ('00000000-0000-0000-0000-000000000811', '00000000-0000-0000-0000-000000000812')$$,
+    $$VALUES ('dismissed', 'work order deleted', true, true), ('dismissed', 'work order deleted', true, true)$$,
+    'their open escalations were dismissed, with who and when');
+SELECT is((SELECT count(*)::int FROM public.escalations WHERE trigger_type = 'retry_exhausted' AND work_order_id IS NULL), 4,
+          'the escalations stay as history, unlinked');
+SELECT is((SELECT count(*)::int FROM public.escalations WHERE trigger_type = 'retry_exhausted' AND work_order_id IS NULL
+           AND status = 'pending'), 1, 'the system-wide open escalation of that type is untouched');
+SELECT is((SELECT resolved_by FROM public.escalations WHERE trigger_type = 'retry_exhausted' AND status = 'resolved'), 'ops-bob',
+          'an already resolved escalation keeps its own resolution');
 
 SELECT * FROM finish();
 ROLLBACK;
