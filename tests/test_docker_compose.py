@@ -59,6 +59,20 @@ def test_the_database_is_supabase_postgres_15() -> None:
     assert SERVICES["db"]["image"].startswith("supabase/postgres:15.")
 
 
+def test_mounted_files_exist_and_authenticator_gets_its_password() -> None:
+    for service, spec in SERVICES.items():
+        for volume in spec.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source.startswith("./"):
+                assert (ROOT / source).is_file(), f"{service}: {source} does not exist"
+    mounts = [v for v in SERVICES["db"]["volumes"] if v.startswith("./deploy/db/roles.sql:")]
+    assert mounts and "/docker-entrypoint-initdb.d/" in mounts[0]
+    roles = (ROOT / "deploy/db/roles.sql").read_text()
+    assert "ALTER ROLE authenticator WITH PASSWORD" in roles
+    assert "$POSTGRES_PASSWORD" in roles and "POSTGRES_PASSWORD" in environment("db")
+    assert "authenticator:" in environment("rest")["PGRST_DB_URI"]
+
+
 def test_postgrest_exposes_the_rpc_functions_of_public() -> None:
     rest = SERVICES["rest"]
     env = environment("rest")
