@@ -262,10 +262,14 @@ def seed(conn: psycopg.Connection) -> Seed:
     ago (times relative to CURRENT_DATE, so a run just after midnight holds too)."""
     conn.execute("SET TIME ZONE 'UTC'")
 
+    last_touched: dict[str, str] = {}
+
     def work_order(title: str, status: str, updated_ago: str, metadata: str = "{}") -> str:
-        return ids(conn, "INSERT INTO work_orders (title, status, metadata, created_at, updated_at) "
-                         "VALUES (%s, %s, %s::jsonb, now() - %s::interval - interval '1 hour', now() - %s::interval) "
-                         "RETURNING id", title, status, metadata, updated_ago, updated_ago)[0]
+        work_order_id = ids(conn, "INSERT INTO work_orders (title, status, metadata, created_at) "
+                                  "VALUES (%s, %s, %s::jsonb, now() - %s::interval - interval '1 hour') RETURNING id",
+                            title, status, metadata, updated_ago)[0]
+        last_touched[work_order_id] = updated_ago
+        return work_order_id
 
     seed = Seed(
         stuck_pending=work_order("stuck pending", "pending", "30 hours",
@@ -308,6 +312,11 @@ def seed(conn: psycopg.Connection) -> Seed:
                  "('anthropic', 2.00, CURRENT_DATE + interval '5 minutes'), "
                  "('openai', 5.00, CURRENT_DATE - interval '1 hour'), "
                  "('openai', 7.00, CURRENT_DATE - interval '8 days')")
+
+    # Last, so that nothing recorded above (an attempt counter, say) touches them again.
+    for work_order_id, updated_ago in last_touched.items():
+        conn.execute("UPDATE work_orders SET updated_at = now() - %s::interval WHERE id = %s",
+                     (updated_ago, work_order_id))
 
     conn.execute("INSERT INTO escalations (work_order_id, trigger_type, status, created_at) VALUES "
                  "(%s, 'stuck_work_order', 'pending', now() - interval '2 hours'), "
