@@ -427,8 +427,8 @@ def test_4_1_index_is_used_for_pending_work_orders(conn: psycopg.Connection, see
     assert "Index" in plan and "work_orders_" in plan, plan
     assert "actual time" in plan
     stuck_plan = "\n".join(r[0] for r in rows(conn, "EXPLAIN " + Q_1_4_STUCK))
-    # The partial index made for this query, or the status index: either way no full scan.
-    assert "work_orders_active_updated_idx" in stuck_plan or "work_orders_status_idx" in stuck_plan, stuck_plan
+    # An index of work_orders (the partial one made for this query, or another): no full scan.
+    assert "Index" in stuck_plan and "work_orders_" in stuck_plan, stuck_plan
     assert "Seq Scan" not in stuck_plan, stuck_plan
 
 
