@@ -148,7 +148,8 @@ def resync_ledger(scratch: str, day: str) -> None:
         conn.execute("VACUUM public.budget_ledger")
 
 
-def run_pgbench(scratch: str, variant: str, script: str, clients: int, duration: int, workdir: Path) -> Result:
+def run_pgbench(scratch: str, variant: str, script: str, clients: int, duration: int, workdir: Path,
+                synchronous_commit: str = "on") -> Result:
     info = conninfo_to_dict(scratch)
     script_path = workdir / f"{variant}.sql"
     script_path.write_text(script)
@@ -157,6 +158,9 @@ def run_pgbench(scratch: str, variant: str, script: str, clients: int, duration:
     for key, var in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"), ("password", "PGPASSWORD")):
         if info.get(key):
             env[var] = str(info[key])
+    # Same durability setting for every variant: "off" takes the disk's fsync out of the figures,
+    # leaving the CPU and lock cost of each design.
+    env["PGOPTIONS"] = f"-c synchronous_commit={synchronous_commit}"
     argv = [pgbench_path(), "-n", "-T", str(duration), "-c", str(clients), "-j", str(min(clients, 2)),
             "-l", "--log-prefix", str(prefix), "-f", str(script_path), SCRATCH_DB]
     done = subprocess.run(argv, env=env, cwd=workdir, capture_output=True, text=True, check=False)
@@ -205,12 +209,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
     parser.add_argument("--variants", default=",".join(SCRIPTS), help="comma-separated variants to run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    parser.add_argument("--synchronous-commit", choices=["on", "off"], default="on",
+                        help="synchronous_commit for every variant (default on; off measures CPU and locks, not fsync)")
     args = parser.parse_args(argv if argv is not None else [])
     clients_list = [int(c) for c in args.clients.split(",")]
     variants = [v for v in args.variants.split(",") if v]
 
     url = server_url()
-    print(f"preparing scratch database {SCRATCH_DB} ({NAIVE_ROWS:,} naive cost rows)...")
+    print(f"preparing scratch database {SCRATCH_DB} ({NAIVE_ROWS:,} naive cost rows), "
+          f"synchronous_commit={args.synchronous_commit}...")
     scratch, day, day_start = prepare(url)
     results: list[Result] = []
     try:
@@ -220,7 +227,8 @@ def main(argv: list[str] | None = None) -> None:
                 for round_number in range(1, args.rounds + 1):
                     for variant in variants:
                         script = SCRIPTS[variant].format(amount=AMOUNT, day=day, day_start=day_start)
-                        result = run_pgbench(scratch, variant, script, clients, args.duration, workdir)
+                        result = run_pgbench(scratch, variant, script, clients, args.duration, workdir,
+                                             args.synchronous_commit)
                         results.append(result)
                         print(f"  round {round_number} {LABELS[variant]:<24} {clients:>2} clients: "
                               f"{result.tps:9.1f} tps")
