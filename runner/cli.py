@@ -199,7 +199,14 @@ from runner.alerts_cli import alerts as alerts_group  # noqa: E402
 
 main.add_command(alerts_group)
 
-# -- the service part's commands (runner/service_cli.py; `run` replaces the one above) ---------
+# -- moose budget (runner/budget_cli.py) ----------------------------------------------------
+
+from runner.budget_cli import budget  # noqa: E402
+
+main.add_command(budget)
+
+# -- the service part's commands (runner/service_cli.py, runner/operator_cli.py): `run` replaces
+# the one above; `budget` keeps the budget part's subcommands and draws the bar when given none.
 from runner import service_cli  # noqa: E402
 
 main.add_command(service_cli.run_command)

@@ -17,6 +17,7 @@ import click
 import psycopg
 from psycopg.types.json import Jsonb
 
+from runner import budget_cli
 from runner.db import connect
 from runner.service_cli import Context, call, pass_context, sql_error
 
@@ -141,11 +142,7 @@ def status(ctx: Context, as_json: bool) -> None:
 
 # -- moose budget / kill / resume ----------------------------------------------------------
 
-@click.command("budget")
-@click.option("--json", "as_json", is_flag=True, help="budget_status() as JSON (the runbook's /api/budget-status).")
-@pass_context
-def budget(ctx: Context, as_json: bool) -> None:
-    """Today's budget (runbook 1.3): spend, limit, percentage, tier, reservations, kill switch."""
+def _draw_budget(ctx: Context, as_json: bool) -> None:
     result = call(ctx, "SELECT public.budget_status()")
     assert isinstance(result, dict)
     if as_json:
@@ -154,6 +151,21 @@ def budget(ctx: Context, as_json: bool) -> None:
     click.echo(f"Budget day {result.get('budget_day')}: " + budget_bar(result))
     if "remaining" in result:
         click.echo(f"Remaining: ${result['remaining']}")
+
+
+@click.pass_context
+def _budget_callback(click_ctx: click.Context, as_json: bool) -> None:
+    if click_ctx.invoked_subcommand is None:
+        _draw_budget(click_ctx.obj, as_json)
+
+
+# `moose budget` = the budget part's group (status, kill, resume, expire: runner/budget_cli.py)
+# plus, with no subcommand, today's budget drawn as a bar with its tier.
+budget = click.Group(
+    "budget", commands=dict(budget_cli.budget.commands), invoke_without_command=True, callback=_budget_callback,
+    params=[click.Option(["--json", "as_json"], is_flag=True, help="budget_status() as JSON (no subcommand).")],
+    help="Today's budget (runbook 1.3) as a bar with its tier when given no subcommand; "
+         "`status`, `kill`, `resume`, `expire` as the budget part defines them (docs/BUDGET.md).")
 
 
 @click.command("kill")

@@ -74,6 +74,6 @@ def wait_for(condition: Callable[[], object], timeout: float = 30, every: float 
         time.sleep(every)
 
 
-def scalar(conn: psycopg.Connection, query: str, params: tuple = ()) -> object:
+def scalar(conn: psycopg.Connection, query: str, params: tuple | None = None) -> object:
     row = conn.execute(query, params).fetchone()
     return row[0] if row else None

@@ -108,3 +108,30 @@ def test_jobs_run_drains_a_batched_job_with_progress(db_url: str, conn: psycopg.
     assert json.loads(result.output[result.output.index('{\n  "runs"'):])["rows_affected"] == 250
     assert scalar(conn, "SELECT count(*) FROM outcome_vectors") == 0
     assert scalar(conn, "SELECT count(*) FROM job_runs WHERE job_name = 'retention' AND outcome = 'succeeded'") == 3
+
+
+def test_budget_kill_and_resume(db_url: str, conn: psycopg.Connection) -> None:
+    conn.execute("INSERT INTO cost_tracking (service_name, cost) VALUES ('openai', 31.25)")
+    drawn = moose(db_url, "budget")
+    assert drawn.exit_code == 0, drawn.output
+    assert "31.2% of $100 (spent $31.25" in drawn.output and "tier warning" in drawn.output
+    assert json.loads(moose(db_url, "budget", "--json").output)["tier"] == "warning"
+    assert moose(db_url, "budget", "status").exit_code == 0, "the budget part's subcommands stay"
+
+    conn.execute("INSERT INTO work_orders (title, status) VALUES ('waiting', 'pending')")
+    refused = moose(db_url, "kill", "--reason", "spend spike", input="n\n")
+    assert refused.exit_code == 1 and scalar(conn, "SELECT active FROM budget_kill_switch") is False
+    killed = moose(db_url, "kill", "--reason", "spend spike", "--yes")
+    assert killed.exit_code == 0, killed.output
+    assert "KILL SWITCH ON" in killed.output
+    assert scalar(conn, "SELECT active FROM budget_kill_switch") is True
+    assert scalar(conn, "SELECT status FROM work_orders WHERE title = 'waiting'") == "paused"
+    assert scalar(conn, "SELECT status FROM orchestrator_state") == "stopped"
+    assert "KILL SWITCH ON since" in moose(db_url, "budget").output
+    resumed = moose(db_url, "resume", "--note", "limit raised")
+    assert resumed.exit_code == 0, resumed.output
+    assert scalar(conn, "SELECT status FROM work_orders WHERE title = 'waiting'") == "pending"
+    assert scalar(conn, "SELECT status FROM orchestrator_state") == "running"
+    assert scalar(conn, "SELECT count(*) FROM audit_log WHERE actor IS NOT NULL AND action LIKE '%kill%'") >= 1
+    missing = moose(db_url, "kill")
+    assert missing.exit_code == 2 and "--reason" in missing.output

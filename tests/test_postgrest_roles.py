@@ -14,7 +14,6 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 ROLES = ("anon", "authenticated", "service_role")
 DASHBOARD = frozenset({"authenticated", "service_role"})
@@ -45,7 +44,16 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "set_job_enabled": ({"p_name": "retention", "p_enabled": False}, SERVICE),
     "backup_config": ({}, SERVICE),
     "restore_config": ({"p_document": {"format": "moose-config"}, "p_dry_run": True}, SERVICE),
-    "schedule_pg_cron": ({}, NOBODY),  # the runner's login only: it changes the server's cron table
+    "schedule_pg_cron": ({}, NOBODY),
+    "current_budget_tier": ({}, DASHBOARD),
+    "check_and_reserve_budget": ({"p_amount": 1.0, "p_service_name": "test-service", "p_metadata": {"test": True}},
+                                 SERVICE),
+    "settle_reservation": ({"p_reservation_id": "00000000-0000-0000-0000-000000000000", "p_actual_cost": 1.0},
+                           SERVICE),
+    "release_reservation": ({"p_reservation_id": "00000000-0000-0000-0000-000000000000"}, SERVICE),
+    "expire_reservations": ({}, SERVICE),
+    "emergency_kill": ({"p_reason": "spend spike"}, SERVICE),
+    "resume_operations": ({"p_note": "fixed"}, SERVICE),  # the runner's login only: it changes the server's cron table
     "add_alert_channel": ({"p_name": "api-hook", "p_kind": "webhook", "p_url": "http://127.0.0.1:9/x"}, SERVICE),
     "alert_delivery_settings": ({}, SERVICE),
     "claim_alert_deliveries": ({"p_worker": "api", "p_limit": 1}, SERVICE),
@@ -75,11 +83,20 @@ def postgrest_call(conn: psycopg.Connection, role: str, function: str, args: dic
     pre-request hook, to see the function's own grants). Returns None when the call succeeded,
     else the SQLSTATE it failed with."""
     claims = claims or {"role": role, "sub": f"user-{role}"}
-    call = sql.SQL("SELECT {}.{}({})").format(
+    # PostgREST's own call shape: the JSON body turned into typed arguments by json_to_record,
+    # passed by name (so the declared types decide, as they do over HTTP).
+    declared = dict(conn.execute("""
+        SELECT a.name, format_type(a.type, NULL)
+        FROM pg_proc AS p, unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]) AS a(name, type)
+        WHERE p.oid = to_regproc('public.' || %s)""", (function,)).fetchall())
+    missing = set(args) - set(declared)
+    assert not missing, f"{function} has no argument(s) {missing}"
+    call = sql.SQL("SELECT {}.{}({}) FROM json_to_record(%(body)s::json) AS pgrst_args({})").format(
         sql.Identifier("public"), sql.Identifier(function),
-        sql.SQL(", ").join(sql.SQL("{} => {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in args))
-    params = {name: Jsonb(value) if isinstance(value, dict | list) or name in ("p_value",) else value
-              for name, value in args.items()}
+        sql.SQL(", ").join(sql.SQL("{} => pgrst_args.{}").format(sql.Identifier(n), sql.Identifier(n)) for n in args),
+        sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(declared[n])) for n in args)
+        if args else sql.SQL("_ int"))
+    params = {"body": json.dumps(args)}
     try:
         with conn.transaction():
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))

@@ -1,6 +1,7 @@
 -- The runbook's `POST /api/orchestrator {"action": "start", "interval_ms": 10000}` (section 4.3):
 -- marks the orchestrator running with its poll interval, audited. Keeps the interval when none
--- is given.
+-- is given. Refused while the emergency kill switch is on: resume_operations(note) restarts the
+-- orchestrator together with everything else the kill stopped.
 CREATE OR REPLACE FUNCTION public.orchestrator_start(p_interval_ms integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -14,6 +15,11 @@ BEGIN
     IF p_interval_ms IS NOT NULL AND p_interval_ms NOT BETWEEN 100 AND 3600000 THEN
         RAISE EXCEPTION 'interval_ms must be between 100 and 3600000, got %', p_interval_ms
             USING ERRCODE = '22023', HINT = 'The runbook uses 10000 (ten seconds).';
+    END IF;
+    IF EXISTS (SELECT 1 FROM public.budget_kill_switch AS k WHERE k.active) THEN
+        RAISE EXCEPTION 'the emergency kill switch is on; the orchestrator stays stopped'
+            USING ERRCODE = '55000',
+                  HINT = 'SELECT resume_operations(''why it is safe'') restarts the orchestrator with everything the kill stopped.';
     END IF;
     SELECT * INTO v_old FROM public.orchestrator_state AS o WHERE o.id FOR UPDATE;
     UPDATE public.orchestrator_state AS o
@@ -31,4 +37,4 @@ REVOKE ALL ON FUNCTION public.orchestrator_start(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.orchestrator_start(integer) TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.orchestrator_start(integer) IS
-    'Start the orchestrator (runbook 4.3): status running, poll interval p_interval_ms (100..3600000, default unchanged); audited. Returns orchestrator_status().';
+    'Start the orchestrator (runbook 4.3): status running, poll interval p_interval_ms (100..3600000, default unchanged); audited. 55000 while the emergency kill switch is on (resume_operations restarts it). Returns orchestrator_status().';

@@ -5,7 +5,8 @@
 -- survives. The result says which tables shrank (the runner VACUUM (ANALYZE)s them) and whether
 -- more is left ({"more": true} makes the scheduler call again at once, each batch its own
 -- transaction). Cut-offs come from config and are measured from p_now (the scheduler's clock).
--- Each batch deletes by `id = ANY (ARRAY(...))`, so it costs index lookups for its own rows only
+-- Raw cost rows leave the budget ledger untouched (moose.budget_keep_ledger: the ledger keeps
+-- each day's spend). Each batch deletes by `id = ANY (ARRAY(...))`, so it costs index lookups for its own rows only
 -- (a join would merge-scan the whole primary key on every batch).
 CREATE OR REPLACE FUNCTION public.run_retention(p_now timestamptz DEFAULT NULL, p_batch_size integer DEFAULT NULL)
 RETURNS jsonb
@@ -22,6 +23,7 @@ DECLARE
     v_costs bigint;
     v_alerts bigint;
     v_summaries bigint;
+    v_keep_ledger text;
     v_runs bigint;
     v_escalations bigint;
     v_deleted jsonb;
@@ -38,6 +40,9 @@ BEGIN
             ORDER BY o2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_outcomes = ROW_COUNT;
 
+    -- The budget ledger keeps each day's spend as history: this purge must not take it off.
+    v_keep_ledger := current_setting('moose.budget_keep_ledger', true);
+    PERFORM set_config('moose.budget_keep_ledger', 'on', true);
     WITH gone AS (
         DELETE FROM public.cost_tracking AS c
         WHERE c.id = ANY (ARRAY(
@@ -57,6 +62,7 @@ BEGIN
         RETURNING 1
     )
     SELECT coalesce((SELECT count(*) FROM gone), 0) INTO v_costs;
+    PERFORM set_config('moose.budget_keep_ledger', coalesce(v_keep_ledger, ''), true);
 
     -- An alert goes once no delivery of it is still pending or sending (its delivery rows go
     -- with it, ON DELETE CASCADE); finished throttle summaries go after the same period.

@@ -3,6 +3,7 @@
 BEGIN;
 SELECT plan(13);
 
+DELETE FROM public.jobs WHERE name <> 'retention';
 UPDATE public.jobs SET consecutive_failures = 3, failing_since = now(), next_run_at = now() + interval '1 hour'
 WHERE name = 'retention';
 SELECT is(public.set_job_enabled('retention', false) ->> 'enabled', 'false', 'a job can be disabled');

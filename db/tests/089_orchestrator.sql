@@ -1,7 +1,7 @@
 -- orchestrator_status / orchestrator_start / orchestrator_stop / orchestrator_heartbeat:
 -- runbook 4.3's {"status": "running", "interval_ms": 10000}, audited changes, who may do what.
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 SELECT is(public.orchestrator_status() - ARRAY['last_poll_at', 'updated_at', 'updated_by', 'stopped_reason'],
           '{"status": "running", "interval_ms": 10000}'::jsonb, 'the runbook''s shape');
@@ -19,6 +19,10 @@ SELECT throws_ok($$SELECT public.orchestrator_start(50)$$, '22023', NULL, 'inter
 SELECT throws_ok($$SELECT public.orchestrator_start(-1)$$, '22023', NULL, 'negative interval: 22023');
 SELECT throws_ok($$SELECT public.orchestrator_stop(NULL)$$, '22004', NULL, 'stop needs a reason');
 SELECT throws_ok($$SELECT public.orchestrator_stop('   ')$$, '22023', NULL, 'a blank reason: 22023');
+SELECT public.emergency_kill('test kill');
+SELECT throws_ok($$SELECT public.orchestrator_start()$$, '55000', NULL, 'no start while the kill switch is on');
+SELECT public.resume_operations('test over');
+SELECT is(public.orchestrator_status() ->> 'status', 'running', 'resume_operations restarts it');
 SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.orchestrator_stop('x')$$, '42501', NULL,
                  'authenticated may read but not stop');
 SELECT lives_ok($$SET LOCAL ROLE authenticated; SELECT public.orchestrator_status(); RESET ROLE$$,

@@ -1,7 +1,7 @@
 -- run_retention: each table purged after its own configured period, measured from p_now; cost
 -- rows rolled up into cost_daily_totals first; bounded batches that report "more"; what is kept.
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 DELETE FROM public.alerts;
 DELETE FROM public.job_runs;
@@ -44,6 +44,9 @@ SELECT is((SELECT string_agg(day || ' ' || service_name || ' ' || total_cost || 
           'cost rows were rolled up per budget day and service, across batches');
 SELECT is((SELECT sum(total_cost) FROM public.cost_daily_totals) + (SELECT sum(cost) FROM public.cost_tracking),
           17.840000::numeric, 'no spend is lost');
+SELECT is((SELECT string_agg(budget_day || '=' || spent, ',' ORDER BY budget_day) FROM public.budget_ledger
+           WHERE budget_day < '2030-03-01'),
+          '2030-01-01=3.850000,2030-01-02=4.000000', 'the budget ledger keeps each purged day''s spend');
 SELECT is((SELECT string_agg(kind, ',' ORDER BY kind) FROM public.alerts), 'test.new,test.undelivered',
           'delivered alerts past alerts_retention are gone; one still being delivered stays');
 SELECT is((SELECT count(*) FROM public.alert_deliveries), 2::bigint, 'the purged alert''s delivery went with it');
