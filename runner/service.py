@@ -66,7 +66,13 @@ class ServiceConfig:
         if unknown:
             raise ValueError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(data)
+        for name, value in data.items():
+            wanted = type(values[name])
+            if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, wanted) or (wanted is not bool and isinstance(value, bool)):
+                raise ValueError(f"{path}: {name} must be a {wanted.__name__}, got {value!r}")
+            values[name] = value
         config = ServiceConfig(**values)
         if config.interval < 0.1 or config.poll < 0.05 or config.log_format not in ("plain", "json"):
             raise ValueError(f"{path}: interval >= 0.1, poll >= 0.05 and log_format plain|json, got {data}")
@@ -78,9 +84,15 @@ class Service:
                  deliver: bool = True, config_file: Path | None = None, clock: Clock | None = None,
                  holder: str | None = None) -> None:
         self.url = url
-        self.base = ServiceConfig(interval=interval, poll=poll, jobs=jobs, deliver=deliver)
+        # The log settings moose's --log-format / -v chose are the base the file may override.
+        root = logging.getLogger()
+        current_format = "json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "plain"
+        self.base = ServiceConfig(interval=interval, poll=poll, jobs=jobs, deliver=deliver,
+                                  log_format=current_format, verbose=root.level == logging.DEBUG)
         self.config_file = config_file
         self.config = self.base.merged_with_file(config_file)
+        if (self.config.log_format, self.config.verbose) != (self.base.log_format, self.base.verbose):
+            logs.configure(self.config.log_format, self.config.verbose)
         self.stopping = threading.Event()
         self.reload_requested = threading.Event()
         self.scheduler = Scheduler(url, clock=clock or Clock())

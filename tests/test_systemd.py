@@ -67,3 +67,28 @@ def test_bad_config_file_is_refused(db_url: str, tmp_path: Path) -> None:
         stop(runner)
     assert runner.returncode == 1
     assert "unknown setting(s) intervall" in output
+
+
+def test_config_file_values_are_type_checked(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "moose.toml"
+    config.write_text('interval = "fast"\n')
+    runner = start_runner(db_url, "run", "--config", str(config))
+    try:
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        stop(runner)
+    assert runner.returncode == 1
+    assert "interval must be a float, got 'fast'" in output
+
+
+def test_the_config_file_log_format_applies_from_the_start(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "moose.toml"
+    config.write_text('log_format = "json"\ninterval = 0.2\n')
+    runner = start_runner(db_url, "run", "--config", str(config), "--iterations", "1", "--no-deliver")
+    try:
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        stop(runner)
+    assert runner.returncode == 0, output
+    messages = [json.loads(line)["message"] for line in output.splitlines()]
+    assert any(m.startswith("health:") for m in messages)
