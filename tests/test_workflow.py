@@ -272,3 +272,34 @@ def test_concurrent_detectors_open_one_episode(conn: psycopg.Connection, db_url:
     assert sum(opened) == 5
     assert scalar(conn, "SELECT count(*) FROM escalations WHERE trigger_type = 'stuck_work_order'") == 5
     assert scalar(conn, "SELECT count(*) FROM alerts WHERE kind = 'work_order.stuck'") == 5
+
+
+def test_the_runbooks_stuck_trigger_never_fires_and_detection_does(conn: psycopg.Connection) -> None:
+    """Runbook 2.2's stuck_work_order_alert, installed as written (with a log table standing in for
+    net.http_post): time passing fires nothing, an ordinary update fires nothing; the scheduled
+    detection finds the work order."""
+    conn.execute("CREATE TABLE runbook_trigger_log (work_order_id uuid, at timestamptz DEFAULT now())")
+    conn.execute("""
+        CREATE FUNCTION notify_stuck_work_orders() RETURNS trigger AS $$
+        BEGIN
+          INSERT INTO runbook_trigger_log (work_order_id) VALUES (NEW.id);
+          RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql""")
+    conn.execute("""
+        CREATE TRIGGER stuck_work_order_alert
+        AFTER UPDATE ON work_orders
+        FOR EACH ROW
+        WHEN (NEW.updated_at < NOW() - INTERVAL '24 hours')
+        EXECUTE FUNCTION notify_stuck_work_orders()""")
+    wo_id = scalar(conn, "INSERT INTO work_orders (title, status) VALUES ('silent', 'in_progress') RETURNING id::text")
+    # Thirty hours pass without anyone writing the row (simulated without firing triggers).
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("UPDATE work_orders SET updated_at = now() - interval '30 hours' WHERE id = %s", (wo_id,))
+    assert scalar(conn, "SELECT count(*) FROM runbook_trigger_log") == 0, "no write, no trigger"
+    assert scalar(conn, "SELECT count(*) FROM stuck_work_orders") == 1
+    assert scalar(conn, "SELECT detect_stuck_work_orders()") == 1
+    # An ordinary write stamps updated_at = now(), so the WHEN is false exactly when it runs.
+    conn.execute("UPDATE work_orders SET description = 'still working' WHERE id = %s", (wo_id,))
+    assert scalar(conn, "SELECT count(*) FROM runbook_trigger_log") == 0
