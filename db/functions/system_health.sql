@@ -5,9 +5,11 @@
 --             outcome vectors in the last 24 h over health_error_rate_warning_pct (5), or a
 --             running orchestrator that has not polled for 3 intervals (at least 5 minutes);
 --   healthy : otherwise.
--- Built to stay fast at 1M work orders / 10M outcome vectors: stuck from the partial index
--- (find_stuck_work_orders), escalations from the open partial index, failures from the partial
--- index outcome_vectors_failed_created_idx, the 24 h total as an index-only count.
+-- Built to stay fast at 1M work orders / 10M outcome vectors: the stuck count is an index-only
+-- count on the partial index work_orders_stuck_candidates_idx (the predicate and thresholds of
+-- find_stuck_work_orders, which lists them; db/tests/048 checks both agree), escalations come
+-- from the open partial index, the 24 h error rate from private.outcome_counts (hourly rollup
+-- plus raw edges). See docs/performance/health.md.
 CREATE OR REPLACE FUNCTION public.system_health()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -34,9 +36,15 @@ DECLARE
     v_warnings text[] := '{}';
     v_budget_warn numeric := private.config_numeric('health_budget_warning_pct');
     v_error_warn numeric := private.config_numeric('health_error_rate_warning_pct');
+    v_stuck_in_progress integer;
+    v_pending_before timestamptz := now() - private.config_interval('stuck_pending_after');
+    v_in_progress_before timestamptz := now() - private.config_interval('stuck_in_progress_after');
 BEGIN
-    SELECT count(*), count(*) FILTER (WHERE s.status = 'pending') INTO v_stuck, v_stuck_pending
-    FROM public.find_stuck_work_orders() AS s;
+    SELECT count(*) INTO v_stuck_pending FROM public.work_orders AS w
+    WHERE w.status = 'pending' AND w.updated_at < v_pending_before;
+    SELECT count(*) INTO v_stuck_in_progress FROM public.work_orders AS w
+    WHERE w.status = 'in_progress' AND w.updated_at < v_in_progress_before;
+    v_stuck := v_stuck_pending + v_stuck_in_progress;
 
     SELECT coalesce(jsonb_object_agg(x.priority, jsonb_build_object('open', x.open, 'pending', x.pending,
                                                                     'sla_breached', x.breached)), '{}'::jsonb),
@@ -47,8 +55,7 @@ BEGIN
           FROM public.escalations AS e WHERE e.status IN ('pending', 'acknowledged')
           GROUP BY e.priority) AS x;
 
-    SELECT count(*) INTO v_total FROM public.outcome_vectors AS o WHERE o.created_at >= v_since;
-    SELECT count(*) INTO v_failed FROM public.outcome_vectors AS o WHERE o.created_at >= v_since AND NOT o.success;
+    SELECT c.attempts, c.failures INTO v_total, v_failed FROM private.outcome_counts(v_since, 'infinity') AS c;
     v_error_rate := CASE WHEN v_total > 0 THEN round(100.0 * v_failed / v_total, 2) ELSE 0 END;
 
     SELECT * INTO v_orch FROM public.orchestrator_state AS o LIMIT 1;
