@@ -1,8 +1,9 @@
 -- The recommended option for an escalation, with a confidence, computed from data:
 --   prior(option)  = option.prior + the adjust of every context rule whose fact matches
 --                    (private.escalation_facts), clamped to [0.05, 0.95];
---   history        = past resolved escalations of the same type decided with that option whose
---                    outcome is known (private.escalation_outcome): n decisions, s succeeded;
+--   history        = past resolved escalations of the same type (the latest
+--                    recommendation_history_limit, 500) decided with that option whose outcome
+--                    is known (private.escalation_outcome): n decisions, s succeeded;
 --   rate           = (s + 1) / (n + 2)           (Laplace: no history = 0.5);
 --   w              = n / (n + recommendation_evidence_weight);
 --   score          = (1 - w) * prior + w * rate;  recommended = highest score (ties: listed first);
@@ -70,8 +71,10 @@ BEGIN
         GROUP BY opt.ord
     ), past AS (
         SELECT h.decision_option, private.escalation_outcome(h.id) AS outcome
-        FROM public.escalations AS h
-        WHERE h.trigger_type = v_e.trigger_type AND h.status = 'resolved' AND h.id <> v_e.id
+        FROM (SELECT e.id, e.decision_option FROM public.escalations AS e
+              WHERE e.trigger_type = v_e.trigger_type AND e.status = 'resolved' AND e.id <> v_e.id
+              ORDER BY e.resolved_at DESC
+              LIMIT private.config_numeric('recommendation_history_limit')::integer) AS h
     ), history AS (
         SELECT past.decision_option,
                count(*) FILTER (WHERE past.outcome IN ('succeeded', 'failed')) AS n,

@@ -25,7 +25,7 @@ COMMENT ON COLUMN public.escalations.decision_effect IS 'What the decision did t
 COMMENT ON COLUMN public.escalations.sla_breach_alerted_at IS 'Set by check_escalation_slas() when the SLA breach alert was raised: once per escalation.';
 
 -- Past decisions of a type, for the recommendation's history term.
-CREATE INDEX escalations_decided_idx ON public.escalations (trigger_type, decision_option)
+CREATE INDEX escalations_decided_idx ON public.escalations (trigger_type, resolved_at DESC)
     WHERE status = 'resolved';
 
 -- Runbook 3.1's options. prior: the option's standing before any history (0..1);
@@ -167,5 +167,7 @@ UPDATE public.escalation_policies SET resolution_options = $json$[
 INSERT INTO public.system_config (key, value, value_type, min_value, max_value, description) VALUES
     ('recommendation_evidence_weight', '5', 'integer', 1, 1000,
      'How many past decisions of an option weigh as much as its prior in recommend_resolution() (w = n / (n + this)).'),
+    ('recommendation_history_limit', '500', 'integer', 1, 100000,
+     'recommend_resolution() learns from at most this many most recent decisions of the escalation''s type.'),
     ('recommendation_outcome_window', '"24 hours"', 'interval', 60, 2592000,
      'A system-wide decision (no work order) counts as succeeded when no escalation of the same type opens within this window after it.');

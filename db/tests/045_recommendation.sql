@@ -3,7 +3,7 @@
 -- decisions of the type turned out (private.escalation_outcome). No history: basis
 -- context_only, confidence 0.25, and the explanation says so.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 -- as_role: run one statement as an API role (optionally with JWT claims) and return its first
 -- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
@@ -112,6 +112,10 @@ SELECT is((SELECT recommend_resolution(id) ->> 'basis' FROM escalations WHERE tr
 SELECT is(pg_temp.as_role('authenticated',
               $$SELECT recommend_resolution(id) ->> 'option' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'$$),
           'pivot_solution', 'authenticated may ask for a recommendation');
+
+SELECT update_config('recommendation_history_limit', '3');
+SELECT is((SELECT (recommend_resolution(id) ->> 'decisions_known')::int FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'),
+          3, 'only the latest recommendation_history_limit decisions count');
 
 SELECT * FROM finish();
 ROLLBACK;
