@@ -3,7 +3,7 @@
 -- transaction; the decision log, actor and audit row are recorded; deciding twice is 55000
 -- and executes nothing; an effect that does not fit the work order rolls the decision back.
 BEGIN;
-SELECT plan(44);
+SELECT plan(45);
 
 -- as_role: run one statement as an API role (optionally with JWT claims) and return its first
 -- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
@@ -71,6 +71,8 @@ SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', pg_temp.esc('70
                  '22023', NULL, 'huge notes: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NULL, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'retry_stronger_model', '[]'),
                  '22023', NULL, 'params not an object: 22023');
+SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NULL, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'retry_stronger_model', '{"model": 5}'),
+                 '22023', NULL, 'params.model not a name: 22023');
 SELECT is((SELECT count(*)::int FROM escalations WHERE status <> 'pending'), 0, 'bad input decided nothing');
 
 -- retry, decided by an authenticated user with a JWT
