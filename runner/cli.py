@@ -193,5 +193,12 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
     sys.exit(code)
 
 
+# -- moose alerts (runner/alerts_cli.py) ----------------------------------------------------
+
+from runner.alerts_cli import alerts as alerts_group  # noqa: E402
+
+main.add_command(alerts_group)
+
+
 if __name__ == "__main__":
     main()

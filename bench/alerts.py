@@ -1,0 +1,188 @@
+"""Alert delivery benchmark: alerts delivered per second to a local receiver, and the time from
+raise_alert's commit to the receiver seeing the request (median, p95), each against a baseline
+measured in the same run: the same POSTs sent straight to the same receiver without the database.
+
+Run: `.venv/bin/python -m bench.alerts` (needs `moose db up`, or MOOSE_DATABASE_URL pointing at a
+server where it may create and drop a scratch database).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from runner.db import connect, with_database
+from runner.delivery import DeliveryWorker, post_json
+from runner.embedded import EmbeddedCluster
+from runner.migrations import migrate
+from runner.testing import recreate_database
+
+THROUGHPUT_ALERTS = 400
+LATENCY_SAMPLES = 150
+THREADS = 4
+
+
+class _Receiver:
+    """Records the arrival time of each request by its X-Moose-Alert-Id header (or a counter)."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        self.count = 0
+        self.lock = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                now = time.time()
+                key = self.headers.get("X-Moose-Alert-Id") or self.headers.get("X-Bench-Id") or ""
+                with receiver.lock:
+                    receiver.arrivals[key] = now
+                    receiver.count += 1
+                    receiver.lock.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bench"
+
+    def wait_count(self, count: int, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while self.count < count:
+                if not self.lock.wait(max(deadline - time.monotonic(), 0.01)) and time.monotonic() > deadline:
+                    raise RuntimeError(f"receiver got {self.count} of {count} requests")
+
+    def reset(self) -> None:
+        with self.lock:
+            self.arrivals.clear()
+            self.count = 0
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _server_url() -> str:
+    url = os.environ.get("MOOSE_DATABASE_URL")
+    if url:
+        return url
+    cluster = EmbeddedCluster()
+    if not cluster.running:
+        raise SystemExit("start the embedded cluster first (`moose db up`) or set MOOSE_DATABASE_URL")
+    return cluster.url()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _baseline(rx: _Receiver, body: bytes) -> tuple[float, list[float]]:
+    """Raw POSTs to the same receiver with the same client code and thread count: rate, and
+    per-request latency from send to the receiver's arrival."""
+    rx.reset()
+    headers = {"Content-Type": "application/json"}
+    started = time.monotonic()
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda i: post_json(rx.url, {**headers, "X-Bench-Id": f"t{i}"}, body, 10.0),
+                      range(THROUGHPUT_ALERTS)))
+    rate = THROUGHPUT_ALERTS / (time.monotonic() - started)
+    latencies = []
+    for i in range(LATENCY_SAMPLES):
+        sent = time.time()
+        post_json(rx.url, {**headers, "X-Bench-Id": f"l{i}"}, body, 10.0)
+        latencies.append(rx.arrivals[f"l{i}"] - sent)
+    return rate, latencies
+
+
+def _raise(conn: psycopg.Connection, title: str) -> int:
+    row = conn.execute("SELECT raise_alert('error', 'bench.alert', %s, 'benchmark body', %s)",
+                       (title, title)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _through_database(db_url: str, rx: _Receiver) -> tuple[float, list[float]]:
+    with connect(db_url, autocommit=True) as conn:
+        for key, value in (("alert_throttle_limit", 100000), ("alert_channel_max_in_flight", THREADS),
+                           ("alert_poll_interval", "2 seconds")):
+            conn.execute("SELECT update_config(%s, %s)", (key, json.dumps(value)))
+        conn.execute("SELECT add_alert_channel('bench', 'webhook', %s, 'bench-secret', 'info')", (rx.url,))
+
+        # Throughput: a backlog of distinct alerts, drained by one runner with THREADS senders.
+        rx.reset()
+        for i in range(THROUGHPUT_ALERTS):
+            _raise(conn, f"backlog {i}")
+        stop = threading.Event()
+        worker = DeliveryWorker(db_url, max_workers=THREADS, worker_id="bench")
+        started = time.monotonic()
+        thread = threading.Thread(target=worker.run_forever, args=(stop,))
+        thread.start()
+        rx.wait_count(THROUGHPUT_ALERTS)
+        rate = THROUGHPUT_ALERTS / (time.monotonic() - started)
+
+        # Latency: one alert at a time, from the commit of raise_alert to the receiver.
+        rx.reset()
+        latencies = []
+        for i in range(LATENCY_SAMPLES):
+            alert_id = _raise(conn, f"latency {i}")  # autocommit: returns after the commit
+            committed = time.time()
+            rx.wait_count(i + 1, timeout=10)
+            latencies.append(rx.arrivals[str(alert_id)] - committed)
+            time.sleep(0.01)
+        stop.set()
+        thread.join(15)
+        worker.close()
+        delivered = conn.execute("SELECT count(*) FROM alert_deliveries WHERE status = 'delivered'").fetchone()
+        assert delivered == (THROUGHPUT_ALERTS + LATENCY_SAMPLES,), delivered
+    return rate, latencies
+
+
+def main() -> None:
+    server_url = _server_url()
+    dbname = f"moose_bench_alerts_{os.getpid()}"
+    db_url = recreate_database(server_url, dbname)
+    rx = _Receiver()
+    try:
+        migrate(db_url, echo=lambda _line: None)
+        body = json.dumps({"type": "alert", "alert_id": 1, "title": "x" * 200, "body": "y" * 300}).encode()
+        base_rate, base_lat = _baseline(rx, body)
+        db_rate, db_lat = _through_database(db_url, rx)
+    finally:
+        rx.close()
+        with connect(with_database(server_url, "postgres"), autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+
+    ms = 1000.0
+    print(f"alert delivery benchmark ({THROUGHPUT_ALERTS} alerts backlog, {LATENCY_SAMPLES} latency samples, "
+          f"{THREADS} sender threads, receiver on 127.0.0.1)")
+    print(f"  throughput  baseline raw POST: {base_rate:8.0f} req/s   via database: {db_rate:8.0f} alerts/s   "
+          f"ratio {db_rate / base_rate:.2f}")
+    print(f"  latency     baseline raw POST: median {statistics.median(base_lat) * ms:6.2f} ms  "
+          f"p95 {_pct(base_lat, 0.95) * ms:6.2f} ms")
+    print(f"              raise_alert commit -> receiver: median {statistics.median(db_lat) * ms:6.2f} ms  "
+          f"p95 {_pct(db_lat, 0.95) * ms:6.2f} ms  max {max(db_lat) * ms:6.2f} ms")
+    print(f"              ratio (median) {statistics.median(db_lat) / statistics.median(base_lat):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+-- Alert channels: add_alert_channel, update_alert_channel, disable_alert_channel and the
+-- alert_channels_validate trigger (private.alert_channels_validate): clear errors with stable
+-- SQLSTATEs for unknown kinds, malformed URLs, unknown severities and bad options; nothing written.
+BEGIN;
+SELECT plan(36);
+
+SELECT lives_ok($$SELECT add_alert_channel('ops-slack', 'slack', 'https://hooks.slack.com/services/T0/B0/X')$$,
+                'add_alert_channel adds a slack channel');
+SELECT is((SELECT min_severity || '/' || enabled || '/' || source FROM alert_channels WHERE name = 'ops-slack'),
+          'warning/true/sql', 'defaults: min_severity warning, enabled, source sql');
+SELECT lives_ok($$SELECT add_alert_channel('mail', 'sendgrid', NULL, 'SG.key', 'error',
+                                           '{"to": "oncall@example.com", "from": "alerts@example.com"}')$$,
+                'a sendgrid channel with one address and no URL');
+SELECT is((SELECT url FROM alert_channels WHERE name = 'mail'), 'https://api.sendgrid.com/v3/mail/send',
+          'the SendGrid URL defaults to v3 mail/send');
+SELECT is((SELECT options -> 'to' FROM alert_channels WHERE name = 'mail'), '["oncall@example.com"]'::jsonb,
+          'options.to is normalised to an array');
+SELECT is((SELECT s.secret FROM alert_channel_secrets s JOIN alert_channels c ON c.id = s.channel_id WHERE c.name = 'mail'),
+          'SG.key', 'the API key is stored in alert_channel_secrets');
+SELECT lives_ok($$SELECT add_alert_channel('hook', 'webhook', 'http://127.0.0.1:8080/alerts?x=1', 'hmac-secret', 'info')$$,
+                'a webhook on an IP, a port and a query string');
+SELECT lives_ok($$SELECT add_alert_channel('hook6', 'webhook', 'https://[::1]:8443/a')$$, 'an IPv6 host');
+SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'alert_channel.add'), 4, 'every add is audited');
+SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'alert_channel.add' AND details::text LIKE '%SG.key%'), 0,
+          'the audit row never holds the secret');
+
+-- bad input
+SELECT throws_ok($$SELECT add_alert_channel('x', 'teams', 'https://example.com/')$$, '22023',
+                 'unknown alert channel kind ''teams''', 'unknown kind');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'example.com/hook')$$, '22023', NULL, 'URL without scheme');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'ftp://example.com/')$$, '22023', NULL, 'ftp URL');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://exa mple.com/')$$, '22023', NULL, 'URL with a space');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https:///path')$$, '22023', NULL, 'URL without host');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://example.com/' || repeat('a', 3000))$$, '22023', NULL,
+                 'a huge URL');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', '')$$, '22023', NULL, 'an empty URL');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://example.com/', NULL, 'fatal')$$, '22023',
+                 'alert channel min_severity must be info, warning, error or critical, got ''fatal''', 'severity not in the list');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', NULL)$$, '22004', NULL, 'NULL URL');
+SELECT throws_ok($$SELECT add_alert_channel(NULL, 'webhook', 'https://example.com/')$$, '22004', NULL, 'NULL name');
+SELECT throws_ok($$SELECT add_alert_channel('Bad Name', 'webhook', 'https://example.com/')$$, '22023', NULL, 'bad name');
+SELECT throws_ok($$SELECT add_alert_channel('env_slack', 'slack', 'https://example.com/')$$, '22023', NULL,
+                 'env_ names are reserved for the environment');
+SELECT throws_ok($$SELECT add_alert_channel('hook', 'webhook', 'https://example.com/')$$, '23505', NULL, 'duplicate name');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'sendgrid', NULL, NULL, 'error', '{"to": ["a@b.co"], "from": "c@d.co"}')$$,
+                 '22004', NULL, 'sendgrid without an API key');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'sendgrid', NULL, 'k', 'error', '{"from": "c@d.co"}')$$, '22023', NULL,
+                 'sendgrid without options.to');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'sendgrid', NULL, 'k', 'error', '{"to": ["not-an-address"], "from": "c@d.co"}')$$,
+                 '22023', NULL, 'sendgrid with a malformed address');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'sendgrid', NULL, 'k', 'error', '{"to": [42], "from": "c@d.co"}')$$,
+                 '22023', NULL, 'sendgrid with a number as address');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://example.com/', NULL, 'info', '[]')$$, '22023', NULL,
+                 'options must be an object');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'slack', 'https://example.com/', 'secret')$$, '22023', NULL,
+                 'slack takes no secret');
+SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://example.com/', '')$$, '22023', NULL, 'empty secret');
+SELECT is((SELECT count(*)::int FROM alert_channels), 4, 'no refused channel was written');
+SELECT throws_ok($$UPDATE alert_channels SET kind = 'pager' WHERE name = 'hook'$$, '22023', NULL,
+                 'a DBA''s direct UPDATE is held to the same rules by the trigger');
+
+-- update and disable
+SELECT is((update_alert_channel('hook', p_min_severity => 'error', p_clear_secret => true)) ->> 'min_severity', 'error',
+          'update_alert_channel changes only what is given');
+SELECT ok(NOT EXISTS (SELECT 1 FROM alert_channel_secrets s JOIN alert_channels c ON c.id = s.channel_id WHERE c.name = 'hook')
+          AND (SELECT url FROM alert_channels WHERE name = 'hook') = 'http://127.0.0.1:8080/alerts?x=1',
+          'p_clear_secret removed the secret, the URL is unchanged');
+SELECT throws_ok($$SELECT update_alert_channel('nope', p_enabled => false)$$, 'P0002', NULL, 'update of an unknown channel');
+SELECT is(ARRAY[disable_alert_channel('hook'), disable_alert_channel('hook')], ARRAY[true, false],
+          'disable_alert_channel says whether it was enabled; repeating is harmless');
+
+SELECT * FROM finish();
+ROLLBACK;

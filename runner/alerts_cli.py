@@ -1,0 +1,180 @@
+"""`moose alerts`: operator commands for alert delivery (list, retry, test-channel, channels,
+deliver). Every command calls SQL functions or reads views; nothing decides here."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any, Protocol
+
+import click
+import psycopg
+
+from runner.db import connect
+from runner.delivery import DeliveryWorker
+
+STATUSES = ("pending", "sending", "delivered", "failed", "throttled")
+
+
+class _HasUrl(Protocol):
+    def url(self, dbname: str | None = None) -> str: ...
+
+
+def _fail(error: psycopg.Error) -> click.ClickException:
+    diag = error.diag
+    message = diag.message_primary or str(error).strip()
+    if diag.message_hint:
+        message += f"\nhint: {diag.message_hint}"
+    return click.ClickException(message)
+
+
+def _short(value: Any, width: int) -> str:
+    text = "-" if value is None else str(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.group("alerts")
+def alerts() -> None:
+    """Alert delivery: what was sent where, re-queue failures, test a channel, run a sender.
+
+    Channels are managed in SQL (add_alert_channel, update_alert_channel,
+    disable_alert_channel) or from the environment (SLACK_WEBHOOK_URL, SENDGRID_API_KEY with
+    ALERT_EMAIL_TO/ALERT_EMAIL_FROM, ALERT_WEBHOOK_URL with ALERT_WEBHOOK_SECRET). See docs/ALERTS.md.
+    """
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="Only deliveries in this state.")
+@click.option("--channel", default=None, help="Only deliveries to this channel.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="Newest N deliveries.")
+@click.pass_obj
+def list_command(ctx: _HasUrl, status: str | None, channel: str | None, limit: int) -> None:
+    """List alert deliveries, newest first: id, alert, severity, channel, status, attempts,
+    next attempt and last error."""
+    with connect(ctx.url(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT delivery_id, alert_id, severity, channel, status, attempts, "
+            "to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), title, last_error "
+            "FROM public.alert_delivery_overview "
+            "WHERE (%(status)s::text IS NULL OR status = %(status)s) "
+            "  AND (%(channel)s::text IS NULL OR channel = %(channel)s) "
+            "ORDER BY delivery_id DESC LIMIT %(limit)s",
+            {"status": status, "channel": channel, "limit": limit}).fetchall()
+    if not rows:
+        click.echo("no alert deliveries")
+        return
+    click.echo(f"{'id':>7} {'alert':>7} {'severity':<8} {'channel':<16} {'status':<9} {'try':>3} "
+               f"{'next attempt (UTC)':<19} {'title':<40} last error")
+    for r in rows:
+        click.echo(f"{r[0]:>7} {_short(r[1], 7):>7} {r[2]:<8} {_short(r[3], 16):<16} {r[4]:<9} {r[5]:>3} "
+                   f"{r[6] if r[4] in ('pending', 'sending') else '-':<19} {_short(r[7], 40):<40} {_short(r[8], 60)}")
+
+
+@alerts.command("channels")
+@click.pass_obj
+def channels_command(ctx: _HasUrl) -> None:
+    """List alert channels (never their URLs or secrets) with delivery counts."""
+    with connect(ctx.url(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.name, c.kind, c.min_severity, c.enabled, c.source, "
+            "       count(d.*) FILTER (WHERE d.status = 'delivered'), "
+            "       count(d.*) FILTER (WHERE d.status IN ('pending', 'sending')), "
+            "       count(d.*) FILTER (WHERE d.status = 'failed'), count(d.*) FILTER (WHERE d.status = 'throttled') "
+            "FROM public.alert_channels AS c LEFT JOIN public.alert_deliveries AS d ON d.channel_id = c.id "
+            "GROUP BY c.id ORDER BY c.name").fetchall()
+    if not rows:
+        click.echo("no alert channels: see docs/ALERTS.md (add_alert_channel or SLACK_WEBHOOK_URL)")
+        return
+    click.echo(f"{'name':<20} {'kind':<9} {'min sev':<8} {'enabled':<7} {'source':<6} "
+               f"{'delivered':>9} {'queued':>6} {'failed':>6} {'throttled':>9}")
+    for r in rows:
+        click.echo(f"{r[0]:<20} {r[1]:<9} {r[2]:<8} {'yes' if r[3] else 'no':<7} {r[4]:<6} "
+                   f"{r[5]:>9} {r[6]:>6} {r[7]:>6} {r[8]:>9}")
+
+
+@alerts.command("retry")
+@click.argument("delivery_id", type=int)
+@click.pass_obj
+def retry_command(ctx: _HasUrl, delivery_id: int) -> None:
+    """Re-queue a failed (or throttled) delivery DELIVERY_ID now, with a fresh attempt count."""
+    try:
+        with connect(ctx.url(), autocommit=True) as conn:
+            conn.execute("SELECT public.retry_alert_delivery(%s)", (delivery_id,))
+    except psycopg.Error as error:
+        raise _fail(error) from error
+    click.echo(f"delivery {delivery_id} re-queued: the running sender picks it up at once")
+
+
+@alerts.command("test-channel")
+@click.argument("name")
+@click.option("--wait", "wait_seconds", type=click.FloatRange(min=0.5), default=30.0, show_default=True,
+              help="Seconds to wait for the outcome.")
+@click.pass_obj
+def test_channel_command(ctx: _HasUrl, name: str, wait_seconds: float) -> None:
+    """Send a test alert to channel NAME only, deliver it now and report what the receiver said.
+    Exit status 1 unless it was delivered."""
+    url = ctx.url()
+    try:
+        with connect(url, autocommit=True) as conn:
+            row = conn.execute("SELECT public.test_alert_channel(%s)", (name,)).fetchone()
+    except psycopg.Error as error:
+        raise _fail(error) from error
+    assert row is not None
+    delivery_id = int(row[0])
+    click.echo(f"test alert queued for {name} (delivery {delivery_id})")
+    deadline = time.monotonic() + wait_seconds
+    with DeliveryWorker(url) as worker, connect(url, autocommit=True) as conn:
+        while True:
+            worker.deliver_due(20)
+            state = conn.execute(
+                "SELECT status, attempts, last_status_code, last_error FROM public.alert_deliveries WHERE id = %s",
+                (delivery_id,)).fetchone()
+            assert state is not None
+            status, attempts, code, error = state
+            if status in ("delivered", "failed") or (status == "pending" and attempts > 0):
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    if status == "delivered":
+        click.echo(f"delivered: {name} answered HTTP {code}")
+        return
+    reason = error or (f"HTTP {code}" if code else "no answer yet")
+    click.echo(f"not delivered ({status}, {attempts} attempt(s)): {reason}")
+    if status == "pending":
+        click.echo("it stays queued and will be retried with backoff (moose alerts list)")
+    sys.exit(1)
+
+
+@alerts.command("deliver")
+@click.option("--once", is_flag=True, help="One round of due deliveries, then exit.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Concurrent POSTs.")
+@click.option("--no-env", is_flag=True, help="Do not upsert env_* channels from SLACK_WEBHOOK_URL and friends.")
+@click.pass_obj
+def deliver_command(ctx: _HasUrl, once: bool, threads: int, no_env: bool) -> None:
+    """Run the alert sender in the foreground until Ctrl-C or SIGTERM (what `moose run` does
+    for alerts), or one round with --once."""
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    with DeliveryWorker(ctx.url(), max_workers=threads) as worker:
+        try:
+            if not no_env:
+                worker.sync_env_channels()
+            if once:
+                done = worker.deliver_due(100)
+                click.echo(f"processed {done} deliveries: " +
+                           (", ".join(f"{k}={v}" for k, v in sorted(worker.stats.items())) or "nothing due"))
+                return
+        except psycopg.Error as error:
+            raise _fail(error) from error
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        worker.run_forever(stop)

@@ -1,0 +1,104 @@
+"""A real HTTP receiver on 127.0.0.1 for the alert tests and the benchmark: records every request
+(path, headers, raw body, arrival time) and answers per path from a script: a list of status
+codes to return in turn (then 200), an optional delay, or a hang until the receiver stops."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    statuses: dict[str, list[int]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
+    hang: set[str] = field(default_factory=set)
+    requests: list[Received] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._stopping = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver._record(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                          body, time.time()))
+                if self.path in receiver.hang:
+                    receiver._stopping.wait(60)
+                    return
+                delay = receiver.delays.get(self.path, 0.0)
+                if delay:
+                    time.sleep(delay)
+                status = receiver._next_status(self.path)
+                payload = b'{"ok": true}' if status < 300 else b'{"error": "scripted"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _record(self, item: Received) -> None:
+        with self._lock:
+            self.requests.append(item)
+            self._lock.notify_all()
+
+    def _next_status(self, path: str) -> int:
+        with self._lock:
+            script = self.statuses.get(path)
+            return script.pop(0) if script else 200
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+
+    def on(self, path: str) -> list[Received]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[Received]:
+        """Wait until `count` requests (to `path`, or any) have arrived; returns them."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                got = [r for r in self.requests if path is None or r.path == path]
+                if len(got) >= count:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {count} request(s) to {path or 'any path'}, got {len(got)}")
+                self._lock.wait(left)

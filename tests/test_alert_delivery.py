@@ -1,0 +1,280 @@
+"""The runner's delivery guarantees against a real receiver on 127.0.0.1: retries with backoff,
+timeouts that do not block other alerts, giving up loudly, LISTEN/NOTIFY wake-up, two runners
+at once, a runner killed mid-batch, and the runner's own database role."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import psycopg
+import pytest
+from alert_helpers import add_channel, drain, fast_retries, raise_alert, set_config, statuses, wait_until
+from alert_receiver import Receiver
+
+from runner.delivery import DeliveryWorker, post_json, sync_env_channels
+
+
+def test_500_twice_then_200_is_delivered_once_after_three_attempts(db_url: str, conn: psycopg.Connection) -> None:
+    fast_retries(conn)
+    with Receiver(statuses={"/flaky": [500, 500]}) as rx:
+        add_channel(conn, "flaky", "webhook", rx.url("/flaky"))
+        alert_id = raise_alert(conn, "error", "retry me")
+        with DeliveryWorker(db_url) as worker:
+            drain(worker, conn)
+            assert worker.stats == Counter({"retry": 2, "delivered": 1})
+        got = rx.on("/flaky")
+    assert len(got) == 3
+    assert {r.json()["alert_id"] for r in got} == {alert_id}
+    row = conn.execute("SELECT status, attempts, last_status_code, last_error FROM alert_deliveries").fetchone()
+    assert row == ("delivered", 3, 200, None)
+
+
+def test_backoff_is_exponential_with_jitter_and_capped(conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_retry_base", "10 seconds")
+    set_config(conn, "alert_retry_cap", "60 seconds")
+    set_config(conn, "alert_max_attempts", 20)
+    add_channel(conn, "slow", "webhook", "http://127.0.0.1:9/never")
+    raise_alert(conn, "error", "backoff")
+    delays = []
+    for attempt in range(1, 6):
+        (delivery_id, got_attempt) = conn.execute(
+            "SELECT delivery_id, attempt FROM claim_alert_deliveries('t', 10)").fetchone()
+        assert got_attempt == attempt
+        outcome = conn.execute("SELECT record_alert_delivery_result(%s, %s, 503)", (delivery_id, attempt)).fetchone()
+        assert outcome == ("retry",)
+        (delay,) = conn.execute("SELECT extract(epoch FROM next_attempt_at - now()) FROM alert_deliveries").fetchone()
+        delays.append(float(delay))
+        conn.execute("UPDATE alert_deliveries SET next_attempt_at = now() - interval '1 second'")
+    nominal = [10, 20, 40, 60, 60]
+    for delay, d in zip(delays, nominal, strict=True):
+        assert d / 2 - 0.5 <= delay <= d + 0.5, (delays, nominal)
+
+
+def test_hanging_receiver_times_out_and_others_keep_flowing(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_delivery_timeout", "3 seconds")
+    set_config(conn, "alert_poll_interval", "0.1 seconds")
+    hang_state = ("SELECT d.status, d.attempts, d.last_error FROM alert_deliveries d "
+                  "JOIN alert_channels c ON c.id = d.channel_id WHERE c.name = 'hangs'")
+    with Receiver(hang={"/hang"}) as rx:
+        add_channel(conn, "hangs", "webhook", rx.url("/hang"), min_severity="critical")
+        add_channel(conn, "works", "webhook", rx.url("/ok"))
+        stop = threading.Event()
+        worker = DeliveryWorker(db_url, max_workers=4)
+        thread = threading.Thread(target=worker.run_forever, args=(stop,))
+        thread.start()
+        try:
+            raise_alert(conn, "critical", "goes to both")
+            rx.wait_for(1, "/hang", timeout=5)
+            for i in range(6):
+                raise_alert(conn, "warning", f"only to the working channel {i}")
+            rx.wait_for(7, "/ok", timeout=5)
+            wait_until(lambda: conn.execute(
+                "SELECT count(*) FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id "
+                "WHERE c.name = 'works' AND d.status = 'delivered'").fetchone() == (7,), timeout=5, what="7 delivered")
+            # All seven went out while the hanging request was still waiting for its answer.
+            assert conn.execute(hang_state).fetchone() == ("sending", 1, None)
+            wait_until(lambda: conn.execute(hang_state).fetchone()[2] is not None, timeout=8, what="the timeout")
+        finally:
+            stop.set()
+            thread.join(15)
+    status, attempts, error = conn.execute(hang_state).fetchone()
+    assert status in ("pending", "sending") and attempts >= 1
+    assert error == "timeout after 3 s"
+
+
+def test_post_json_reports_refused_connections_and_redirects() -> None:
+    refused = post_json("http://127.0.0.1:9/nothing-listens", {}, b"{}", 1.0)
+    assert refused.status_code is None and refused.error and "connection error" in refused.error
+    with Receiver(statuses={"/moved": [307]}) as rx:
+        moved = post_json(rx.url("/moved"), {"Content-Type": "application/json"}, b"{}", 1.0)
+    assert moved.status_code == 307 and moved.error is None
+
+
+def test_after_max_attempts_failed_and_one_alert_about_the_channel(db_url: str, conn: psycopg.Connection) -> None:
+    fast_retries(conn)
+    set_config(conn, "alert_max_attempts", 2)
+    with Receiver(statuses={"/broken": [500] * 10}) as rx:
+        add_channel(conn, "broken", "webhook", rx.url("/broken"))
+        add_channel(conn, "pager", "webhook", rx.url("/pager"), min_severity="error")
+        raise_alert(conn, "error", "first")
+        raise_alert(conn, "error", "second")
+        with DeliveryWorker(db_url) as worker:
+            drain(worker, conn)
+        pager = [r.json() for r in rx.on("/pager")]
+        assert len(rx.on("/broken")) == 4
+    failed = conn.execute("SELECT count(*) FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id "
+                          "WHERE c.name = 'broken' AND d.status = 'failed' AND d.attempts = 2").fetchone()
+    assert failed == (2,)
+    channel_alerts = conn.execute("SELECT id, severity, occurrences, context->>'channel' FROM alerts "
+                                  "WHERE kind = 'alert.channel_failed'").fetchall()
+    assert [(sev, n, ch) for _, sev, n, ch in channel_alerts] == [("error", 2, "broken")]
+    about = [p for p in pager if p["kind"] == "alert.channel_failed"]
+    assert len(about) == 1 and about[0]["alert_id"] == channel_alerts[0][0]
+    assert "moose alerts retry" in about[0]["body"]
+
+
+def test_notify_wakes_the_runner_without_waiting_for_the_poll(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_poll_interval", "60 seconds")
+    with Receiver() as rx:
+        add_channel(conn, "fast", "webhook", rx.url("/fast"))
+        stop = threading.Event()
+        worker = DeliveryWorker(db_url)
+        thread = threading.Thread(target=worker.run_forever, args=(stop,))
+        thread.start()
+        try:
+            time.sleep(0.5)  # the first poll has passed; only NOTIFY can wake it now
+            started = time.time()
+            raise_alert(conn, "error", "wake up")
+            (request,) = rx.wait_for(1, "/fast", timeout=5)
+        finally:
+            stop.set()
+            thread.join(10)
+    assert request.at - started < 1.0
+
+
+def test_two_runners_at_once_send_no_row_twice(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_throttle_limit", 1000)
+    set_config(conn, "alert_channel_max_in_flight", 4)
+    set_config(conn, "alert_poll_interval", "0.1 seconds")
+    with Receiver(delays={"/a": 0.01, "/b": 0.01}) as rx:
+        add_channel(conn, "a", "webhook", rx.url("/a"))
+        add_channel(conn, "b", "webhook", rx.url("/b"))
+        stop = threading.Event()
+        workers = [DeliveryWorker(db_url, max_workers=4, worker_id=f"runner-{i}") for i in range(2)]
+        threads = [threading.Thread(target=w.run_forever, args=(stop,)) for w in workers]
+        for t in threads:
+            t.start()
+        try:
+            ids = [raise_alert(conn, "warning", f"alert {i}") for i in range(60)]
+            rx.wait_for(120, timeout=30)
+            wait_until(lambda: statuses(conn) == {"delivered": 120}, timeout=10, what="all delivered")
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(10)
+    sent = Counter((r.path, r.json()["alert_id"]) for r in rx.requests)
+    assert len(rx.requests) == 120
+    assert set(sent.values()) == {1}
+    assert {alert for _, alert in sent} == set(ids)
+    claimed_by = dict(conn.execute("SELECT claimed_by, count(*) FROM alert_deliveries GROUP BY 1").fetchall())
+    assert set(claimed_by) == {"runner-0", "runner-1"}, claimed_by
+
+
+def _start_sender(db_url: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, MOOSE_DATABASE_URL=db_url)
+    return subprocess.Popen([sys.executable, "-m", "runner.cli", "alerts", "deliver", "--threads", "1", "--no-env"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def test_runner_killed_mid_batch_loses_nothing(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_delivery_timeout", "1 second")
+    set_config(conn, "alert_delivery_lease", "1 second")
+    set_config(conn, "alert_poll_interval", "0.1 seconds")
+    set_config(conn, "alert_channel_max_in_flight", 1)
+    with Receiver(delays={"/slow": 0.3}) as rx:
+        add_channel(conn, "slow", "webhook", rx.url("/slow"))
+        ids = [raise_alert(conn, "warning", f"alert {i}") for i in range(8)]
+        first = _start_sender(db_url)
+        try:
+            rx.wait_for(3, "/slow", timeout=20)
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        left = statuses(conn)
+        assert left.get("pending", 0) + left.get("sending", 0) >= 4, left
+        second = _start_sender(db_url)
+        try:
+            wait_until(lambda: statuses(conn) == {"delivered": 8}, timeout=30, what="all 8 delivered")
+            second.send_signal(signal.SIGTERM)
+            output, _ = second.communicate(timeout=15)
+        finally:
+            if second.poll() is None:
+                second.kill()
+    assert second.returncode == 0, output
+    received = Counter(r.json()["alert_id"] for r in rx.on("/slow"))
+    assert set(received) == set(ids)
+    assert sum(received.values()) - len(ids) <= 1  # at most the one in flight at the kill is sent twice
+
+
+def test_runner_role_can_deliver_with_its_own_grants(db_url: str, conn: psycopg.Connection) -> None:
+    runner_url = db_url.replace(f"//{conn.info.user}@", "//moose_runner@", 1)
+    assert "moose_runner@" in runner_url
+    with Receiver() as rx:
+        add_channel(conn, "hook", "webhook", rx.url("/hook"), secret="k")
+        raise_alert(conn, "error", "as the runner")
+        with DeliveryWorker(runner_url) as worker:
+            assert worker.deliver_due(10) == 1
+            assert worker.stats == Counter({"delivered": 1})
+        rx.wait_for(1, "/hook")
+    with psycopg.connect(runner_url, autocommit=True) as runner:
+        assert runner.execute("SELECT secret FROM alert_channel_secrets").fetchone() == ("k",)
+    with psycopg.connect(db_url) as dashboard:
+        dashboard.execute("SET ROLE authenticated")
+        assert dashboard.execute("SELECT name, kind FROM alert_channels").fetchone() == ("hook", "webhook")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            dashboard.execute("SELECT secret FROM alert_channel_secrets")
+        dashboard.rollback()
+        dashboard.execute("SET ROLE authenticated")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            dashboard.execute("SELECT url FROM alert_channels")
+
+
+def test_environment_channels_are_upserted_and_disabled(conn: psycopg.Connection) -> None:
+    env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/X", "SENDGRID_API_KEY": "SG.k",
+           "ALERT_EMAIL_TO": "a@example.com, b@example.com", "ALERT_EMAIL_FROM": "alerts@example.com",
+           "ALERT_WEBHOOK_URL": "https://example.com/hook", "ALERT_WEBHOOK_SECRET": "shh"}
+    assert sync_env_channels(conn, env) == {"env_slack": "configured", "env_email": "configured",
+                                            "env_webhook": "configured"}
+    assert sync_env_channels(conn, env) == {"env_slack": "configured", "env_email": "configured",
+                                            "env_webhook": "configured"}
+    rows = conn.execute("SELECT c.name, c.kind, c.enabled, c.options, s.secret FROM alert_channels c "
+                        "LEFT JOIN alert_channel_secrets s ON s.channel_id = c.id ORDER BY c.name").fetchall()
+    assert rows == [
+        ("env_email", "sendgrid", True,
+         {"to": ["a@example.com", "b@example.com"], "from": "alerts@example.com"}, "SG.k"),
+        ("env_slack", "slack", True, {}, None),
+        ("env_webhook", "webhook", True, {}, "shh"),
+    ]
+    assert sync_env_channels(conn, {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/Y"}) == {
+        "env_slack": "configured", "env_email": "disabled", "env_webhook": "disabled"}
+    assert conn.execute("SELECT count(*) FROM alert_channel_secrets").fetchone() == (2,)
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as bad:
+        sync_env_channels(conn, {"SENDGRID_API_KEY": "SG.k"})
+    assert "ALERT_EMAIL_TO" in str(bad.value)
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as malformed:
+        sync_env_channels(conn, {"SLACK_WEBHOOK_URL": "hooks.slack.com/no-scheme"})
+    assert "malformed alert channel URL" in str(malformed.value)
+    assert malformed.value.diag.message_hint
+
+
+def test_runner_survives_its_connections_being_killed(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_poll_interval", "0.2 seconds")
+    with Receiver() as rx:
+        add_channel(conn, "hook", "webhook", rx.url("/hook"))
+        stop = threading.Event()
+        worker = DeliveryWorker(db_url)
+        thread = threading.Thread(target=worker.run_forever, args=(stop,))
+        thread.start()
+        try:
+            raise_alert(conn, "error", "before")
+            rx.wait_for(1, "/hook", timeout=5)
+            killed = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE application_name = 'moose-alerts' AND datname = current_database()").fetchone()
+            assert killed[0] >= 2  # the listener and at least one working connection
+            raise_alert(conn, "error", "after")
+            rx.wait_for(2, "/hook", timeout=15)
+        finally:
+            stop.set()
+            thread.join(10)
+    assert not thread.is_alive()
+    assert statuses(conn) == {"delivered": 2}
+    assert worker.stats["unrecorded"] == 0
