@@ -252,7 +252,9 @@ def test_concurrent_deciders_execute_a_decision_once(conn: psycopg.Connection, d
 
 def test_concurrent_detectors_open_one_episode(conn: psycopg.Connection, db_url: str) -> None:
     for i in range(5):
-        new_work_order(conn, f"stuck {i}", "pending", 3)
+        new_work_order(conn, f"stuck {i}", "pending", 0)
+    # One statement: every work order stalled at the same instant (ties in the detectors' order).
+    conn.execute("UPDATE work_orders SET updated_at = now() - interval '3 hours'")
     barrier = threading.Barrier(3)
     opened: list[int] = []
     lock = threading.Lock()

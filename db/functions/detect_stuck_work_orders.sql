@@ -21,7 +21,7 @@ BEGIN
         SELECT s.* FROM public.find_stuck_work_orders() AS s
         WHERE NOT EXISTS (SELECT 1 FROM public.work_order_stuck_episodes AS e
                           WHERE e.work_order_id = s.work_order_id AND e.since = s.updated_at)
-        ORDER BY s.stuck_for DESC
+        ORDER BY s.updated_at, s.work_order_id  -- one order for every detector: no deadlock between them
     LOOP
         INSERT INTO public.work_order_stuck_episodes (work_order_id, status, since, stuck_for)
         VALUES (v_row.work_order_id, v_row.status, v_row.updated_at, v_row.stuck_for)
