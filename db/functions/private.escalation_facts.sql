@@ -1,7 +1,7 @@
 -- What the recommendation rules may look at for one escalation: the escalation's own context
 -- keys, overlaid with facts read fresh from the database (the latest model used, the cost spent
 -- and the attempts on the work order, its status and complexity, the orchestrator's state, and
--- for budget escalations today's spend share and retry storms).
+-- for budget escalations today's spend share and work orders in a retry storm in the last hour).
 CREATE OR REPLACE FUNCTION private.escalation_facts(p_escalation_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -41,10 +41,16 @@ BEGIN
     END IF;
     IF v_e.trigger_type LIKE 'budget%' THEN
         v_budget := public.budget_status();
-        SELECT count(*) INTO v_storms FROM public.retry_storms;
+        -- Acute retry storms only (the last hour, index range on created_at): this runs inside
+        -- the budget engine's tier crossing, which holds the day's ledger row, so it stays cheap.
+        SELECT count(*) INTO v_storms
+        FROM (SELECT o.work_order_id FROM public.outcome_vectors AS o
+              WHERE o.created_at >= now() - interval '1 hour'
+              GROUP BY o.work_order_id
+              HAVING count(*) > private.config_numeric('retry_storm_attempts')) AS s;
         v_facts := v_facts || jsonb_build_object('percentage', v_budget -> 'percentage',
                                                  'daily_total', v_budget -> 'daily_total',
-                                                 'retry_storms', v_storms);
+                                                 'retry_storms_last_hour', v_storms);
     END IF;
     RETURN v_facts;
 END
@@ -53,4 +59,4 @@ $$;
 REVOKE ALL ON FUNCTION private.escalation_facts(uuid) FROM PUBLIC;
 
 COMMENT ON FUNCTION private.escalation_facts(uuid) IS
-    'Facts the recommendation rules read for an escalation: its context plus model_used, cost_spent, attempts, test_failure_cycles, complexity_score, work_order_status, orchestrator_status (budget types: percentage, retry_storms).';
+    'Facts the recommendation rules read for an escalation: its context plus model_used, cost_spent, attempts, test_failure_cycles, complexity_score, work_order_status, orchestrator_status (budget types: percentage, daily_total, retry_storms_last_hour).';

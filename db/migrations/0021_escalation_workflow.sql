@@ -31,7 +31,8 @@ CREATE INDEX escalations_decided_idx ON public.escalations (trigger_type, resolv
 -- Runbook 3.1's options. prior: the option's standing before any history (0..1);
 -- context_rules: adjustments when a fact about the escalation matches (facts: model_used,
 -- cost_spent, attempts, test_failure_cycles, complexity_score, work_order_status,
--- orchestrator_status, and any numeric/text key of the escalation context).
+-- orchestrator_status, for budget types percentage, daily_total, retry_storms_last_hour, and any
+-- key of the escalation context).
 UPDATE public.escalation_policies SET resolution_options = $json$[
   {"key": "retry_stronger_model", "label": "Retry with a different approach",
    "description": "Requeue the work order with a stronger model (gpt-4o-mini -> claude-sonnet-4.5) and fresh attempt counters.",
@@ -81,7 +82,7 @@ UPDATE public.escalation_policies SET resolution_options = $json$[
    "description": "Check for retry storms or infinite loops (view retry_storms) before spending more; records the decision.",
    "pros": ["Finds the root cause"], "cons": ["Spend continues while investigating"],
    "effect": {"action": "record_only"}, "requires_notes": true, "prior": 0.4,
-   "context_rules": [{"field": "retry_storms", "op": "gt", "value": 0, "adjust": 0.3, "why": "retry storms today"}]}
+   "context_rules": [{"field": "retry_storms_last_hour", "op": "gt", "value": 0, "adjust": 0.3, "why": "a retry storm in the last hour"}]}
 ]$json$::jsonb WHERE trigger_type IN ('budget_warning', 'budget_critical');
 
 UPDATE public.escalation_policies SET resolution_options = $json$[
