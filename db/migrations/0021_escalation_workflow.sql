@@ -69,7 +69,8 @@ UPDATE public.escalation_policies SET resolution_options = $json$[
    "description": "Pause every pending or approved work order of priority low or medium.",
    "pros": ["Stops most new spend at once", "Critical work continues"], "cons": ["Delays routine work"],
    "effect": {"action": "pause_non_critical"}, "requires_notes": false, "prior": 0.55,
-   "context_rules": [{"field": "percentage", "op": "gte", "value": 90, "adjust": 0.15, "why": "close to the limit"}]},
+   "context_rules": [{"field": "percentage", "op": "gte", "value": 90, "adjust": 0.15, "why": "close to the limit"},
+                     {"field": "kill_id", "op": "ne", "value": "", "adjust": -0.35, "why": "the kill switch already paused queued work"}]},
   {"key": "force_cheaper_model", "label": "Force cheaper model",
    "description": "Override to gpt-4o-mini for all requests (the budget tiers do this from the hard cap); records the decision.",
    "pros": ["Work continues at lower cost"], "cons": ["Lower quality, more refinement cycles"],
@@ -82,7 +83,8 @@ UPDATE public.escalation_policies SET resolution_options = $json$[
    "description": "Check for retry storms or infinite loops (view retry_storms) before spending more; records the decision.",
    "pros": ["Finds the root cause"], "cons": ["Spend continues while investigating"],
    "effect": {"action": "record_only"}, "requires_notes": true, "prior": 0.4,
-   "context_rules": [{"field": "retry_storms_last_hour", "op": "gt", "value": 0, "adjust": 0.3, "why": "a retry storm in the last hour"}]}
+   "context_rules": [{"field": "retry_storms_last_hour", "op": "gt", "value": 0, "adjust": 0.3, "why": "a retry storm in the last hour"},
+                     {"field": "kill_id", "op": "ne", "value": "", "adjust": 0.2, "why": "after a kill, find the cause before resuming (runbook 5.1)"}]}
 ]$json$::jsonb WHERE trigger_type IN ('budget_warning', 'budget_critical');
 
 UPDATE public.escalation_policies SET resolution_options = $json$[

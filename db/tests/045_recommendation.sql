@@ -3,7 +3,7 @@
 -- decisions of the type turned out (private.escalation_outcome). No history: basis
 -- context_only, confidence 0.25, and the explanation says so.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 -- as_role: run one statement as an API role (optionally with JWT claims) and return its first
 -- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
@@ -51,6 +51,9 @@ SELECT is(private.escalation_facts('99999999-0000-0000-0000-000000000000'), NULL
 SELECT create_escalation(NULL, 'budget_warning', '{}');
 SELECT ok((SELECT private.escalation_facts(id) ?& ARRAY['percentage', 'retry_storms_last_hour'] FROM escalations WHERE trigger_type = 'budget_warning'),
           'facts of a budget escalation include the spend share and retry storms');
+SELECT create_escalation(NULL, 'budget_critical', '{"kill_id": "k-1", "paused_work_orders": 3}');
+SELECT matches((SELECT recommendation ->> 'option' || ': ' || (recommendation ->> 'explanation') FROM escalations WHERE trigger_type = 'budget_critical'),
+               '^investigate_cost_anomaly: .*after a kill, find the cause', 'after a kill: investigate, not pause again');
 INSERT INTO work_orders (id, title, status) VALUES ('60000000-0000-0000-0000-000000000003', 'stormy', 'in_progress');
 INSERT INTO outcome_vectors (work_order_id, model_used, cost, success)
 SELECT '60000000-0000-0000-0000-000000000003', 'gpt-4o-mini', 0.1, true FROM generate_series(1, 12);
