@@ -26,11 +26,15 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM public.outcome_hourly_stats AS s WHERE s.hour = h.hour);
     v_from := least(v_from, coalesce(v_missing, v_from));
 
+    -- one range scan over the window, grouped by hour; hours without rows get zeros
     INSERT INTO public.outcome_hourly_stats AS s (hour, attempts, failures, cost, rolled_up_at)
-    SELECT h.hour, count(o.id), count(o.id) FILTER (WHERE NOT o.success), coalesce(sum(o.cost), 0), now()
+    SELECT h.hour, coalesce(c.attempts, 0), coalesce(c.failures, 0), coalesce(c.cost, 0), now()
     FROM generate_series(v_from, v_to - interval '1 hour', interval '1 hour') AS h(hour)
-    LEFT JOIN public.outcome_vectors AS o ON o.created_at >= h.hour AND o.created_at < h.hour + interval '1 hour'
-    GROUP BY h.hour
+    LEFT JOIN (SELECT date_trunc('hour', o.created_at, 'UTC') AS hour, count(*) AS attempts,
+                      count(*) FILTER (WHERE NOT o.success) AS failures, sum(o.cost) AS cost
+               FROM public.outcome_vectors AS o
+               WHERE o.created_at >= v_from AND o.created_at < v_to
+               GROUP BY 1) AS c ON c.hour = h.hour
     ON CONFLICT (hour) DO UPDATE
         SET attempts = EXCLUDED.attempts, failures = EXCLUDED.failures, cost = EXCLUDED.cost,
             rolled_up_at = EXCLUDED.rolled_up_at;
