@@ -199,6 +199,12 @@ from runner.alerts_cli import alerts as alerts_group  # noqa: E402
 
 main.add_command(alerts_group)
 
+# -- moose budget (runner/budget_cli.py) ----------------------------------------------------
+
+from runner.budget_cli import budget  # noqa: E402
+
+main.add_command(budget)
+
 
 if __name__ == "__main__":
     main()

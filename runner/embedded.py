@@ -24,6 +24,10 @@ PG_BIN_DIR = Path(os.environ.get("MOOSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PORT_BASE = 54330
 PORT_SPAN = 200
 SERVER_USER = "postgres"
+# A Unix socket path (folder + "/.s.PGSQL.<port>") longer than this makes PostgreSQL refuse to
+# start ("could not create any Unix-domain sockets"): sun_path is 108 bytes with its NUL.
+SOCKET_PATH_MAX = 107
+SHORT_SOCKET_PARENT = Path("/tmp")
 
 
 class ClusterError(RuntimeError):
@@ -37,6 +41,15 @@ class ClusterStatus:
     port: int | None
     data_dir: Path
     log_file: Path
+
+
+def _socket_dir_for(root: Path) -> Path:
+    """<root>/run, unless a checkout's deep path would make the socket path too long for
+    PostgreSQL; then a short per-cluster folder under /tmp (clients use TCP anyway)."""
+    wanted = root / "run"
+    if len(os.fsencode(wanted / f".s.PGSQL.{PORT_BASE + PORT_SPAN}")) <= SOCKET_PATH_MAX:
+        return wanted
+    return SHORT_SOCKET_PARENT / f"moose-{hashlib.sha1(str(root).encode()).hexdigest()[:12]}"
 
 
 def _port_is_free(port: int) -> bool:
@@ -53,7 +66,7 @@ class EmbeddedCluster:
     def __init__(self, root: Path | None = None) -> None:
         self.root = self._usable_root(root or settings.state_dir())
         self.data_dir = self.root / "pgdata"
-        self.socket_dir = self.root / "run"
+        self.socket_dir = _socket_dir_for(self.root)
         self.log_file = self.root / "postgres.log"
         self.port_file = self.root / "port"
 
@@ -95,6 +108,14 @@ class EmbeddedCluster:
     def _prepare_folders(self) -> None:
         for path in (self.root, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
+        owner = pwd.getpwnam(SERVER_USER).pw_uid if self._running_as_root() else os.geteuid()
+        if not self.socket_dir.is_relative_to(self.root):
+            # A predictable name in a shared folder: use it only if it is really ours.
+            info = self.socket_dir.lstat()
+            if self.socket_dir.is_symlink() or info.st_uid not in (owner, os.geteuid()):
+                raise ClusterError(f"{self.socket_dir} (the short socket folder of {self.root}) belongs to "
+                                   "someone else: remove it, or use a shorter MOOSE_STATE_DIR")
+            self.socket_dir.chmod(0o700)
         if self._running_as_root():
             entry = pwd.getpwnam(SERVER_USER)
             for path in (self.root, self.socket_dir):
@@ -134,9 +155,17 @@ class EmbeddedCluster:
     def _choose_port(self) -> int:
         requested = os.environ.get("MOOSE_PG_PORT")
         if requested:
-            port = int(requested)
+            try:
+                port = int(requested)
+            except ValueError:
+                port = 0
+            if not 1024 <= port <= 65535:
+                raise ClusterError(f"MOOSE_PG_PORT={requested!r} is not a port number: use one from 1024 to 65535, "
+                                   "or unset MOOSE_PG_PORT to let moose find a free one")
             if not _port_is_free(port):
-                raise ClusterError(f"MOOSE_PG_PORT={port} is taken by another program; choose another free port")
+                raise ClusterError(
+                    f"port {port} (MOOSE_PG_PORT) is taken by another program. Choose another free port: "
+                    f"MOOSE_PG_PORT=<port> moose db up, or unset MOOSE_PG_PORT to let moose find a free one")
             return port
         known = self.port
         if known is not None:
@@ -224,3 +253,5 @@ class EmbeddedCluster:
     def destroy(self) -> None:
         self.down()
         shutil.rmtree(self.root, ignore_errors=True)
+        if not self.socket_dir.is_relative_to(self.root):
+            shutil.rmtree(self.socket_dir, ignore_errors=True)

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import sqlparse
 from yoyo import get_backend, read_migrations
+from yoyo.exceptions import BadMigration
+from yoyo.migrations import MigrationList, read_sql_migration, topological_sort
 
 from runner import settings
 from runner.db import connect, redact
@@ -48,11 +51,49 @@ def _line_of(text: str, char_position: int) -> int:
     return text.count("\n", 0, max(char_position - 1, 0)) + 1
 
 
-def _describe(error: psycopg.Error, path: Path, text: str) -> str:
+def _statements(text: str, statements: list[str] | None = None) -> list[tuple[int, str]]:
+    """The file's statements with the character offset each starts at. `statements` is the split
+    another tool made (yoyo's); by default the file is split the same way (sqlparse)."""
+    found: list[tuple[int, str]] = []
+    cursor = 0
+    for statement in statements if statements is not None else sqlparse.split(text):
+        body = statement.strip()
+        if not body:
+            continue
+        offset = text.find(body, cursor)
+        if offset < 0:  # yoyo strips its own header comments from the first statement
+            first_line = body.splitlines()[0]
+            offset = text.find(first_line, cursor)
+        if offset < 0:
+            return []
+        cursor = offset + len(body)
+        while body.startswith("--") and "\n" in body:  # report the statement, not its comment
+            skipped, body = body.split("\n", 1)
+            offset += len(skipped) + 1
+            stripped = body.lstrip()
+            offset += len(body) - len(stripped)
+            body = stripped
+        found.append((offset, body))
+    return found
+
+
+def _error_offset(error: psycopg.Error, statement_offset: int = 0) -> int | None:
+    """0-based character offset in the file: PostgreSQL's 1-based position is relative to the
+    statement text that was sent."""
+    if error.diag.statement_position:
+        return statement_offset + int(error.diag.statement_position) - 1
+    return None
+
+
+def _describe(error: psycopg.Error, path: Path, text: str, offset: int | None = None) -> str:
+    """`file:line: message (SQLSTATE)`, then context and hint. `offset` is where in the file the
+    error is (0-based); by default the error's position taken against the whole file."""
     diag = error.diag
     location = str(path.relative_to(settings.PROJECT_ROOT)) if path.is_relative_to(settings.PROJECT_ROOT) else str(path)
-    if diag.statement_position:
-        location += f":{_line_of(text, int(diag.statement_position))}"
+    if offset is None:
+        offset = _error_offset(error)
+    if offset is not None:
+        location += f":{_line_of(text, offset + 1)}"
     message = diag.message_primary or str(error).strip()
     details = [f"{location}: {message} (SQLSTATE {diag.sqlstate})"]
     if diag.context:
@@ -62,46 +103,121 @@ def _describe(error: psycopg.Error, path: Path, text: str) -> str:
     return "\n".join(details)
 
 
-def plan(url: str) -> MigrationPlan:
-    backend = get_backend(_yoyo_url(url))
+def _read_migrations() -> MigrationList:
+    """db/migrations, each loaded now so that a bad `-- depends:` line is a clear error rather
+    than a traceback from inside yoyo."""
+    migrations = read_migrations(str(settings.MIGRATIONS_DIR))
     try:
-        pending = backend.to_apply(read_migrations(str(settings.MIGRATIONS_DIR)))
-        return MigrationPlan([m.id for m in pending], behaviour_files())
-    finally:
-        backend.connection.close()
+        for migration in migrations:
+            migration.load()
+    except BadMigration as error:
+        raise MigrationError(f"{error}: every `-- depends:` id must name a migration in "
+                             f"{settings.MIGRATIONS_DIR}") from error
+    return migrations
+
+
+def _applied_hashes(conn: psycopg.Connection) -> set[str]:
+    """Hashes of the migrations yoyo recorded as applied; none when its tables do not exist yet
+    (read directly so that a dry run creates nothing, not even yoyo's bookkeeping tables)."""
+    row = conn.execute("SELECT to_regclass('public._yoyo_migration') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return set()
+    return {hash_ for (hash_,) in conn.execute("SELECT migration_hash FROM public._yoyo_migration")}
+
+
+def plan(url: str) -> MigrationPlan:
+    """What `migrate` would do, read-only."""
+    migrations = _read_migrations()
+    try:
+        with connect(url, autocommit=True) as conn:
+            applied = _applied_hashes(conn)
+    except psycopg.OperationalError as error:
+        raise MigrationError(f"cannot read the migration state of {redact(url)}: {error}") from error
+    pending = topological_sort(m for m in migrations if m.hash not in applied)
+    return MigrationPlan([m.id for m in pending], behaviour_files())
+
+
+def _locate_in_migration(url: str, path: Path, text: str) -> tuple[psycopg.Error, int | None] | None:
+    """yoyo runs a SQL migration statement by statement, so PostgreSQL's error position is
+    relative to one statement. Replay the statements (split as yoyo splits them) in a
+    transaction that is rolled back, to find which one fails and where; None when the
+    migration cannot be replayed (not transactional) or does not fail again."""
+    directives, _comment, statements = read_sql_migration(str(path))
+    if directives.get("transactional", "true").lower() == "false":
+        return None
+    with connect(url) as conn:
+        try:
+            for offset, statement in _statements(text, statements):
+                try:
+                    conn.execute(statement.encode())
+                except psycopg.Error as error:
+                    return error, _error_offset(error, offset) if error.diag.statement_position else offset
+            return None
+        finally:
+            conn.rollback()
 
 
 def _apply_migrations(url: str, echo: Callable[[str], None]) -> list[str]:
     backend = get_backend(_yoyo_url(url))
     try:
-        pending = backend.to_apply(read_migrations(str(settings.MIGRATIONS_DIR)))
+        pending = backend.to_apply(_read_migrations())
         applied: list[str] = []
         for migration in pending:
             echo(f"  migration {migration.id}")
             try:
                 backend.apply_migrations_only([migration])
             except psycopg.Error as error:
-                path = settings.MIGRATIONS_DIR / f"{migration.id}.sql"
-                raise MigrationError(_describe(error, path, path.read_text())) from error
+                path = Path(migration.path)
+                text = path.read_text()
+                located = _locate_in_migration(url, path, text) if path.suffix == ".sql" else None
+                if located is None:
+                    raise MigrationError(_describe(error, path, text)) from error
+                raise MigrationError(_describe(located[0], path, text, located[1])) from error
             applied.append(migration.id)
         return applied
     finally:
         backend.connection.close()
 
 
+def _locate_in_file(conn: psycopg.Connection, text: str) -> tuple[psycopg.Error, int] | None:
+    """After a file failed without an error position (e.g. `CREATE TRIGGER ... ON` a missing
+    table), run its statements one by one from the savepoint before it to find the failing
+    statement and report its line."""
+    for offset, statement in _statements(text):
+        try:
+            conn.execute(statement.encode())
+        except psycopg.Error as error:
+            return error, _error_offset(error, offset) if error.diag.statement_position else offset
+    return None
+
+
+def _apply_file(conn: psycopg.Connection, path: Path) -> None:
+    text = path.read_text()
+    try:
+        with conn.transaction():  # a savepoint, so a failure can be replayed from here
+            conn.execute(text.encode())  # bytes: run as a script, no parameter parsing
+    except psycopg.Error as error:
+        if error.diag.statement_position:
+            raise MigrationError(_describe(error, path, text)) from error
+        located = _locate_in_file(conn, text)
+        if located is None:
+            raise MigrationError(_describe(error, path, text)) from error
+        raise MigrationError(_describe(located[0], path, text, located[1])) from error
+
+
 def _apply_behaviour(conn: psycopg.Connection, files: list[Path], echo: Callable[[str], None]) -> None:
     """Two passes in one transaction: the first creates every object with body checks off, so
     a LANGUAGE sql function may call one from a file that sorts later; the second re-applies
-    with checks on, so a syntax error is reported against its file and line."""
+    with checks on, so a syntax error is reported against its file and line. Any failure
+    rolls back the whole transaction: no file of the run is kept."""
     with conn.transaction():
         for check_bodies in ("off", "on"):
             conn.execute(f"SET LOCAL check_function_bodies = {check_bodies}".encode())
             for path in files:
-                text = path.read_text()
-                try:
-                    conn.execute(text.encode())  # bytes: run as a script, no parameter parsing
-                except psycopg.Error as error:
-                    raise MigrationError(_describe(error, path, text)) from error
+                _apply_file(conn, path)
+        # PostgREST (docker-compose, Supabase) rebuilds its schema cache when this arrives at
+        # commit, so new or changed RPC functions are callable at once. A no-op elsewhere.
+        conn.execute(b"NOTIFY pgrst, 'reload schema'")
     echo(f"  re-applied {len(files)} function, view and trigger files")
 
 

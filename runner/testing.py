@@ -74,6 +74,9 @@ def run_ruff() -> int:
 
 def run_all(server_url: str, *, sql_only: bool, python_only: bool, pytest_args: list[str],
             echo: Callable[[str], None] = print) -> int:
+    if sql_only and python_only:
+        echo("--sql-only and --python-only exclude each other: give one, or neither to run everything")
+        return 2
     dbname = os.environ.get("MOOSE_TEST_DATABASE", settings.DEFAULT_TEST_DATABASE)
     test_url = prepare_test_database(server_url, dbname, echo)
     results: dict[str, int] = {}

@@ -1,6 +1,6 @@
--- The runbook's /api/budget-status answer (runbook 1.3): today's spend against the limit.
--- Foundation version reads cost_tracking; the budget engine replaces it with the ledger and adds
--- tier, reserved and the kill state, keeping these four keys.
+-- The runbook's /api/budget-status answer (runbook 1.3) from the ledger (one row, no SUM):
+-- {daily_total, limit, percentage, status} plus budget_day, tier, reserved, remaining and the
+-- kill switch state.
 CREATE OR REPLACE FUNCTION public.budget_status()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -10,23 +10,36 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_day date := private.budget_day(now());
-    v_limit numeric := private.config_numeric('daily_budget_limit');
+    v_s private.budget_settings_t := private.budget_settings();
+    v_ledger public.budget_ledger%ROWTYPE;
+    v_ks public.budget_kill_switch%ROWTYPE;
     v_total numeric;
     v_percentage numeric;
 BEGIN
-    SELECT coalesce(sum(c.cost), 0) INTO v_total
-    FROM public.cost_tracking AS c
-    WHERE c.created_at >= private.budget_day_start(v_day)
-      AND c.created_at < private.budget_day_start(v_day + 1);
-    v_percentage := CASE WHEN v_limit > 0 THEN round(100 * v_total / v_limit, 2) ELSE 100 END;
+    SELECT * INTO v_ledger FROM public.budget_ledger AS l WHERE l.budget_day = v_day;
+    SELECT * INTO v_ks FROM public.budget_kill_switch AS ks WHERE ks.id;
+    v_total := coalesce(v_ledger.spent, 0);
+    v_percentage := CASE WHEN v_s.daily_limit > 0 THEN round(100 * v_total / v_s.daily_limit, 2) ELSE 100 END;
     RETURN jsonb_build_object(
         'daily_total', v_total,
-        'limit', v_limit,
+        'limit', v_s.daily_limit,
         'percentage', v_percentage,
-        'status', CASE WHEN v_percentage >= private.config_numeric('tier_critical_pct') THEN 'critical'
-                       WHEN v_percentage >= private.config_numeric('tier_warning_pct') THEN 'warning'
+        'status', CASE WHEN coalesce(v_ks.active, false) OR 100 * v_total >= v_s.critical_pct * v_s.daily_limit THEN 'critical'
+                       WHEN 100 * v_total >= v_s.warning_pct * v_s.daily_limit THEN 'warning'
                        ELSE 'healthy' END,
-        'budget_day', v_day
+        'budget_day', v_day,
+        'tier', private.budget_tier(v_total, v_s),
+        'reserved', coalesce(v_ledger.reserved, 0),
+        'carried_in', coalesce(v_ledger.carried_in, 0),
+        'remaining', greatest(v_s.daily_limit - v_total - coalesce(v_ledger.reserved + v_ledger.carried_in, 0), 0),
+        'kill_switch', jsonb_build_object(
+            'active', coalesce(v_ks.active, false),
+            'reason', v_ks.reason,
+            'automatic', v_ks.automatic,
+            'killed_at', v_ks.killed_at,
+            'killed_by', v_ks.killed_by,
+            'resumed_at', v_ks.resumed_at,
+            'resumed_by', v_ks.resumed_by)
     );
 END
 $$;
@@ -35,4 +48,4 @@ REVOKE ALL ON FUNCTION public.budget_status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.budget_status() TO authenticated, service_role, moose_runner;
 
 COMMENT ON FUNCTION public.budget_status() IS
-    'Today''s budget as the runbook''s /api/budget-status shows it: {daily_total, limit, percentage, status}, status healthy, warning or critical.';
+    'Today''s budget as the runbook''s /api/budget-status shows it: {daily_total, limit, percentage, status (healthy|warning|critical)} plus budget_day, tier, reserved, carried_in, remaining and kill_switch {active, reason, automatic, killed_at, killed_by, resumed_at, resumed_by}. Reads the ledger row, never sums cost_tracking.';

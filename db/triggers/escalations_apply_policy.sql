@@ -11,10 +11,16 @@ DECLARE
 BEGIN
     IF NEW.priority IS NULL OR NEW.sla_due_at IS NULL THEN
         SELECT * INTO v_policy FROM public.escalation_policies AS p WHERE p.trigger_type = NEW.trigger_type;
-        IF FOUND THEN
-            NEW.priority := coalesce(NEW.priority, v_policy.priority);
-            NEW.sla_due_at := coalesce(NEW.sla_due_at, NEW.created_at + v_policy.sla);
+        IF NOT FOUND AND NEW.trigger_type IS NOT NULL THEN
+            -- Say so here: otherwise the NOT NULL on priority fires before the foreign key and
+            -- the error blames a column the caller never mentioned.
+            RAISE EXCEPTION 'unknown escalation trigger type %', coalesce(quote_literal(left(NEW.trigger_type, 100)), 'NULL')
+                USING ERRCODE = '23503',
+                      HINT = 'Known types: ' || (SELECT string_agg(p.trigger_type, ', ' ORDER BY p.trigger_type)
+                                                  FROM public.escalation_policies AS p) || '.';
         END IF;
+        NEW.priority := coalesce(NEW.priority, v_policy.priority);
+        NEW.sla_due_at := coalesce(NEW.sla_due_at, NEW.created_at + v_policy.sla);
     END IF;
     RETURN NEW;
 END

@@ -1,8 +1,11 @@
 -- Every config change lands in audit_log with its actor, old and new value: the runbook's kill
 -- recipe edits system_config by hand, and someone must be able to see who did.
+-- SECURITY DEFINER (search_path pinned) because it calls private.current_actor() and schema
+-- private is closed to the API roles whose direct UPDATEs it audits.
 CREATE OR REPLACE FUNCTION private.system_config_audit()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

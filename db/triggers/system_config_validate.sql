@@ -1,8 +1,12 @@
 -- Refuses a config value of the wrong type or out of range, whoever writes it (update_config,
 -- a DBA's UPDATE, a restore). The runbook's own `SET value = '0'` for the limit stays legal.
+-- It calls private.current_actor(), and schema private is closed to the API roles: as SECURITY
+-- DEFINER (search_path pinned) the runner's and service_role's own UPDATEs work, as the runbook's
+-- section 5.1 does them.
 CREATE OR REPLACE FUNCTION private.system_config_validate()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -55,6 +59,11 @@ BEGIN
             RAISE EXCEPTION 'config "%" must be a JSON string of 1 to 1000 characters', NEW.key
                 USING ERRCODE = '22023', HINT = 'E.g. ''"gpt-4o-mini"''::jsonb.';
         END IF;
+    ELSE
+        -- Without this branch an unknown type fails as "case not found" (SQLSTATE 20000)
+        -- before the table's CHECK constraint gets to say anything useful.
+        RAISE EXCEPTION 'config "%" has unknown value_type %', NEW.key, coalesce(quote_literal(NEW.value_type), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Use one of: numeric, integer, interval, boolean, text, timezone.';
     END CASE;
 
     IF v_number IS NOT NULL AND (v_number < NEW.min_value OR v_number > NEW.max_value) THEN

@@ -1,0 +1,46 @@
+-- Gives a reservation's amount back when the call will not happen (or failed before costing
+-- anything). Idempotent: a reservation already released, expired or cancelled is returned as
+-- it is; a settled one cannot be released.
+CREATE OR REPLACE FUNCTION public.release_reservation(p_reservation_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_r public.budget_reservations%ROWTYPE;
+BEGIN
+    IF p_reservation_id IS NULL THEN
+        RAISE EXCEPTION 'reservation id must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
+    END IF;
+    SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'reservation % does not exist', p_reservation_id
+            USING ERRCODE = 'P0002', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
+    END IF;
+    IF v_r.status = 'open' THEN
+        PERFORM private.budget_lock_days(ARRAY[v_r.budget_day]);
+        SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
+    END IF;
+    IF v_r.status = 'settled' THEN
+        RAISE EXCEPTION 'reservation % is already settled and cannot be released', v_r.id
+            USING ERRCODE = '55000', HINT = 'Its cost is recorded in cost_tracking (reservation_id); nothing is reserved any more.';
+    END IF;
+    IF v_r.status <> 'open' THEN
+        RETURN jsonb_build_object('reservationId', v_r.id, 'status', v_r.status, 'released', false,
+                                  'amount', v_r.amount, 'closedAt', v_r.closed_at);
+    END IF;
+
+    UPDATE public.budget_reservations AS r SET status = 'released', closed_at = now() WHERE r.id = v_r.id;
+    UPDATE public.budget_ledger AS l SET reserved = l.reserved - v_r.amount WHERE l.budget_day = v_r.budget_day;
+    RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'released', 'released', true,
+                              'amount', v_r.amount, 'closedAt', now());
+END
+$$;
+
+REVOKE ALL ON FUNCTION public.release_reservation(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.release_reservation(uuid) TO service_role, moose_runner;
+
+COMMENT ON FUNCTION public.release_reservation(uuid) IS
+    'Free an open reservation''s amount (the call will not run). Returns {reservationId, status, released}; idempotent for released, expired and cancelled reservations; 55000 when settled; P0002 when unknown.';

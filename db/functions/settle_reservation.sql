@@ -1,0 +1,162 @@
+-- Records what a reserved LLM call actually cost: writes its cost_tracking row exactly once
+-- (cost_tracking.reservation_id is unique; the row's trigger adds it to the day's spend and
+-- fires tier crossings) and frees the reserved amount. The actual cost may exceed the
+-- estimate. A second settle with the same cost returns the same row; another cost is an error.
+-- A reservation cancelled by the kill switch can still be settled: the call was in flight and
+-- its cost is real. Expired and released reservations cannot.
+CREATE OR REPLACE FUNCTION public.settle_reservation(
+    p_reservation_id uuid,
+    p_actual_cost numeric,
+    p_metadata jsonb DEFAULT '{}'::jsonb
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_r public.budget_reservations%ROWTYPE;
+    v_today date;
+    v_cost_id bigint;
+    v_work_order uuid;
+    v_work_order_text text;
+    v_was_open boolean;
+    v_spent numeric;
+    v_fast boolean;
+    v_ledger public.budget_ledger%ROWTYPE;
+BEGIN
+    IF p_reservation_id IS NULL THEN
+        RAISE EXCEPTION 'reservation id must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
+    END IF;
+    IF p_actual_cost IS NULL THEN
+        RAISE EXCEPTION 'actual cost must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass what the call cost in USD (0 if it cost nothing), or release the reservation.';
+    END IF;
+    IF p_actual_cost = 'NaN'::numeric OR p_actual_cost IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
+        RAISE EXCEPTION 'actual cost must be a finite number, got %', p_actual_cost
+            USING ERRCODE = '22023', HINT = 'Pass what the call cost in USD.';
+    END IF;
+    IF p_actual_cost < 0 THEN
+        RAISE EXCEPTION 'actual cost must not be negative, got %', p_actual_cost
+            USING ERRCODE = '22023', HINT = 'Pass what the call cost in USD (>= 0); use release_reservation when it never ran.';
+    END IF;
+    IF p_actual_cost <> round(p_actual_cost, 6) OR p_actual_cost >= 1000000000 THEN
+        RAISE EXCEPTION 'actual cost % has more than 6 decimal places or is too large', p_actual_cost
+            USING ERRCODE = '22023', HINT = 'Round to micro-dollars; costs are below 1,000,000,000 USD.';
+    END IF;
+    IF p_metadata IS NULL OR jsonb_typeof(p_metadata) <> 'object' THEN
+        RAISE EXCEPTION 'metadata must be a JSON object, got %', coalesce(jsonb_typeof(p_metadata), 'NULL')
+            USING ERRCODE = CASE WHEN p_metadata IS NULL THEN '22004' ELSE '22023' END,
+                  HINT = 'Pass ''{}''::jsonb or an object such as {"tokens_in": 1200, "tokens_out": 300}.';
+    END IF;
+
+    SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'reservation % does not exist', p_reservation_id
+            USING ERRCODE = 'P0002', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
+    END IF;
+    IF v_r.status = 'settled' THEN
+        IF v_r.actual_cost = p_actual_cost THEN
+            SELECT c.id INTO v_cost_id FROM public.cost_tracking AS c WHERE c.reservation_id = v_r.id;
+            RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
+                                      'actualCost', v_r.actual_cost, 'estimatedAmount', v_r.amount,
+                                      'settledAt', v_r.closed_at, 'alreadySettled', true);
+        END IF;
+        RAISE EXCEPTION 'reservation % is already settled with cost %', v_r.id, v_r.actual_cost
+            USING ERRCODE = '55000', HINT = 'A reservation is settled once; record a correction in cost_tracking if the cost was wrong.';
+    END IF;
+
+    -- Lock order: ledger rows (ascending days), then the reservation. The common case (an open
+    -- reservation of today) frees the amount and books the cost in one UPDATE of today's row;
+    -- the cost row's trigger is told below not to book it a second time.
+    v_today := private.budget_day(now());
+    v_fast := v_r.status = 'open' AND v_r.budget_day = v_today;
+    IF v_fast THEN
+        UPDATE public.budget_ledger AS l
+        SET spent = l.spent + p_actual_cost, reserved = l.reserved - v_r.amount
+        WHERE l.budget_day = v_today
+          AND l.reserved >= v_r.amount  -- else a concurrent settle freed it already: slow path
+        RETURNING l.* INTO v_ledger;
+        v_fast := FOUND;
+    END IF;
+    IF NOT v_fast THEN
+        PERFORM private.budget_lock_days(ARRAY[v_r.budget_day, v_today]);
+    END IF;
+    SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
+    IF v_fast AND v_r.status <> 'open' THEN
+        -- Closed between the first read and the lock: take the booking back, decide below.
+        UPDATE public.budget_ledger AS l
+        SET spent = l.spent - p_actual_cost, reserved = l.reserved + v_r.amount
+        WHERE l.budget_day = v_today;
+        v_fast := false;
+    END IF;
+
+    IF v_r.status = 'settled' THEN  -- a concurrent settle won
+        IF v_r.actual_cost = p_actual_cost THEN
+            SELECT c.id INTO v_cost_id FROM public.cost_tracking AS c WHERE c.reservation_id = v_r.id;
+            RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
+                                      'actualCost', v_r.actual_cost, 'estimatedAmount', v_r.amount,
+                                      'settledAt', v_r.closed_at, 'alreadySettled', true);
+        END IF;
+        RAISE EXCEPTION 'reservation % is already settled with cost %', v_r.id, v_r.actual_cost
+            USING ERRCODE = '55000', HINT = 'A reservation is settled once; record a correction in cost_tracking if the cost was wrong.';
+    END IF;
+    IF v_r.status IN ('released', 'expired') OR (v_r.status = 'open' AND v_r.expires_at <= now()) THEN
+        RAISE EXCEPTION 'reservation % is % and cannot be settled',
+                v_r.id, CASE WHEN v_r.status = 'open' THEN 'expired' ELSE v_r.status END
+            USING ERRCODE = '55000',
+                  HINT = 'Reserve again before calling; if the call did run, record its cost with INSERT INTO cost_tracking (service_name, cost, metadata).';
+    END IF;
+
+    v_work_order_text := coalesce(p_metadata ->> 'work_order_id', v_r.metadata ->> 'work_order_id');
+    IF v_work_order_text IS NOT NULL THEN
+        IF v_work_order_text !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+            RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(v_work_order_text, 100)
+                USING ERRCODE = '22023', HINT = 'Pass the work order''s id, or leave work_order_id out.';
+        END IF;
+        v_work_order := v_work_order_text::uuid;
+        IF NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order) THEN
+            RAISE EXCEPTION 'work order % does not exist', v_work_order
+                USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders.';
+        END IF;
+    END IF;
+
+    v_was_open := v_r.status = 'open';
+    -- Close the reservation before writing the cost row: an automatic kill fired by a crossing
+    -- then no longer sees it as open, so its amount is freed exactly once.
+    UPDATE public.budget_reservations AS r
+    SET status = 'settled', actual_cost = p_actual_cost, closed_at = now()
+    WHERE r.id = v_r.id;
+    IF v_was_open AND NOT v_fast THEN
+        UPDATE public.budget_ledger AS l SET reserved = l.reserved - v_r.amount WHERE l.budget_day = v_r.budget_day;
+    END IF;
+
+    IF v_fast THEN
+        PERFORM set_config('moose.budget_booked_reservation', v_r.id::text, true);
+    END IF;
+    INSERT INTO public.cost_tracking (service_name, cost, work_order_id, metadata, reservation_id)
+    VALUES (v_r.service_name, p_actual_cost, v_work_order,
+            v_r.metadata || p_metadata || jsonb_build_object('reservation_id', v_r.id, 'estimated_amount', v_r.amount,
+                                                             'model', v_r.model, 'tier', v_r.tier),
+            v_r.id)
+    RETURNING id INTO v_cost_id;
+    IF v_fast THEN
+        PERFORM set_config('moose.budget_booked_reservation', '', true);
+        PERFORM private.budget_check_crossings(v_ledger);
+        v_spent := v_ledger.spent;
+    ELSE
+        SELECT l.spent INTO v_spent FROM public.budget_ledger AS l WHERE l.budget_day = v_today;
+    END IF;
+    RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
+                              'actualCost', p_actual_cost, 'estimatedAmount', v_r.amount, 'settledAt', now(),
+                              'alreadySettled', false, 'wasCancelled', NOT v_was_open,
+                              'dailyTotal', v_spent, 'budgetDay', v_today);
+END
+$$;
+
+REVOKE ALL ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) TO service_role, moose_runner;
+
+COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS
+    'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023.';

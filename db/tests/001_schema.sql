@@ -1,0 +1,264 @@
+-- The core schema: every table of the runbook and of the shared entry points, its key column
+-- types and NOT NULLs, keys and indexes, and the CHECK constraints that refuse bad rows.
+BEGIN;
+SELECT plan(145);
+
+-- Tables -------------------------------------------------------------------------------------
+SELECT has_schema('private', 'schema private exists');
+SELECT has_table('public', t, 'table public.' || t || ' exists')
+FROM unnest(ARRAY['system_config', 'work_orders', 'outcome_vectors', 'cost_tracking', 'contracts',
+                  'escalation_policies', 'escalations', 'alerts', 'audit_log', 'orchestrator_state']) AS t;
+
+-- Key column types (money numeric, times timestamptz, metadata jsonb) --------------------------
+SELECT col_type_is('public', 'work_orders', 'id', 'uuid', 'work_orders.id is uuid');
+SELECT col_type_is('public', 'work_orders', 'status', 'text', 'work_orders.status is text');
+SELECT col_type_is('public', 'work_orders', 'refinement_attempts', 'integer', 'work_orders.refinement_attempts is integer');
+SELECT col_type_is('public', 'work_orders', 'metadata', 'jsonb', 'work_orders.metadata is jsonb');
+SELECT col_type_is('public', 'work_orders', 'created_at', 'timestamp with time zone', 'work_orders.created_at is timestamptz');
+SELECT col_type_is('public', 'work_orders', 'updated_at', 'timestamp with time zone', 'work_orders.updated_at is timestamptz');
+SELECT col_type_is('public', 'outcome_vectors', 'work_order_id', 'uuid', 'outcome_vectors.work_order_id is uuid');
+SELECT col_type_is('public', 'outcome_vectors', 'cost', 'numeric(14,6)', 'outcome_vectors.cost is numeric');
+SELECT col_type_is('public', 'outcome_vectors', 'success', 'boolean', 'outcome_vectors.success is boolean');
+SELECT col_type_is('public', 'outcome_vectors', 'model_used', 'text', 'outcome_vectors.model_used is text');
+SELECT col_type_is('public', 'outcome_vectors', 'metadata', 'jsonb', 'outcome_vectors.metadata is jsonb');
+SELECT col_type_is('public', 'outcome_vectors', 'created_at', 'timestamp with time zone', 'outcome_vectors.created_at is timestamptz');
+SELECT col_type_is('public', 'cost_tracking', 'cost', 'numeric(14,6)', 'cost_tracking.cost is numeric');
+SELECT col_type_is('public', 'cost_tracking', 'service_name', 'text', 'cost_tracking.service_name is text');
+SELECT col_type_is('public', 'cost_tracking', 'created_at', 'timestamp with time zone', 'cost_tracking.created_at is timestamptz');
+SELECT col_type_is('public', 'escalations', 'work_order_id', 'uuid', 'escalations.work_order_id is uuid');
+SELECT col_type_is('public', 'escalations', 'trigger_type', 'text', 'escalations.trigger_type is text');
+SELECT col_type_is('public', 'escalations', 'context', 'jsonb', 'escalations.context is jsonb');
+SELECT col_type_is('public', 'escalations', 'sla_due_at', 'timestamp with time zone', 'escalations.sla_due_at is timestamptz');
+SELECT col_type_is('public', 'escalation_policies', 'sla', 'interval', 'escalation_policies.sla is interval');
+SELECT col_type_is('public', 'contracts', 'id', 'uuid', 'contracts.id is uuid');
+SELECT col_type_is('public', 'contracts', 'specification', 'jsonb', 'contracts.specification is jsonb');
+SELECT col_type_is('public', 'system_config', 'value', 'jsonb', 'system_config.value is jsonb');
+SELECT col_type_is('public', 'alerts', 'occurrences', 'integer', 'alerts.occurrences is integer');
+SELECT col_type_is('public', 'alerts', 'context', 'jsonb', 'alerts.context is jsonb');
+SELECT col_type_is('public', 'audit_log', 'details', 'jsonb', 'audit_log.details is jsonb');
+
+-- NOT NULLs ------------------------------------------------------------------------------------
+SELECT col_not_null('public', tbl, col, tbl || '.' || col || ' is NOT NULL')
+FROM (VALUES ('work_orders', 'title'), ('work_orders', 'status'), ('work_orders', 'metadata'),
+             ('work_orders', 'updated_at'), ('outcome_vectors', 'work_order_id'), ('outcome_vectors', 'cost'),
+             ('outcome_vectors', 'success'), ('outcome_vectors', 'created_at'), ('cost_tracking', 'cost'),
+             ('cost_tracking', 'service_name'), ('cost_tracking', 'created_at'), ('escalations', 'trigger_type'),
+             ('escalations', 'status'), ('escalations', 'priority'), ('escalations', 'sla_due_at'),
+             ('escalations', 'context'), ('system_config', 'value'), ('system_config', 'value_type'),
+             ('alerts', 'dedupe_key'), ('audit_log', 'actor')) AS c (tbl, col);
+SELECT col_is_null('public', 'escalations', 'work_order_id', 'escalations.work_order_id may be NULL (system-wide escalations)');
+SELECT col_is_null('public', 'cost_tracking', 'work_order_id', 'cost_tracking.work_order_id may be NULL');
+
+-- Keys and foreign keys ------------------------------------------------------------------------
+SELECT col_is_pk('public', 'work_orders', 'id', 'work_orders.id is the primary key');
+SELECT col_is_pk('public', 'system_config', 'key', 'system_config.key is the primary key');
+SELECT col_is_pk('public', 'escalation_policies', 'trigger_type', 'escalation_policies.trigger_type is the primary key');
+SELECT fk_ok('public', 'outcome_vectors', 'work_order_id', 'public', 'work_orders', 'id', 'outcome_vectors -> work_orders');
+SELECT fk_ok('public', 'cost_tracking', 'work_order_id', 'public', 'work_orders', 'id', 'cost_tracking -> work_orders');
+SELECT fk_ok('public', 'escalations', 'work_order_id', 'public', 'work_orders', 'id', 'escalations -> work_orders');
+SELECT fk_ok('public', 'escalations', 'trigger_type', 'public', 'escalation_policies', 'trigger_type', 'escalations -> escalation_policies');
+
+-- Indexes the runbook's queries need -------------------------------------------------------------
+SELECT has_index('public', 'work_orders', 'work_orders_status_idx', ARRAY['status', 'created_at'], 'work orders by status and age');
+-- The stuck query's index by what it is, not its name (the workflow issue replaces the
+-- foundation's work_orders_active_updated_idx with a (status, updated_at) one): a partial index
+-- over pending and in-progress work orders that includes updated_at.
+SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_indexes AS i
+                  WHERE i.schemaname = 'public' AND i.tablename = 'work_orders'
+                    AND i.indexdef ~ '\(.*updated_at.*\) WHERE' AND i.indexdef ~ 'pending' AND i.indexdef ~ 'in_progress'),
+          'stuck query: a partial index over active work orders covers updated_at');
+SELECT has_index('public', 'outcome_vectors', 'outcome_vectors_created_idx', ARRAY['created_at'], 'outcome vectors by time');
+SELECT has_index('public', 'outcome_vectors', 'outcome_vectors_work_order_idx', ARRAY['work_order_id', 'created_at'], 'outcome vectors by work order');
+SELECT has_index('public', 'cost_tracking', 'cost_tracking_created_idx', ARRAY['created_at'], 'cost rows by time');
+SELECT has_index('public', 'cost_tracking', 'cost_tracking_work_order_idx', ARRAY['work_order_id'], 'cost rows by work order');
+SELECT has_index('public', 'escalations', 'escalations_open_sla_idx', ARRAY['sla_due_at'], 'open escalations by SLA deadline');
+SELECT has_index('public', 'alerts', 'alerts_dedupe_idx', ARRAY['dedupe_key', 'created_at'], 'alerts by dedupe key');
+SELECT index_is_unique('public', 'escalations', 'escalations_one_open_idx', 'one open escalation per work order and type');
+
+-- Fixtures for the row tests ---------------------------------------------------------------------
+INSERT INTO public.work_orders (id, title) VALUES ('00000000-0000-0000-0000-0000000000a1', 'schema test');
+
+-- work_orders -------------------------------------------------------------------------------------
+SELECT lives_ok($$INSERT INTO public.work_orders (title, status, metadata) VALUES ('ok', 'in_progress', '{"k": 1}')$$,
+                'work_orders: a valid row is accepted');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, status) VALUES ('x', 'stuck')$$, '23514', NULL,
+                 'work_orders: unknown status refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, status) VALUES ('x', NULL)$$, '23502', NULL,
+                 'work_orders: NULL status refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title) VALUES ('')$$, '23514', NULL,
+                 'work_orders: empty title refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title) VALUES (repeat('t', 501))$$, '23514', NULL,
+                 'work_orders: huge title refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title) VALUES (NULL)$$, '23502', NULL,
+                 'work_orders: NULL title refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, priority) VALUES ('x', 'urgent')$$, '23514', NULL,
+                 'work_orders: unknown priority refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, refinement_attempts) VALUES ('x', -1)$$, '23514', NULL,
+                 'work_orders: negative refinement_attempts refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, complexity_score) VALUES ('x', 1.5)$$, '23514', NULL,
+                 'work_orders: complexity_score above 1 refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, complexity_score) VALUES ('x', 'NaN')$$, '23514', NULL,
+                 'work_orders: NaN complexity_score refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, metadata) VALUES ('x', '[1, 2]')$$, '23514', NULL,
+                 'work_orders: array metadata refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, metadata) VALUES ('x', '"text"')$$, '23514', NULL,
+                 'work_orders: string metadata refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, metadata) VALUES ('x', 'null')$$, '23514', NULL,
+                 'work_orders: JSON null metadata refused');
+SELECT throws_ok($$INSERT INTO public.work_orders (title, metadata) VALUES ('x', NULL)$$, '23502', NULL,
+                 'work_orders: SQL NULL metadata refused');
+-- Any error: the CHECK says 23514 here; once the work-order state machine (workflow issue)
+-- guards transitions, its trigger refuses first with 55000.
+SELECT throws_ok($$UPDATE public.work_orders SET status = 'done' WHERE id = '00000000-0000-0000-0000-0000000000a1'$$,
+                 NULL, NULL, 'work_orders: an UPDATE to an unknown status is refused too');
+
+-- outcome_vectors ---------------------------------------------------------------------------------
+SELECT lives_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                  VALUES ('00000000-0000-0000-0000-0000000000a1', 'gpt-4o-mini', 0.012345, true)$$,
+                'outcome_vectors: a valid row is accepted');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', -0.01, true)$$, '23514', NULL,
+                 'outcome_vectors: negative cost refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', 'NaN', true)$$, '23514', NULL,
+                 'outcome_vectors: NaN cost refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', 'Infinity', true)$$, '22003', NULL,
+                 'outcome_vectors: Infinity cost refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', 1e12, true)$$, '22003', NULL,
+                 'outcome_vectors: huge cost refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', NULL, true)$$, '23502', NULL,
+                 'outcome_vectors: NULL cost refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', 1, NULL)$$, '23502', NULL,
+                 'outcome_vectors: NULL success refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', '', 1, true)$$, '23514', NULL,
+                 'outcome_vectors: empty model_used refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success, execution_time_ms)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', 1, true, -5)$$, '23514', NULL,
+                 'outcome_vectors: negative execution time refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success, metadata)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'm', 1, true, '[]')$$, '23514', NULL,
+                 'outcome_vectors: non-object metadata refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES ('00000000-0000-0000-0000-0000000000ff', 'm', 1, true)$$, '23503', NULL,
+                 'outcome_vectors: unknown work order refused');
+SELECT throws_ok($$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+                   VALUES (NULL, 'm', 1, true)$$, '23502', NULL,
+                 'outcome_vectors: NULL work order refused');
+
+-- cost_tracking -------------------------------------------------------------------------------------
+SELECT lives_ok($$INSERT INTO public.cost_tracking (service_name, cost) VALUES ('openai', 0.5)$$,
+                'cost_tracking: a valid row is accepted');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost) VALUES ('openai', -1)$$, '23514', NULL,
+                 'cost_tracking: negative cost refused');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost) VALUES ('openai', 'NaN')$$, '23514', NULL,
+                 'cost_tracking: NaN cost refused');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost) VALUES ('openai', '-Infinity')$$, '22003', NULL,
+                 'cost_tracking: -Infinity cost refused');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost) VALUES ('openai', NULL)$$, '23502', NULL,
+                 'cost_tracking: NULL cost refused');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost) VALUES ('', 1)$$, '23514', NULL,
+                 'cost_tracking: empty service name refused');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost, metadata) VALUES ('s', 1, '1')$$, '23514', NULL,
+                 'cost_tracking: non-object metadata refused');
+SELECT throws_ok($$INSERT INTO public.cost_tracking (service_name, cost, work_order_id)
+                   VALUES ('s', 1, '00000000-0000-0000-0000-0000000000ff')$$, '23503', NULL,
+                 'cost_tracking: unknown work order refused');
+
+-- contracts -------------------------------------------------------------------------------------------
+SELECT lives_ok($$INSERT INTO public.contracts (name, version) VALUES ('billing-api', '2.0.0')$$,
+                'contracts: a valid row is accepted');
+SELECT throws_ok($$INSERT INTO public.contracts (name, version) VALUES ('billing-api', '2.0.0')$$, '23505', NULL,
+                 'contracts: duplicate name and version refused');
+SELECT throws_ok($$INSERT INTO public.contracts (name, contract_type) VALUES ('c', 'grpc')$$, '23514', NULL,
+                 'contracts: unknown contract type refused');
+SELECT throws_ok($$INSERT INTO public.contracts (name, status) VALUES ('c', 'retired')$$, '23514', NULL,
+                 'contracts: unknown status refused');
+SELECT throws_ok($$INSERT INTO public.contracts (name, specification) VALUES ('c', '[]')$$, '23514', NULL,
+                 'contracts: non-object specification refused');
+
+-- escalation_policies and escalations ---------------------------------------------------------------
+SELECT throws_ok($$INSERT INTO public.escalation_policies (trigger_type, priority, sla, description)
+                   VALUES ('new_type', 'urgent', '1 hour', 'd')$$, '23514', NULL,
+                 'escalation_policies: unknown priority refused');
+SELECT throws_ok($$INSERT INTO public.escalation_policies (trigger_type, priority, sla, description)
+                   VALUES ('new_type', 'high', '0 seconds', 'd')$$, '23514', NULL,
+                 'escalation_policies: zero SLA refused');
+SELECT throws_ok($$INSERT INTO public.escalation_policies (trigger_type, priority, sla, description)
+                   VALUES ('Bad Type', 'high', '1 hour', 'd')$$, '23514', NULL,
+                 'escalation_policies: trigger type that is not a lowercase name refused');
+-- Any error: the CHECK says 23514 here; the workflow issue's validation trigger answers 22023 first.
+SELECT throws_ok($$INSERT INTO public.escalation_policies (trigger_type, priority, sla, description, resolution_options)
+                   VALUES ('new_type', 'high', '1 hour', 'd', '{}')$$, NULL, NULL,
+                 'escalation_policies: resolution options that are not an array refused');
+SELECT lives_ok($$INSERT INTO public.escalations (work_order_id, trigger_type, priority, sla_due_at)
+                  VALUES ('00000000-0000-0000-0000-0000000000a1', 'test_failures', 'medium', now() + interval '4 hours')$$,
+                'escalations: a valid row is accepted');
+SELECT throws_ok($$INSERT INTO public.escalations (work_order_id, trigger_type, priority, sla_due_at)
+                   VALUES ('00000000-0000-0000-0000-0000000000a1', 'test_failures', 'medium', now())$$, '23505', NULL,
+                 'escalations: a second open escalation of the same work order and type refused');
+SELECT throws_ok($$INSERT INTO public.escalations (work_order_id, trigger_type, priority, sla_due_at)
+                   VALUES (NULL, 'budget_critical', 'high', now()), (NULL, 'budget_critical', 'high', now())$$, '23505', NULL,
+                 'escalations: two open system-wide escalations of one type refused (NULLS NOT DISTINCT)');
+SELECT lives_ok($$INSERT INTO public.escalations (work_order_id, trigger_type, status, priority, sla_due_at)
+                  VALUES ('00000000-0000-0000-0000-0000000000a1', 'test_failures', 'resolved', 'medium', now())$$,
+                'escalations: a resolved one beside the open one is fine');
+SELECT throws_ok($$INSERT INTO public.escalations (trigger_type, priority, sla_due_at) VALUES ('no_such_type', 'high', now())$$,
+                 '23503', NULL, 'escalations: unknown trigger type refused');
+SELECT throws_ok($$INSERT INTO public.escalations (trigger_type, status) VALUES ('aider_failure', 'open')$$,
+                 '23514', NULL, 'escalations: unknown status refused');
+SELECT throws_ok($$INSERT INTO public.escalations (trigger_type, priority, sla_due_at) VALUES ('aider_failure', 'urgent', now())$$,
+                 '23514', NULL, 'escalations: unknown priority refused');
+SELECT throws_ok($$INSERT INTO public.escalations (trigger_type, context) VALUES ('aider_failure', '[]')$$,
+                 '23514', NULL, 'escalations: non-object context refused');
+SELECT throws_ok($$INSERT INTO public.escalations (work_order_id, trigger_type)
+                   VALUES ('00000000-0000-0000-0000-0000000000ff', 'aider_failure')$$,
+                 '23503', NULL, 'escalations: unknown work order refused');
+SELECT throws_ok($$INSERT INTO public.escalations (trigger_type, resolution) VALUES ('aider_failure', '"done"')$$,
+                 '23514', NULL, 'escalations: non-object resolution refused');
+
+-- alerts ------------------------------------------------------------------------------------------------
+SELECT throws_ok($$INSERT INTO public.alerts (severity, kind, title, dedupe_key) VALUES ('fatal', 'k', 't', 'd')$$,
+                 '23514', NULL, 'alerts: unknown severity refused');
+SELECT throws_ok($$INSERT INTO public.alerts (severity, kind, title, dedupe_key) VALUES ('info', 'Bad Kind', 't', 'd')$$,
+                 '23514', NULL, 'alerts: kind that is not a dotted lowercase name refused');
+SELECT throws_ok($$INSERT INTO public.alerts (severity, kind, title, dedupe_key) VALUES ('info', 'k', '', 'd')$$,
+                 '23514', NULL, 'alerts: empty title refused');
+SELECT throws_ok($$INSERT INTO public.alerts (severity, kind, title, dedupe_key) VALUES ('info', 'k', 't', '')$$,
+                 '23514', NULL, 'alerts: empty dedupe key refused');
+SELECT throws_ok($$INSERT INTO public.alerts (severity, kind, title, dedupe_key, occurrences) VALUES ('info', 'k', 't', 'd', 0)$$,
+                 '23514', NULL, 'alerts: zero occurrences refused');
+SELECT throws_ok($$INSERT INTO public.alerts (severity, kind, title, dedupe_key, context) VALUES ('info', 'k', 't', 'd', '[]')$$,
+                 '23514', NULL, 'alerts: non-object context refused');
+
+-- system_config and orchestrator_state -------------------------------------------------------------------
+SELECT throws_ok($$INSERT INTO public.system_config (key, value, value_type, description) VALUES ('Bad-Key', '1', 'numeric', 'd')$$,
+                 '23514', NULL, 'system_config: key that is not a lowercase name refused');
+SELECT throws_ok($$INSERT INTO public.system_config (key, value, value_type, description) VALUES ('new_key', '1', 'float', 'd')$$,
+                 '22023', NULL, 'system_config: unknown value_type refused with 22023 (not "case not found")');
+SELECT throws_ok($$INSERT INTO public.system_config (key, value, value_type, description) VALUES ('new_key', NULL, 'numeric', 'd')$$,
+                 '23502', NULL, 'system_config: NULL value refused');
+SELECT throws_ok($$INSERT INTO public.orchestrator_state (id) VALUES (false)$$, '23514', NULL,
+                 'orchestrator_state: a second row refused');
+SELECT throws_ok($$UPDATE public.orchestrator_state SET status = 'paused'$$, '23514', NULL,
+                 'orchestrator_state: unknown status refused');
+SELECT throws_ok($$UPDATE public.orchestrator_state SET interval_ms = 0$$, '23514', NULL,
+                 'orchestrator_state: a zero poll interval refused');
+SELECT is((SELECT count(*)::int FROM public.orchestrator_state), 1, 'orchestrator_state holds exactly one row');
+
+-- Foreign key actions: deleting a work order keeps spend and escalations, drops its attempts ----------------
+INSERT INTO public.cost_tracking (service_name, cost, work_order_id) VALUES ('fk-test', 1, '00000000-0000-0000-0000-0000000000a1');
+DELETE FROM public.work_orders WHERE id = '00000000-0000-0000-0000-0000000000a1';
+SELECT is((SELECT count(*)::int FROM public.outcome_vectors WHERE work_order_id = '00000000-0000-0000-0000-0000000000a1'), 0,
+          'deleting a work order deletes its outcome vectors');
+SELECT is((SELECT work_order_id FROM public.cost_tracking WHERE service_name = 'fk-test'), NULL::uuid,
+          'deleting a work order keeps its cost rows, unlinked');
+SELECT is((SELECT count(*)::int FROM public.escalations WHERE trigger_type = 'test_failures' AND work_order_id IS NULL), 2,
+          'deleting a work order keeps its escalations, unlinked');
+
+SELECT * FROM finish();
+ROLLBACK;
