@@ -1,7 +1,9 @@
 -- Opens an escalation for a human, or returns the one already open for the same work order and
 -- trigger type: callers (stuck detection, budget tiers, reporters) may fire repeatedly and must
 -- not stack duplicates. Priority and SLA come from escalation_policies; a new escalation also
--- raises an alert so on-call hears about it.
+-- raises an alert so on-call hears about it. The recommendation (recommend_resolution) is
+-- computed once at creation and stored on the row, so the dashboard shows what was advised when
+-- the escalation opened and the decision log can say whether it was followed.
 CREATE OR REPLACE FUNCTION public.create_escalation(
     p_work_order_id uuid,
     p_trigger_type text,
@@ -16,6 +18,7 @@ DECLARE
     v_policy public.escalation_policies%ROWTYPE;
     v_id uuid;
     v_title text;
+    v_recommendation jsonb;
 BEGIN
     IF p_trigger_type IS NULL THEN
         RAISE EXCEPTION 'trigger type must not be NULL'
@@ -56,18 +59,24 @@ BEGIN
         RETURN v_id;
     END IF;
 
+    v_recommendation := public.recommend_resolution(v_id);
+    UPDATE public.escalations AS e SET recommendation = v_recommendation WHERE e.id = v_id;
+
     v_title := format('Escalation (%s priority): %s', v_policy.priority, p_trigger_type);
     PERFORM public.raise_alert(
         CASE v_policy.priority WHEN 'high' THEN 'error' WHEN 'medium' THEN 'warning' ELSE 'info' END,
         'escalation.opened',
         v_title,
-        format('%s Work order: %s. Decide by %s.', v_policy.description,
+        format('%s Work order: %s. Decide by %s. Recommended: %s (confidence %s).', v_policy.description,
                coalesce(p_work_order_id::text, 'none (system-wide)'),
-               to_char(now() + v_policy.sla, 'YYYY-MM-DD HH24:MI TZ')),
+               to_char(now() + v_policy.sla, 'YYYY-MM-DD HH24:MI TZ'),
+               coalesce(v_recommendation ->> 'option', 'none'), coalesce(v_recommendation ->> 'confidence', '0')),
         'escalation:' || v_id::text,
         jsonb_build_object('escalation_id', v_id, 'work_order_id', p_work_order_id,
                            'trigger_type', p_trigger_type, 'priority', v_policy.priority,
-                           'sla_due_at', now() + v_policy.sla)
+                           'sla_due_at', now() + v_policy.sla,
+                           'recommended_option', v_recommendation ->> 'option',
+                           'confidence', v_recommendation -> 'confidence')
     );
     RETURN v_id;
 END
