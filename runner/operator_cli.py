@@ -110,7 +110,7 @@ def status(ctx: Context, as_json: bool) -> None:
         sla = f"OVERDUE {_span(int((now - due).total_seconds()))}" if overdue else f"due {_ago(due, now)}"
         colour = "red" if overdue else ("yellow" if priority == "high" else "white")
         click.echo(click.style(f"    {priority:<6} {trigger:<20} {esc_status:<12} {sla:<16} "
-                               f"wo {str(work_order or '-')[:8]}  {str(esc_id)[:8]}", fg=colour))
+                               f"wo {str(work_order or '-')[:8]}  id {str(esc_id)[:8]}", fg=colour))
     rate = health.get("error_rate") or {}
     click.echo(f"Error rate (24 h): {rate.get('percentage', 0)}% "
                f"({rate.get('failed', 0)} of {rate.get('attempts', 0)})")
@@ -127,7 +127,8 @@ def status(ctx: Context, as_json: bool) -> None:
     if not any(r["alive"] for r in scheduler["runners"]):
         click.echo(click.style("Runners:           none alive (is `moose run` or pg_cron running the jobs?)",
                                fg="yellow"))
-    for runner in scheduler["runners"]:
+    alive = [r for r in scheduler["runners"] if r["alive"]]
+    for runner in alive + [r for r in scheduler["runners"] if not r["alive"]][:max(0, 3 - len(alive))]:
         seen = f"stopped {_ago(runner['stopped_at'], now)}" if runner["stopped_at"] else \
             f"seen {_ago(runner['last_seen_at'], now)}"
         held = leases.get(runner["holder"])

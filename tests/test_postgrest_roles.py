@@ -20,6 +20,7 @@ DASHBOARD = frozenset({"authenticated", "service_role"})
 SERVICE = frozenset({"service_role"})
 NOBODY: frozenset[str] = frozenset()
 WO = "00000000-0000-0000-0000-00000000f00d"
+NO_SUCH = "00000000-0000-0000-0000-000000000000"
 
 # function name -> (named arguments as PostgREST would pass them from the JSON body, roles allowed)
 CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
@@ -44,7 +45,7 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "set_job_enabled": ({"p_name": "retention", "p_enabled": False}, SERVICE),
     "backup_config": ({}, SERVICE),
     "restore_config": ({"p_document": {"format": "moose-config"}, "p_dry_run": True}, SERVICE),
-    "schedule_pg_cron": ({}, NOBODY),
+    "schedule_pg_cron": ({}, NOBODY),  # the runner's login only: it changes the server's cron table
     "current_budget_tier": ({}, DASHBOARD),
     "check_and_reserve_budget": ({"p_amount": 1.0, "p_service_name": "test-service", "p_metadata": {"test": True}},
                                  SERVICE),
@@ -53,7 +54,25 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "release_reservation": ({"p_reservation_id": "00000000-0000-0000-0000-000000000000"}, SERVICE),
     "expire_reservations": ({}, SERVICE),
     "emergency_kill": ({"p_reason": "spend spike"}, SERVICE),
-    "resume_operations": ({"p_note": "fixed"}, SERVICE),  # the runner's login only: it changes the server's cron table
+    "resume_operations": ({"p_note": "fixed"}, SERVICE),
+    "system_health": ({}, DASHBOARD),
+    "budget_window": ({}, DASHBOARD),
+    "find_stuck_work_orders": ({}, DASHBOARD),
+    "triage_thresholds": ({}, DASHBOARD),
+    "recommend_resolution": ({"p_escalation_id": NO_SUCH}, DASHBOARD),
+    "acknowledge_escalation": ({"p_escalation_id": NO_SUCH, "p_notes": "on it"}, DASHBOARD),
+    "dismiss_escalation": ({"p_escalation_id": NO_SUCH, "p_notes": "noise"}, DASHBOARD),
+    "resolve_escalation": ({"p_escalation_id": NO_SUCH, "p_option": "requeue", "p_notes": "n"}, DASHBOARD),
+    "check_escalation_slas": ({}, SERVICE),
+    "detect_stuck_work_orders": ({}, SERVICE),
+    "check_system_health": ({}, SERVICE),
+    "rollup_outcome_hours": ({"p_hours": 2}, SERVICE),
+    "record_outcome": ({"p_work_order_id": WO, "p_model_used": "gpt-4o", "p_cost": 0.5, "p_success": True}, SERVICE),
+    "report_aider_failure": ({"p_work_order_id": WO, "p_output": "conflict"}, SERVICE),
+    "report_contract_violation": ({"p_work_order_id": WO, "p_contract_id": NO_SUCH, "p_violation": {"x": 1}},
+                                  SERVICE),
+    "report_test_run": ({"p_work_order_id": WO, "p_passed": False}, SERVICE),
+    "set_work_order_status": ({"p_work_order_id": WO, "p_status": "approved"}, SERVICE),
     "add_alert_channel": ({"p_name": "api-hook", "p_kind": "webhook", "p_url": "http://127.0.0.1:9/x"}, SERVICE),
     "alert_delivery_settings": ({}, SERVICE),
     "claim_alert_deliveries": ({"p_worker": "api", "p_limit": 1}, SERVICE),
