@@ -237,11 +237,23 @@ def escalations_show(ctx: Context, escalation_id: str) -> None:
     record = rows[0][0]
     options = _rows(ctx, "SELECT p.resolution_options FROM public.escalation_policies AS p WHERE p.trigger_type = %s",
                     (record["trigger_type"],))
+    recommended = call(ctx, "SELECT public.recommend_resolution(p_escalation_id => %s::uuid)", (record["id"],))
     click.echo(json.dumps(record, indent=2, default=str))
+    best = recommended.get("option") if isinstance(recommended, dict) else None
     if options and options[0][0]:
-        click.echo("options:")
+        click.echo("options (decide with --option KEY):")
         for option in options[0][0]:
-            click.echo(f"  - {json.dumps(option, default=str)}")
+            mark = click.style("  * recommended", fg="green", bold=True) if option.get("key") == best else ""
+            click.echo(f"  {option.get('key')}: {option.get('label')}{mark}")
+            if option.get("description"):
+                click.echo(f"      {option['description']}")
+            for pro in option.get("pros") or []:
+                click.echo(f"      + {pro}")
+            for con in option.get("cons") or []:
+                click.echo(f"      - {con}")
+    if isinstance(recommended, dict):
+        click.echo(f"recommendation: {recommended.get('option')} (confidence {recommended.get('confidence')}, "
+                   f"{recommended.get('basis')}): {recommended.get('explanation', '')}")
 
 
 @escalations.command("decide")

@@ -42,7 +42,8 @@ def test_escalations_list_show_decide(db_url: str, conn: psycopg.Connection) -> 
     listing = moose(db_url, "escalations", "list")
     assert listing.exit_code == 0 and escalation in listing.output and "aider_failure" in listing.output
     shown = moose(db_url, "escalations", "show", escalation)
-    assert shown.exit_code == 0 and "retry_clean_state" in shown.output
+    assert shown.exit_code == 0 and "retry_clean_state: Retry with clean state" in shown.output
+    assert "recommendation: " in shown.output
     acknowledged = moose(db_url, "escalations", "decide", escalation, "--acknowledge", "--notes", "on it")
     assert acknowledged.exit_code == 0, acknowledged.output
     assert scalar(conn, "SELECT status FROM escalations WHERE id = %s", (escalation,)) == "acknowledged"
