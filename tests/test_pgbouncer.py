@@ -11,8 +11,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
@@ -126,3 +128,38 @@ def test_three_runners_share_two_server_connections(bouncer_url: str, conn: psyc
     assert all(proc.returncode == 0 for proc in runners), outputs
     assert_no_job_ran_twice(conn)
     assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome <> 'succeeded'") == 0
+
+
+def test_alert_delivery_through_pgbouncer(bouncer_url: str, conn: psycopg.Connection) -> None:
+    """`moose run` delivers alerts through PgBouncer too: no prepared statements (they broke
+    here before: "prepared statement _pg3_0 already exists"), and polling instead of the
+    LISTEN wake-up that transaction pooling cannot carry."""
+    received: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    only_test_jobs(conn)
+    conn.execute("UPDATE system_config SET value = '\"100 milliseconds\"' WHERE key = 'alert_poll_interval'")
+    conn.execute("SELECT add_alert_channel('local', 'webhook', %s, NULL, 'info')",
+                 (f"http://127.0.0.1:{server.server_address[1]}/hook",))
+    runner = start_runner(bouncer_url, "run", "--no-jobs", "--interval", "60")
+    try:
+        for n in range(12):  # spread out, so the claim query runs well past psycopg's prepare threshold
+            conn.execute("SELECT raise_alert('error', 'test.pooled', %s, 'b', %s)", (f"alert {n}", f"pooled-{n}"))
+            time.sleep(0.3)
+        wait_for(lambda: len(received) >= 12, timeout=30, what="12 deliveries through pgbouncer")
+    finally:
+        output = stop(runner)
+        server.shutdown()
+    assert "prepared statement" not in output, output
+    assert "database error" not in output, output
+    assert scalar(conn, "SELECT count(*) FROM alert_deliveries WHERE status = 'delivered'") == 12
