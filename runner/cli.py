@@ -205,6 +205,20 @@ from runner.budget_cli import budget  # noqa: E402
 
 main.add_command(budget)
 
+# -- the service part's commands (runner/service_cli.py, runner/operator_cli.py): `run` replaces
+# the one above; `budget` keeps the budget part's subcommands and draws the bar when given none.
+from runner import service_cli  # noqa: E402
+
+main.add_command(service_cli.run_command)
+main.add_command(service_cli.jobs)
+main.add_command(service_cli.schedule)
+
+from runner import operator_cli  # noqa: E402
+
+for _command in operator_cli.COMMANDS:
+    main.add_command(_command)
+
 
 if __name__ == "__main__":
     main()
+

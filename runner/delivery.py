@@ -159,12 +159,16 @@ class DeliveryWorker:
         with self._lock:
             if self._conn is None or self._conn.closed or self._conn.broken:
                 self._conn = connect(self.url, autocommit=True, application_name=APPLICATION_NAME)
+                # No server-side prepared statements: through PgBouncer in transaction mode each
+                # statement may land on another server connection.
+                self._conn.prepare_threshold = None
             return self._conn
 
     def _sender_connection(self) -> psycopg.Connection:
         conn: psycopg.Connection | None = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:
             conn = connect(self.url, autocommit=True, application_name=APPLICATION_NAME)
+            conn.prepare_threshold = None  # PgBouncer in transaction mode (see _connection)
             self._local.conn = conn
             with self._lock:
                 self._sender_conns.append(conn)
@@ -288,6 +292,7 @@ class DeliveryWorker:
                 try:
                     if listener is None or listener.closed or listener.broken:
                         listener = connect(self.url, autocommit=True, application_name=APPLICATION_NAME)
+                        listener.prepare_threshold = None  # PgBouncer in transaction mode
                         listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
                         if poll_interval is None:
                             poll_interval = float(self.settings()["poll_interval_s"])

@@ -1,18 +1,30 @@
-"""`moose run`: the long-running service. For now it logs one health line per interval; it stops
-cleanly on SIGINT or SIGTERM, finishing the line it is writing."""
+"""`moose run`: the long-running service. It runs due jobs (runner/scheduler.py), delivers alerts
+(runner/delivery.py's DeliveryWorker, in a thread of its own), logs one health line per
+interval, says it is alive in the database and to systemd, and stops cleanly: SIGTERM or SIGINT
+let the running job and in-flight alert POSTs finish, then it exits; SIGHUP re-reads the config
+file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import signal
+import socket
 import threading
+import time
+import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
 from types import FrameType
 
 import psycopg
 
-from runner.db import connect, redact
+from runner import __version__, logs, systemd
+from runner.db import redact
+from runner.scheduler import Clock, Scheduler
 
 log = logging.getLogger("moose.run")
 
@@ -32,39 +44,188 @@ def read_summary(conn: psycopg.Connection) -> dict:
     return value if isinstance(value, dict) else json.loads(value)
 
 
+@dataclass
+class ServiceConfig:
+    """What the service can be told, from the command line and (re-read on SIGHUP) from a TOML
+    file: `interval = 60`, `poll = 2`, `jobs = true`, `deliver = true` (read at start only),
+`log_format = "json"`, `verbose = false`."""
+
+    interval: float = 60.0
+    poll: float = 2.0
+    jobs: bool = True
+    deliver: bool = True
+    log_format: str = "plain"
+    verbose: bool = False
+
+    def merged_with_file(self, path: Path | None) -> ServiceConfig:
+        if path is None:
+            return self
+        data = tomllib.loads(path.read_text())
+        known = {f.name: f.type for f in fields(self)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ValueError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name, value in data.items():
+            wanted = type(values[name])
+            if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, wanted) or (wanted is not bool and isinstance(value, bool)):
+                raise ValueError(f"{path}: {name} must be a {wanted.__name__}, got {value!r}")
+            values[name] = value
+        config = ServiceConfig(**values)
+        if config.interval < 0.1 or config.poll < 0.05 or config.log_format not in ("plain", "json"):
+            raise ValueError(f"{path}: interval >= 0.1, poll >= 0.05 and log_format plain|json, got {data}")
+        return config
+
+
 class Service:
-    def __init__(self, url: str, interval: float) -> None:
+    def __init__(self, url: str, interval: float = 60.0, *, poll: float = 2.0, jobs: bool = True,
+                 deliver: bool = True, config_file: Path | None = None, clock: Clock | None = None,
+                 holder: str | None = None) -> None:
         self.url = url
-        self.interval = interval
+        # The log settings moose's --log-format / -v chose are the base the file may override.
+        root = logging.getLogger()
+        current_format = "json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "plain"
+        self.base = ServiceConfig(interval=interval, poll=poll, jobs=jobs, deliver=deliver,
+                                  log_format=current_format, verbose=root.level == logging.DEBUG)
+        self.config_file = config_file
+        self.config = self.base.merged_with_file(config_file)
+        if (self.config.log_format, self.config.verbose) != (self.base.log_format, self.base.verbose):
+            logs.configure(self.config.log_format, self.config.verbose)
         self.stopping = threading.Event()
+        self.reload_requested = threading.Event()
+        self.scheduler = Scheduler(url, clock=clock or Clock())
+        if holder:
+            self.scheduler.holder = holder
+        self._last_progress = time.monotonic()
+        self._delivery_stop = threading.Event()
+
+    @property
+    def interval(self) -> float:
+        return self.config.interval
+
+    # -- signals -----------------------------------------------------------------------------
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            log.info("received SIGHUP, reloading config")
+            self.reload_requested.set()
+            self.stopping.set()  # wake the wait; the loop clears it when it is a reload
+            return
         log.info("received %s, stopping", signal.Signals(signum).name)
+        self.reload_requested.clear()
+        self._stop_for_real = True
         self.stopping.set()
+
+    _stop_for_real = False
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGHUP, self._on_signal)
+
+    def _should_stop(self) -> bool:
+        return self._stop_for_real or (self.stopping.is_set() and not self.reload_requested.is_set())
+
+    def _reload(self) -> None:
+        self.reload_requested.clear()
+        if not self._stop_for_real:
+            self.stopping.clear()
+        try:
+            new = self.base.merged_with_file(self.config_file)
+        except (OSError, ValueError, tomllib.TOMLDecodeError) as error:
+            log.error("config reload failed, keeping the old settings: %s", error)
+            return
+        if new.log_format != self.config.log_format or new.verbose != self.config.verbose:
+            logs.configure(new.log_format, new.verbose)
+        self.config = new
+        log.info("config reloaded: interval=%ss poll=%ss jobs=%s log_format=%s", new.interval, new.poll,
+                 new.jobs, new.log_format)
+
+    # -- watchdog ----------------------------------------------------------------------------
+
+    def _watchdog(self, every: float) -> None:
+        """Ping systemd while the main loop makes progress, or while a job runs within its
+        statement timeout; a stuck loop stops the pings and systemd restarts the service."""
+        while not self._should_stop():
+            deadline = self.scheduler.current_deadline
+            healthy = time.monotonic() - self._last_progress < every * 2 or (
+                deadline is not None and time.monotonic() < deadline)
+            if healthy:
+                systemd.notify("WATCHDOG=1")
+            time.sleep(every)
+
+    # -- alert delivery ----------------------------------------------------------------------
+
+    def _start_delivery(self) -> threading.Thread:
+        """The alert sender in a thread of its own: a slow receiver never delays a job."""
+        from runner.delivery import DeliveryWorker
+
+        def deliver() -> None:
+            with DeliveryWorker(self.url) as worker:
+                try:
+                    worker.sync_env_channels()
+                except psycopg.Error as error:
+                    log.error("alert delivery: could not sync channels from the environment: %s",
+                              str(error).strip())
+                worker.run_forever(self._delivery_stop)
+
+        thread = threading.Thread(target=deliver, name="alert-delivery", daemon=True)
+        thread.start()
+        return thread
+
+    # -- the loop ----------------------------------------------------------------------------
 
     def run(self, *, iterations: int | None = None, emit: Callable[[str], None] | None = None) -> None:
         emit = emit or log.info
-        log.info("moose run: database %s, interval %ss", redact(self.url), self.interval)
+        log.info("moose run: database %s, runner %s, interval %ss, poll %ss, jobs %s", redact(self.url),
+                 self.scheduler.holder, self.interval, self.config.poll, "on" if self.config.jobs else "off")
+        details = {"host": socket.gethostname(), "pid": os.getpid(), "version": __version__}
+        watchdog_every = systemd.watchdog_interval()
+        if watchdog_every:
+            threading.Thread(target=self._watchdog, args=(watchdog_every,), daemon=True, name="watchdog").start()
         done = 0
-        conn: psycopg.Connection | None = None
+        next_health = 0.0
+        ready = False
+        delivery = self._start_delivery() if self.config.deliver else None
         try:
-            while not self.stopping.is_set():
+            while not self._should_stop():
+                if self.reload_requested.is_set():
+                    self._reload()
+                    continue
                 try:
-                    if conn is None or conn.closed:
-                        conn = connect(self.url, autocommit=True)
-                    emit(format_summary(read_summary(conn)))
-                except psycopg.OperationalError as error:
-                    log.error("database unreachable, retrying next interval: %s", str(error).strip())
-                    conn = None
-                done += 1
+                    conn = self.scheduler.connection()
+                    self.scheduler.heartbeat(details)
+                    if not ready:
+                        systemd.notify("READY=1", f"STATUS=running as {self.scheduler.holder}")
+                        ready = True
+                    if time.monotonic() >= next_health:
+                        next_health = time.monotonic() + self.interval
+                        done += 1
+                        try:
+                            with conn.transaction():
+                                emit(format_summary(read_summary(conn)))
+                        except psycopg.Error as error:
+                            if isinstance(error, psycopg.OperationalError) and conn.closed:
+                                raise
+                            log.error("health line failed (jobs go on): %s", str(error).strip())
+                    if self.config.jobs:
+                        self.scheduler.run_due(self._should_stop)
+                except psycopg.Error as error:
+                    log.error("database unreachable, retrying: %s", str(error).strip())
+                    self.scheduler.close()
+                self._last_progress = time.monotonic()
                 if iterations is not None and done >= iterations:
                     break
-                self.stopping.wait(self.interval)
+                wait = min(self.config.poll, max(next_health - time.monotonic(), 0.0))
+                self.stopping.wait(wait if wait > 0 else self.config.poll)
         finally:
-            if conn is not None:
-                conn.close()
+            systemd.notify("STOPPING=1")
+            self._delivery_stop.set()
+            if delivery is not None:
+                delivery.join(timeout=60)
+            with contextlib.suppress(psycopg.Error):
+                self.scheduler.heartbeat(details, stopping=True)
+            self.scheduler.close()
         log.info("moose run: stopped")

@@ -29,13 +29,23 @@ def test_run_logs_health_lines_and_stops_on_sigterm(db_url: str, conn: psycopg.C
     env = dict(os.environ, MOOSE_DATABASE_URL=db_url)
     proc = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "--interval", "0.2"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
     try:
-        time.sleep(1.5)
+        # Read until two health lines (the first loop also runs every due job, which on a busy
+        # machine may take longer than a couple of intervals), then stop it.
+        deadline = time.monotonic() + 30
+        assert proc.stdout is not None
+        while sum("health:" in line for line in lines) < 2 and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=10)
+        rest, _ = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
+    output = "".join(lines) + rest
     assert proc.returncode == 0, output
     health_lines = [line for line in output.splitlines() if "health:" in line]
     assert len(health_lines) >= 2, output

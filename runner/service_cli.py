@@ -1,0 +1,193 @@
+"""Commands of the service part: `moose run` (the scheduler service; replaces the foundation's
+health-line-only command of the same name), `moose jobs list|enable|disable|run NAME` and
+`moose schedule --pg-cron`. Each only calls SQL functions; the rules are in the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Protocol
+
+import click
+import psycopg
+
+from runner.db import connect
+
+
+class Context(Protocol):
+    """What `moose`'s group puts in ctx.obj (runner.cli.Context); not imported, so this module
+    also works when runner/cli.py runs as __main__."""
+
+    def url(self, dbname: str | None = None) -> str: ...
+
+
+pass_context = click.pass_obj
+
+
+def sql_error(error: psycopg.Error) -> click.ClickException:
+    """A database refusal as an operator reads it: message, hint, SQLSTATE."""
+    diag = error.diag
+    if diag.sqlstate is None or diag.sqlstate.startswith("08"):
+        return click.ClickException(f"cannot reach the database: {str(error).strip()}")
+    text = (diag.message_primary or str(error)).strip()
+    if diag.message_hint:
+        text += f"\n  hint: {diag.message_hint}"
+    if diag.sqlstate:
+        text += f"\n  (SQLSTATE {diag.sqlstate})"
+    return click.ClickException(text)
+
+
+def call(ctx: Context, query: str, params: tuple | dict = ()) -> object:
+    """Run one function call in its own transaction and return its single value."""
+    try:
+        with connect(ctx.url()) as conn:
+            conn.prepare_threshold = None
+            row = conn.execute(query, params).fetchone()
+            conn.commit()
+    except psycopg.Error as error:
+        raise sql_error(error) from error
+    return row[0] if row else None
+
+
+# -- moose run -----------------------------------------------------------------------------
+
+@click.command("run")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              envvar="MOOSE_INTERVAL", help="Seconds between health lines (env MOOSE_INTERVAL).")
+@click.option("--poll", type=click.FloatRange(min=0.05), default=2.0, show_default=True,
+              envvar="MOOSE_POLL", help="Seconds between looks for due jobs (env MOOSE_POLL).")
+@click.option("--no-jobs", is_flag=True, help="Run no scheduled jobs (another runner or pg_cron does).")
+@click.option("--no-deliver", is_flag=True, help="Deliver no alerts (another runner or pg_net does).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar="MOOSE_CONFIG", default=None,
+              help="TOML file (interval, poll, jobs, log_format, verbose) re-read on SIGHUP (env MOOSE_CONFIG).")
+@click.option("--iterations", type=click.IntRange(min=1), default=None,
+              help="Stop after this many health lines (for smoke tests).")
+@pass_context
+def run_command(ctx: Context, interval: float, poll: float, no_jobs: bool, no_deliver: bool,
+                config_file: Path | None, iterations: int | None) -> None:
+    """Run the service in the foreground until Ctrl-C or SIGTERM: due jobs (each in its own
+    transaction under its statement timeout, safe beside other runners and through PgBouncer),
+    alert delivery (Slack, email, webhooks), a health line per interval, sd_notify
+    READY/WATCHDOG/STOPPING for systemd. SIGTERM lets the running job finish, then exits; SIGHUP
+    re-reads --config."""
+    from runner.service import Service
+
+    try:
+        service = Service(ctx.url(), interval, poll=poll, jobs=not no_jobs, deliver=not no_deliver,
+                          config_file=config_file)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"bad --config: {error}") from error
+    service.install_signal_handlers()
+    service.run(iterations=iterations)
+
+
+# -- moose jobs ----------------------------------------------------------------------------
+
+@click.group("jobs")
+def jobs() -> None:
+    """The scheduled jobs: list them, enable or disable one, run one now."""
+
+
+JOBS_QUERY = """
+SELECT j.name, j.function_name, j.run_interval::text, j.statement_timeout::text, j.enabled, j.next_run_at,
+       j.consecutive_failures, j.last_outcome, j.last_error, l.holder, l.expires_at
+FROM public.jobs AS j LEFT JOIN public.job_leases AS l ON l.job_name = j.name
+ORDER BY j.name
+"""
+
+
+@jobs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+@pass_context
+def jobs_list(ctx: Context, as_json: bool) -> None:
+    """Every job: function, interval, timeout, enabled, next run, failure streak, lease."""
+    try:
+        with connect(ctx.url()) as conn:
+            rows = conn.execute(JOBS_QUERY).fetchall()
+    except psycopg.Error as error:
+        raise sql_error(error) from error
+    names = ["name", "function", "interval", "timeout", "enabled", "next_run_at", "failures", "last_outcome",
+             "last_error", "lease_holder", "lease_expires_at"]
+    if as_json:
+        click.echo(json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=str, indent=2))
+        return
+    click.echo(f"{'name':<22} {'every':<10} {'on':<3} {'next run (UTC)':<20} {'fails':>5} {'last':<10} lease")
+    for row in rows:
+        name, _fn, every, _timeout, enabled, next_run, failures, last, error, holder, _expires = row
+        click.echo(f"{name:<22} {every:<10} {'yes' if enabled else 'no':<3} "
+                   f"{next_run.strftime('%Y-%m-%d %H:%M:%S'):<20} {failures:>5} {last or '-':<10} {holder or '-'}")
+        if error:
+            click.echo(click.style(f"    last error: {error}", fg="red"))
+
+
+@jobs.command("enable")
+@click.argument("name")
+@pass_context
+def jobs_enable(ctx: Context, name: str) -> None:
+    """Enable job NAME (it becomes due now and its failure streak is cleared)."""
+    result = call(ctx, "SELECT public.set_job_enabled(%s, true)", (name,))
+    click.echo(f"enabled {name}; next run {result['next_run_at']}")  # type: ignore[index]
+
+
+@jobs.command("disable")
+@click.argument("name")
+@pass_context
+def jobs_disable(ctx: Context, name: str) -> None:
+    """Disable job NAME (no runner or pg_cron schedule runs it until enabled)."""
+    call(ctx, "SELECT public.set_job_enabled(%s, false)", (name,))
+    click.echo(f"disabled {name}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@pass_context
+def jobs_run(ctx: Context, name: str) -> None:
+    """Run job NAME now, due or not, recorded like a scheduled run; a batched job (retention)
+    runs batch after batch until it is done, showing its progress. Exit 1 when a run fails."""
+    from runner.scheduler import Scheduler
+
+    scheduler = Scheduler(ctx.url(), vacuum=True)
+    outcomes: list[dict] = []
+    total = 0
+    try:
+        while True:
+            outcome = scheduler.run_named(name)
+            outcomes.append(outcome)
+            total += int(outcome.get("rows_affected") or 0)
+            result = outcome.get("result")
+            more = isinstance(result, dict) and bool(result.get("more"))
+            click.echo(f"\r{name}: run {len(outcomes)} {outcome.get('outcome')}, {total:,} rows so far"
+                       + ("..." if more else ""), nl=not more, err=True)
+            if outcome.get("outcome") != "succeeded" or not more:
+                break
+    except psycopg.Error as error:
+        raise sql_error(error) from error
+    finally:
+        scheduler.close()
+    click.echo(json.dumps(outcomes[-1] if len(outcomes) == 1 else {"runs": len(outcomes), "rows_affected": total,
+                                                                   "last": outcomes[-1]}, default=str, indent=2))
+    if outcomes[-1].get("outcome") != "succeeded":
+        raise SystemExit(1)
+
+
+# -- moose schedule ------------------------------------------------------------------------
+
+@click.command("schedule")
+@click.option("--pg-cron", "pg_cron", is_flag=True, required=True,
+              help="Register the jobs in pg_cron (the only scheduler this command manages).")
+@click.option("--remove", is_flag=True, help="Unschedule every moose job from pg_cron instead.")
+@pass_context
+def schedule(ctx: Context, pg_cron: bool, remove: bool) -> None:
+    """Register every enabled job in pg_cron as `moose:<name>` (for installations that run no
+    `moose run`, such as Supabase); disabled jobs are unscheduled. Run it again after changing
+    jobs. Needs pg_cron installed in this database."""
+    assert pg_cron
+    result = call(ctx, "SELECT public.schedule_pg_cron(%s)", (remove,))
+    assert isinstance(result, dict)
+    for entry in result["scheduled"]:
+        click.echo(f"scheduled moose:{entry['job']:<22} {entry['schedule']:<14} {entry['command']}")
+    for name in result["removed"]:
+        click.echo(f"unscheduled moose:{name}")
+    if not result["scheduled"] and not result["removed"]:
+        click.echo("nothing to schedule")

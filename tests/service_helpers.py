@@ -1,0 +1,79 @@
+"""Shared pieces of the service tests: test job functions, runner processes, waiting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+TICK_SQL = """
+CREATE TABLE IF NOT EXISTS public.t_ticks (id bigserial PRIMARY KEY, job text NOT NULL, at timestamptz NOT NULL,
+                                           backend integer NOT NULL DEFAULT pg_backend_pid());
+ALTER TABLE public.t_ticks ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.t_tick(p_job text, p_now timestamptz, p_sleep float8) RETURNS integer
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_sleep(p_sleep);
+    INSERT INTO public.t_ticks (job, at) VALUES (p_job, p_now);
+    RETURN 1;
+END $$;
+"""
+
+
+def install_tick_job(conn: psycopg.Connection, name: str, interval: str, *, sleep: float = 0.0,
+                     timeout: str = "10 seconds", next_run_at: str | None = None) -> None:
+    """A job whose function sleeps, then writes one t_ticks row: committed rows = finished runs."""
+    conn.execute(TICK_SQL)
+    conn.execute(f"""
+        CREATE OR REPLACE FUNCTION public.{name}(p_now timestamptz) RETURNS integer LANGUAGE sql
+        AS $$ SELECT public.t_tick('{name}', p_now, {sleep}) $$""")
+    conn.execute(
+        "INSERT INTO public.jobs (name, function_name, run_interval, statement_timeout, next_run_at) "
+        "VALUES (%s, %s, %s::interval, %s::interval, coalesce(%s::timestamptz, now()))",
+        (name, f"public.{name}", interval, timeout, next_run_at))
+
+
+def only_test_jobs(conn: psycopg.Connection) -> None:
+    conn.execute("UPDATE public.jobs SET enabled = false")
+
+
+def start_runner(url: str, *args: str, env: dict[str, str] | None = None,
+                 stdout: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    environment = dict(os.environ, MOOSE_DATABASE_URL=url, **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "runner.cli", *args], stdout=stdout, stderr=subprocess.STDOUT,
+                            text=True, env=environment, cwd=PROJECT_ROOT)
+
+
+def stop(proc: subprocess.Popen[str], timeout: float = 20) -> str:
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return output or ""
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30, every: float = 0.1,
+             what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+
+
+def scalar(conn: psycopg.Connection, query: str, params: tuple | None = None) -> object:
+    row = conn.execute(query, params).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,92 @@
+"""Runner processes as operators run them: two side by side share the work and never run one
+job twice; a runner killed with SIGKILL mid-job loses and duplicates nothing once another (or
+itself, restarted) takes over after the lease expires; SIGTERM finishes the running job."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import psycopg
+from service_helpers import install_tick_job, only_test_jobs, scalar, start_runner, stop, wait_for
+
+
+def assert_no_job_ran_twice(conn: psycopg.Connection) -> None:
+    overlapping = conn.execute("""
+        SELECT a.id, b.id FROM job_runs a JOIN job_runs b
+          ON a.job_name = b.job_name AND a.id < b.id
+         AND tstzrange(a.started_at, a.finished_at) && tstzrange(b.started_at, b.finished_at)
+        WHERE a.outcome = 'succeeded' AND b.outcome = 'succeeded'""").fetchall()
+    assert overlapping == [], "two runs of one job overlapped"
+    doubled = conn.execute("""SELECT job_name, scheduled_for FROM job_runs WHERE outcome = 'succeeded'
+                              GROUP BY 1, 2 HAVING count(*) > 1""").fetchall()
+    assert doubled == [], "one scheduled slot ran twice"
+    per_job = conn.execute("""SELECT r.job_name, count(*), (SELECT count(*) FROM t_ticks t WHERE t.job = r.job_name)
+                              FROM job_runs r WHERE r.outcome = 'succeeded' GROUP BY 1 ORDER BY 1""").fetchall()
+    for job, runs, ticks in per_job:
+        assert runs == ticks, f"{job}: {runs} recorded runs but {ticks} committed effects"
+
+
+def test_two_runners_share_the_work_without_running_a_job_twice(db_url: str, conn: psycopg.Connection) -> None:
+    only_test_jobs(conn)
+    for name in ("ha_a", "ha_b", "ha_c", "ha_d"):
+        install_tick_job(conn, name, "1 second", sleep=0.15)
+    runners = [start_runner(db_url, "run", "--poll", "0.05", "--interval", "60") for _ in range(2)]
+    try:
+        wait_for(lambda: scalar(conn, "SELECT count(DISTINCT holder) FROM job_runs WHERE outcome = 'succeeded'") == 2,
+                 timeout=30, what="both runners to run jobs")
+        time.sleep(3)
+    finally:
+        outputs = [stop(proc) for proc in runners]
+    assert all(proc.returncode == 0 for proc in runners), outputs
+    assert_no_job_ran_twice(conn)
+    assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'") >= 8
+    assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome <> 'succeeded'") == 0
+    assert scalar(conn, "SELECT count(*) FROM job_leases") == 0, "a clean stop leaves no lease behind"
+    assert scalar(conn, "SELECT count(*) FROM runners WHERE stopped_at IS NOT NULL") == 2
+
+
+def test_sigkill_mid_job_loses_and_duplicates_nothing(db_url: str, conn: psycopg.Connection) -> None:
+    only_test_jobs(conn)
+    conn.execute("UPDATE system_config SET value = '\"1 second\"' WHERE key = 'job_lease_grace'")
+    install_tick_job(conn, "slow", "1 hour", sleep=1.5, timeout="3 seconds")
+    first = start_runner(db_url, "run", "--poll", "0.05")
+    try:
+        wait_for(lambda: scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome = 'running'") == 1,
+                 what="the job to start")
+        time.sleep(0.3)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        stop(first)
+    assert scalar(conn, "SELECT count(*) FROM job_leases") == 1, "the dead runner's lease stays until it expires"
+    second = start_runner(db_url, "run", "--poll", "0.1")
+    try:
+        wait_for(lambda: scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'") == 1,
+                 timeout=30, what="the job to be taken over")
+        time.sleep(0.5)
+    finally:
+        output = stop(second)
+    outcomes = [r[0] for r in conn.execute("SELECT outcome FROM job_runs ORDER BY id").fetchall()]
+    assert outcomes == ["abandoned", "succeeded"], output
+    assert scalar(conn, "SELECT count(*) FROM t_ticks") == 1, "the killed run's work was rolled back, the retry's kept"
+    assert_no_job_ran_twice(conn)
+
+
+def test_sigterm_lets_the_running_job_finish(db_url: str, conn: psycopg.Connection) -> None:
+    only_test_jobs(conn)
+    install_tick_job(conn, "finishing", "1 hour", sleep=1.5)
+    runner = start_runner(db_url, "run", "--poll", "0.05")
+    try:
+        wait_for(lambda: scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome = 'running'") == 1,
+                 what="the job to start")
+        runner.send_signal(signal.SIGTERM)
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        stop(runner)
+    assert runner.returncode == 0, output
+    assert scalar(conn, "SELECT outcome FROM job_runs") == "succeeded", output
+    assert scalar(conn, "SELECT count(*) FROM t_ticks") == 1
+    lines = output.splitlines()
+    assert any("received SIGTERM" in line for line in lines)
+    assert lines[-1].endswith("moose run: stopped")

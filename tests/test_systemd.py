@@ -1,0 +1,94 @@
+"""`moose run` as systemd runs it: Type=notify messages over $NOTIFY_SOCKET (READY, WATCHDOG,
+STOPPING), SIGHUP re-reading the config file (here switching to JSON log lines), and a bad
+config file refused with a clear error."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+from pathlib import Path
+
+import psycopg
+from service_helpers import only_test_jobs, start_runner, stop, wait_for
+
+
+def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connection, tmp_path: Path) -> None:
+    only_test_jobs(conn)
+    folder = tmp_path
+    address = str(folder / "notify.sock")
+    config = folder / "moose.toml"
+    config.write_text("interval = 0.3\npoll = 0.1\n")
+    messages: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(address)
+        sock.settimeout(0.2)
+
+        def drain() -> list[str]:
+            try:
+                while True:
+                    messages.append(sock.recv(4096).decode())
+            except TimeoutError:
+                pass
+            return messages
+
+        runner = start_runner(db_url, "run", "--config", str(config),
+                              env={"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "1000000"})
+        try:
+            wait_for(lambda: any(m.startswith("READY=1") for m in drain()), timeout=20, what="READY=1")
+            wait_for(lambda: sum(m == "WATCHDOG=1" for m in drain()) >= 2, timeout=10, what="watchdog pings")
+            config.write_text('interval = 0.3\npoll = 0.1\nlog_format = "json"\n')
+            runner.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            runner.send_signal(signal.SIGTERM)
+            output, _ = runner.communicate(timeout=20)
+            drain()
+        finally:
+            stop(runner)
+    assert runner.returncode == 0, output
+    assert "STOPPING=1" in messages
+    assert "STATUS=running as" in next(m for m in messages if m.startswith("READY=1"))
+    lines = output.splitlines()
+    reload_at = next(i for i, line in enumerate(lines) if "received SIGHUP" in line)
+    after = [json.loads(line) for line in lines[reload_at + 1:]]
+    assert any(entry["message"].startswith("config reloaded: interval=0.3s poll=0.1s") for entry in after)
+    assert any(entry["message"].startswith("health:") for entry in after), "health lines go on, now as JSON"
+    assert after[-1]["message"] == "moose run: stopped"
+
+
+def test_bad_config_file_is_refused(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "moose.toml"
+    config.write_text("intervall = 3\n")
+    runner = start_runner(db_url, "run", "--config", str(config))
+    try:
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        stop(runner)
+    assert runner.returncode == 1
+    assert "unknown setting(s) intervall" in output
+
+
+def test_config_file_values_are_type_checked(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "moose.toml"
+    config.write_text('interval = "fast"\n')
+    runner = start_runner(db_url, "run", "--config", str(config))
+    try:
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        stop(runner)
+    assert runner.returncode == 1
+    assert "interval must be a float, got 'fast'" in output
+
+
+def test_the_config_file_log_format_applies_from_the_start(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "moose.toml"
+    config.write_text('log_format = "json"\ninterval = 0.2\n')
+    runner = start_runner(db_url, "run", "--config", str(config), "--iterations", "1", "--no-deliver")
+    try:
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        stop(runner)
+    assert runner.returncode == 0, output
+    messages = [json.loads(line)["message"] for line in output.splitlines()]
+    assert any(m.startswith("health:") for m in messages)
