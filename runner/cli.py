@@ -147,23 +147,6 @@ def migrate_command(ctx: Context, dry_run: bool) -> None:
     click.echo(f"done: {len(applied)} migration(s) applied")
 
 
-# -- moose run -----------------------------------------------------------------------------
-
-@main.command("run")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              envvar="MOOSE_INTERVAL", help="Seconds between health lines (env MOOSE_INTERVAL).")
-@click.option("--iterations", type=click.IntRange(min=1), default=None,
-              help="Stop after this many intervals (for smoke tests).")
-@pass_context
-def run_command(ctx: Context, interval: float, iterations: int | None) -> None:
-    """Run the service in the foreground until Ctrl-C or SIGTERM."""
-    from runner.service import Service
-
-    service = Service(ctx.url(), interval)
-    service.install_signal_handlers()
-    service.run(iterations=iterations)
-
-
 # -- moose test ----------------------------------------------------------------------------
 
 @main.command("test", context_settings={"ignore_unknown_options": True})
@@ -205,8 +188,9 @@ from runner.budget_cli import budget  # noqa: E402
 
 main.add_command(budget)
 
-# -- the service part's commands (runner/service_cli.py, runner/operator_cli.py): `run` replaces
-# the one above; `budget` keeps the budget part's subcommands and draws the bar when given none.
+# -- the service and operator commands (runner/service_cli.py, runner/operator_cli.py): `run`,
+# `jobs`, `schedule`, `status`, `kill`, `resume`, `escalations`, `config`, backup and restore;
+# `budget` keeps its subcommands and draws the bar when given none.
 from runner import service_cli  # noqa: E402
 
 main.add_command(service_cli.run_command)
