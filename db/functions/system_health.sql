@@ -89,6 +89,9 @@ BEGIN
         'orchestrator', jsonb_build_object('status', v_orch.status, 'interval_ms', v_orch.interval_ms,
                                            'last_poll_at', v_orch.last_poll_at, 'polling_stale', v_poll_stale,
                                            'stopped_reason', v_orch.stopped_reason),
+        -- The scheduler's figures (jobs failing or overdue, runners, leases) are shown, not judged:
+        -- the runbook's status rules above stay as written.
+        'scheduler', public.scheduler_status(),
         'database', jsonb_build_object('size_bytes', pg_database_size(current_database()),
                                        'size', pg_size_pretty(pg_database_size(current_database()))),
         'thresholds', jsonb_build_object('budget_warning_pct', v_budget_warn, 'error_rate_warning_pct', v_error_warn),

@@ -1,7 +1,7 @@
 -- system_health (runbook 1.1's rules and every figure behind them), budget_window and
 -- triage_thresholds.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 
 -- as_role: run one statement as an API role (optionally with JWT claims) and return its first
 -- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
@@ -88,6 +88,14 @@ SELECT results_eq($$SELECT * FROM triage_thresholds()$$,
                   $$VALUES (interval '2 hours', interval '24 hours', 10, 100, 3)$$, 'triage_thresholds reads config');
 SELECT is(pg_temp.as_role('authenticated', $$SELECT system_health() ->> 'status'$$), 'error', 'authenticated reads health');
 SELECT is(pg_temp.as_role('anon', $$SELECT system_health() ->> 'status'$$), 'ERROR 42501', 'anon does not');
+
+-- the scheduler's figures are shown, and do not change the runbook's status
+SELECT update_config('health_error_rate_warning_pct', '5');
+UPDATE escalations SET status = 'dismissed';
+UPDATE jobs SET consecutive_failures = 2, failing_since = now(), last_error = 'boom' WHERE name = 'retention';
+SELECT is(system_health() -> 'scheduler' -> 'jobs_failing' -> 0 ->> 'job', 'retention',
+          'system_health shows a failing job under scheduler');
+SELECT is(system_health() ->> 'status', 'healthy', 'a failing job is a figure, not a status rule');
 
 SELECT * FROM finish();
 ROLLBACK;
