@@ -265,14 +265,28 @@ def escalations_show(ctx: Context, escalation_id: str) -> None:
 @click.option("--expected-outcome", default=None, help="What you expect to happen.")
 @click.option("--fallback-plan", default=None, help="What to do if it does not.")
 @click.option("--follow-up", default=None, help="What to check later.")
+@click.option("--params", "params_json", default=None, metavar="JSON",
+              help='What the option needs, as a JSON object: split {"parts": [{"title": ...}, ...]}, '
+                   'amend {"amendments": {...}}, retry {"model": "..."}, raise the limit {"value": 150}.')
 @pass_context
 def escalations_decide(ctx: Context, escalation_id: str, option: str | None, acknowledge: bool, dismiss: bool,
                        notes: str | None, expected_outcome: str | None, fallback_plan: str | None,
-                       follow_up: str | None) -> None:
+                       follow_up: str | None, params_json: str | None) -> None:
     """Decide an escalation: --option NAME resolves it and executes the option's effect on the
     work order in the same transaction; --acknowledge or --dismiss instead."""
     if sum((option is not None, acknowledge, dismiss)) != 1:
         raise click.UsageError("give exactly one of --option NAME, --acknowledge, --dismiss")
+    params: dict[str, Any] = {}
+    if params_json is not None:
+        if option is None:
+            raise click.UsageError("--params goes with --option")
+        try:
+            params = json.loads(params_json)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(f"not JSON: {error}", param_hint="--params") from error
+        if not isinstance(params, dict):
+            raise click.BadParameter("must be a JSON object, e.g. '{\"model\": \"claude-sonnet-4.5\"}'",
+                                     param_hint="--params")
     if acknowledge:
         result = call(ctx, "SELECT public.acknowledge_escalation(p_escalation_id => %s::uuid, p_notes => %s)",
                       (escalation_id, notes))
@@ -281,8 +295,9 @@ def escalations_decide(ctx: Context, escalation_id: str, option: str | None, ack
                       (escalation_id, notes))
     else:
         result = call(ctx, """SELECT public.resolve_escalation(p_escalation_id => %s::uuid, p_option => %s,
-                                  p_notes => %s, p_expected_outcome => %s, p_fallback_plan => %s, p_follow_up => %s)""",
-                      (escalation_id, option, notes, expected_outcome, fallback_plan, follow_up))
+                                  p_notes => %s, p_expected_outcome => %s, p_fallback_plan => %s, p_follow_up => %s,
+                                  p_params => %s)""",
+                      (escalation_id, option, notes, expected_outcome, fallback_plan, follow_up, Jsonb(params)))
     click.echo(json.dumps(result, indent=2, default=str))
 
 

@@ -56,3 +56,21 @@ def test_escalations_list_show_decide(db_url: str, conn: psycopg.Connection) -> 
     both = moose(db_url, "escalations", "decide", escalation, "--acknowledge", "--dismiss")
     assert both.exit_code == 2
     assert "no open escalations" in moose(db_url, "escalations", "list").output
+
+
+def test_escalations_decide_passes_params_to_the_option(db_url: str, conn: psycopg.Connection) -> None:
+    conn.execute("INSERT INTO work_orders (id, title, status) VALUES (%s, 'big', 'in_progress')", (WO,))
+    escalation = str(scalar(conn, "SELECT create_escalation(%s, 'retry_exhausted', '{}')", (WO,)))
+    not_object = moose(db_url, "escalations", "decide", escalation, "--option", "split_work_order",
+                       "--notes", "too big", "--params", "[1, 2]")
+    assert not_object.exit_code == 2 and "must be a JSON object" in not_object.output
+    not_json = moose(db_url, "escalations", "decide", escalation, "--option", "split_work_order",
+                     "--notes", "too big", "--params", "{parts")
+    assert not_json.exit_code == 2 and "not JSON" in not_json.output
+    parts = '{"parts": [{"title": "schema half"}, {"title": "api half"}]}'
+    split = moose(db_url, "escalations", "decide", escalation, "--option", "split_work_order",
+                  "--notes", "too big for one pass", "--params", parts)
+    assert split.exit_code == 0, split.output
+    titles = conn.execute("SELECT title FROM work_orders WHERE id <> %s ORDER BY title", (WO,)).fetchall()
+    assert [t[0] for t in titles] == ["api half", "schema half"]
+    assert scalar(conn, "SELECT status FROM escalations WHERE id = %s", (escalation,)) == "resolved"
