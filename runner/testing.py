@@ -17,6 +17,7 @@ from runner.db import connect, database_name, with_database
 from runner.migrations import migrate
 
 TEST_EXTENSIONS = ("pgtap", "plpgsql_check")
+TEST_HELPERS = settings.TESTS_DIR / "helpers" / "test_helpers.sql"
 
 
 def recreate_database(server_url: str, dbname: str) -> str:
@@ -33,6 +34,7 @@ def prepare_test_database(server_url: str, dbname: str, echo: Callable[[str], No
     with connect(url, autocommit=True) as conn:
         for extension in TEST_EXTENSIONS:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
+        conn.execute(TEST_HELPERS.read_bytes())  # bytes: run as a script
     return url
 
 

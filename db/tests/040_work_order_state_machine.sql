@@ -4,24 +4,6 @@
 BEGIN;
 SELECT plan(29);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE v_hint text;
 BEGIN
@@ -78,7 +60,7 @@ SELECT is((SELECT count(*)::int FROM work_order_history WHERE work_order_id = '1
           'an update that keeps the status writes no history row');
 
 -- actor from the JWT sub, reason from set_work_order_status
-SELECT is(pg_temp.as_role('service_role',
+SELECT is(test_helpers.as_role('service_role',
               $$SELECT set_work_order_status('10000000-0000-0000-0000-000000000001', 'needs_review', 'PR opened') ->> 'from_status'$$,
               '{"sub": "orchestrator-7", "role": "service_role"}'),
           'in_progress', 'set_work_order_status returns the old status');
@@ -89,7 +71,7 @@ SELECT results_eq(
     'history records from, to, the JWT sub as actor and the reason');
 SELECT is(current_setting('moose.status_reason', true), '', 'the reason setting is cleared after the change');
 
-SELECT is(pg_temp.as_role('service_role',
+SELECT is(test_helpers.as_role('service_role',
               $$UPDATE work_orders SET status = 'completed' WHERE id = '10000000-0000-0000-0000-000000000001' RETURNING status$$),
           'completed', 'service_role may update work orders directly');
 SELECT is((SELECT actor FROM work_order_history WHERE work_order_id = '10000000-0000-0000-0000-000000000001' ORDER BY id DESC LIMIT 1),
@@ -106,12 +88,12 @@ SELECT throws_ok($$SELECT private.set_work_order_status('10000000-0000-0000-0000
                  '55000', NULL, 'private.set_work_order_status is held to the state machine too');
 
 -- roles
-SELECT is(pg_temp.as_role('authenticated', $$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'pending')$$),
+SELECT is(test_helpers.as_role('authenticated', $$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'pending')$$),
           'ERROR 42501', 'authenticated may not move work orders');
-SELECT is(pg_temp.as_role('authenticated', $$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000004'$$),
+SELECT is(test_helpers.as_role('authenticated', $$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000004'$$),
           'ERROR 42501', 'authenticated may not update work orders directly');
-SELECT is(pg_temp.as_role('anon', $$SELECT count(*) FROM work_order_history$$), 'ERROR 42501', 'anon cannot read the history');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT count(*) FROM work_order_history WHERE work_order_id::text LIKE '10000000-%'$$),
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM work_order_history$$), 'ERROR 42501', 'anon cannot read the history');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM work_order_history WHERE work_order_id::text LIKE '10000000-%'$$),
           '9', 'authenticated reads the history');
 
 SELECT * FROM finish();

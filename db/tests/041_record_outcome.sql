@@ -5,24 +5,6 @@
 BEGIN;
 SELECT plan(31);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 INSERT INTO work_orders (id, title, status) VALUES
     ('20000000-0000-0000-0000-000000000001', 'a', 'in_progress'),
     ('20000000-0000-0000-0000-000000000002', 'b', 'in_progress');
@@ -93,9 +75,9 @@ SELECT is((SELECT count(*)::int FROM escalations WHERE work_order_id = '20000000
           'max 1: the second failure escalates');
 
 -- roles
-SELECT is(pg_temp.as_role('authenticated', $$SELECT record_outcome('20000000-0000-0000-0000-000000000002', 'm', 1, true)$$),
+SELECT is(test_helpers.as_role('authenticated', $$SELECT record_outcome('20000000-0000-0000-0000-000000000002', 'm', 1, true)$$),
           'ERROR 42501', 'authenticated may not record outcomes');
-SELECT isnt(pg_temp.as_role('service_role', $$SELECT record_outcome('20000000-0000-0000-0000-000000000002', 'm', 1, true) ->> 'outcome_vector_id'$$),
+SELECT isnt(test_helpers.as_role('service_role', $$SELECT record_outcome('20000000-0000-0000-0000-000000000002', 'm', 1, true) ->> 'outcome_vector_id'$$),
             'ERROR 42501', 'service_role records outcomes');
 
 SELECT * FROM finish();

@@ -6,24 +6,6 @@
 BEGIN;
 SELECT plan(34);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 INSERT INTO work_orders (id, title, status) VALUES
     ('30000000-0000-0000-0000-000000000001', 'tests', 'in_progress'),
     ('30000000-0000-0000-0000-000000000002', 'contract', 'needs_review'),
@@ -107,7 +89,7 @@ SELECT results_eq($$SELECT e.trigger_type, w.status FROM escalations e JOIN work
 
 -- private.block_work_order leaves what cannot be blocked alone
 SELECT is(private.block_work_order('30000000-0000-0000-0000-000000000005', NULL, 'x'), false, 'a cancelled work order cannot be blocked');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', 'x')$$),
+SELECT is(test_helpers.as_role('authenticated', $$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', 'x')$$),
           'ERROR 42501', 'authenticated may not report');
 
 SELECT * FROM finish();

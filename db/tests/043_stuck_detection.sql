@@ -4,24 +4,6 @@
 BEGIN;
 SELECT plan(20);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 INSERT INTO work_orders (id, title, status) VALUES
     ('40000000-0000-0000-0000-000000000001', 'pending 3h', 'pending'),
     ('40000000-0000-0000-0000-000000000002', 'pending 1h', 'pending'),
@@ -85,9 +67,9 @@ SELECT matches(pg_temp.plan_of($$SELECT id FROM work_orders WHERE status = 'pend
 SELECT doesnt_match(pg_temp.plan_of($$SELECT id FROM work_orders WHERE status = 'in_progress' AND updated_at < now() - interval '24 hours'$$),
                     'Seq Scan', 'the in-progress branch does not scan the table');
 
-SELECT is(pg_temp.as_role('authenticated', $$SELECT count(*) FROM find_stuck_work_orders()$$), '3',
+SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM find_stuck_work_orders()$$), '3',
           'authenticated may list stuck work orders');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT detect_stuck_work_orders()$$), 'ERROR 42501',
+SELECT is(test_helpers.as_role('authenticated', $$SELECT detect_stuck_work_orders()$$), 'ERROR 42501',
           'authenticated may not run detection');
 
 SELECT * FROM finish();

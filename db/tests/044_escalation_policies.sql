@@ -6,24 +6,6 @@
 BEGIN;
 SELECT plan(22);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 SELECT results_eq(
     $$SELECT trigger_type, priority, sla FROM escalation_policies
       WHERE trigger_type IN ('retry_exhausted', 'budget_warning', 'budget_critical', 'test_failures', 'contract_violation',
@@ -85,7 +67,7 @@ SELECT is((SELECT context ->> 'recommended_option' FROM alerts WHERE kind = 'esc
 SELECT throws_ok($$SELECT create_escalation(NULL, 'no_such_type', '{}')$$, '22023', NULL, 'unknown type: 22023');
 SELECT throws_ok($$SELECT create_escalation('99999999-0000-0000-0000-000000000000', 'aider_failure', '{}')$$, 'P0002', NULL,
                  'unknown work order: P0002');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT create_escalation(NULL, 'budget_warning', '{}')$$), 'ERROR 42501',
+SELECT is(test_helpers.as_role('authenticated', $$SELECT create_escalation(NULL, 'budget_warning', '{}')$$), 'ERROR 42501',
           'authenticated may not open escalations');
 
 SELECT * FROM finish();

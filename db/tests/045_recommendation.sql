@@ -5,24 +5,6 @@
 BEGIN;
 SELECT plan(28);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 -- no history: the context decides
 INSERT INTO work_orders (id, title, status) VALUES ('60000000-0000-0000-0000-000000000001', 'expensive', 'in_progress');
 INSERT INTO outcome_vectors (work_order_id, model_used, cost, success)
@@ -117,7 +99,7 @@ INSERT INTO escalation_policies (trigger_type, priority, sla, description) VALUE
 SELECT create_escalation(NULL, 'optimization_hint', '{}');
 SELECT is((SELECT recommend_resolution(id) ->> 'basis' FROM escalations WHERE trigger_type = 'optimization_hint'), 'no_options',
           'a type without options says so');
-SELECT is(pg_temp.as_role('authenticated',
+SELECT is(test_helpers.as_role('authenticated',
               $$SELECT recommend_resolution(id) ->> 'option' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'$$),
           'pivot_solution', 'authenticated may ask for a recommendation');
 

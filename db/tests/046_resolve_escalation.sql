@@ -5,24 +5,6 @@
 BEGIN;
 SELECT plan(45);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 CREATE FUNCTION pg_temp.esc(p_wo text, p_type text) RETURNS uuid LANGUAGE sql AS $$
     SELECT id FROM escalations WHERE work_order_id = p_wo::uuid AND trigger_type = p_type ORDER BY created_at DESC LIMIT 1
 $$;
@@ -76,7 +58,7 @@ SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NUL
 SELECT is((SELECT count(*)::int FROM escalations WHERE status <> 'pending'), 0, 'bad input decided nothing');
 
 -- retry, decided by an authenticated user with a JWT
-SELECT is(pg_temp.as_role('authenticated',
+SELECT is(test_helpers.as_role('authenticated',
               format($$SELECT resolve_escalation(%L, 'retry_stronger_model', 'cheap model is the limit', 'passes with sonnet',
                                                  'split it', 'watch the next run') ->> 'decided_by'$$,
                      pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted')),
@@ -178,7 +160,7 @@ SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', pg_temp.esc('700000
                  '55000', NULL, 'retrying a cancelled work order: 55000 from the state machine');
 SELECT is((SELECT status FROM escalations WHERE id = pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure')), 'pending',
           'and the escalation is still pending');
-SELECT is(pg_temp.as_role('anon', format($$SELECT resolve_escalation(%L, 'retry_clean_state')$$, pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure'))),
+SELECT is(test_helpers.as_role('anon', format($$SELECT resolve_escalation(%L, 'retry_clean_state')$$, pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure'))),
           'ERROR 42501', 'anon may not decide');
 
 SELECT * FROM finish();

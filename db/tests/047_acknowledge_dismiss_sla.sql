@@ -3,24 +3,6 @@
 BEGIN;
 SELECT plan(24);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 INSERT INTO work_orders (id, title, status) VALUES
     ('80000000-0000-0000-0000-000000000001', 'aider', 'in_progress'),
     ('80000000-0000-0000-0000-000000000002', 'other', 'in_progress');
@@ -32,7 +14,7 @@ SELECT throws_ok($$SELECT acknowledge_escalation(NULL)$$, '22004', NULL, 'acknow
 SELECT throws_ok($$SELECT acknowledge_escalation('99999999-0000-0000-0000-000000000000')$$, 'P0002', NULL, 'acknowledge unknown: P0002');
 SELECT throws_ok(format('SELECT acknowledge_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), repeat('x', 10001)),
                  '22023', NULL, 'acknowledge with huge notes: 22023');
-SELECT is(pg_temp.as_role('authenticated',
+SELECT is(test_helpers.as_role('authenticated',
               format('SELECT acknowledge_escalation(%L, %L) ->> %L', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), 'looking', 'status'),
               '{"sub": "oncall-1"}'), 'acknowledged', 'authenticated acknowledges');
 SELECT results_eq($$SELECT status, acknowledged_by, context ->> 'acknowledge_notes' FROM escalations WHERE trigger_type = 'aider_failure'$$,
@@ -48,7 +30,7 @@ SELECT throws_ok(format('SELECT dismiss_escalation(%L, %L)', (SELECT id FROM esc
                  '22023', NULL, 'dismiss with empty notes: 22023');
 SELECT throws_ok($$SELECT dismiss_escalation('99999999-0000-0000-0000-000000000000', 'x')$$, 'P0002', NULL, 'dismiss unknown: P0002');
 SELECT is((SELECT status FROM work_orders WHERE id = '80000000-0000-0000-0000-000000000001'), 'blocked', 'the Aider failure blocked the work order');
-SELECT is(pg_temp.as_role('authenticated',
+SELECT is(test_helpers.as_role('authenticated',
               format('SELECT dismiss_escalation(%L, %L) ->> %L', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'),
                      'transient: the next run applied cleanly', 'status'),
               '{"sub": "oncall-1"}'), 'dismissed', 'authenticated dismisses');
@@ -60,7 +42,7 @@ SELECT throws_ok(format('SELECT dismiss_escalation(%L, %L)', (SELECT id FROM esc
                  '55000', NULL, 'dismissing twice: 55000');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), 'retry_clean_state'),
                  '55000', NULL, 'resolving a dismissed escalation: 55000');
-SELECT is(pg_temp.as_role('anon', format('SELECT acknowledge_escalation(%L)', (SELECT id FROM escalations WHERE trigger_type = 'stuck_work_order'))),
+SELECT is(test_helpers.as_role('anon', format('SELECT acknowledge_escalation(%L)', (SELECT id FROM escalations WHERE trigger_type = 'stuck_work_order'))),
           'ERROR 42501', 'anon may not acknowledge');
 
 -- private.check_decision_text

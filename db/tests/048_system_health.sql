@@ -3,24 +3,6 @@
 BEGIN;
 SELECT plan(24);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 SELECT is(system_health() ->> 'status', 'healthy', 'an empty system is healthy');
 SELECT ok(system_health() ?& ARRAY['reasons', 'stuck_work_orders', 'escalations', 'budget', 'error_rate', 'orchestrator', 'database', 'checked_at'],
           'every figure is in the answer');
@@ -86,8 +68,8 @@ SELECT update_config('budget_timezone', '"Pacific/Kiritimati"');
 SELECT is((SELECT budget_day FROM budget_window()), (now() AT TIME ZONE 'Pacific/Kiritimati')::date, 'budget_window follows budget_timezone');
 SELECT results_eq($$SELECT * FROM triage_thresholds()$$,
                   $$VALUES (interval '2 hours', interval '24 hours', 10, 100, 3)$$, 'triage_thresholds reads config');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT system_health() ->> 'status'$$), 'error', 'authenticated reads health');
-SELECT is(pg_temp.as_role('anon', $$SELECT system_health() ->> 'status'$$), 'ERROR 42501', 'anon does not');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT system_health() ->> 'status'$$), 'error', 'authenticated reads health');
+SELECT is(test_helpers.as_role('anon', $$SELECT system_health() ->> 'status'$$), 'ERROR 42501', 'anon does not');
 
 -- the scheduler's figures are shown, and do not change the runbook's status
 SELECT update_config('health_error_rate_warning_pct', '5');

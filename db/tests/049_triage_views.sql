@@ -3,24 +3,6 @@
 BEGIN;
 SELECT plan(17);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 SELECT update_config('max_refinement_attempts', '100');
 INSERT INTO work_orders (id, title, status) VALUES
     ('a0000000-0000-0000-0000-000000000001', 'stuck one', 'in_progress'),
@@ -60,16 +42,16 @@ SELECT is_empty($$SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid 
                   WHERE n.nspname = 'public' AND c.relname IN ('stuck_work_orders', 'open_escalations', 'cost_today', 'retry_storms', 'error_patterns')
                     AND NOT coalesce(c.reloptions, '{}') @> ARRAY['security_invoker=true']$$,
                 'every triage view is security_invoker');
-SELECT is(pg_temp.as_role('anon', $$SELECT count(*) FROM stuck_work_orders$$), 'ERROR 42501', 'anon: no stuck_work_orders');
-SELECT is(pg_temp.as_role('anon', $$SELECT count(*) FROM open_escalations$$), 'ERROR 42501', 'anon: no open_escalations');
-SELECT is(pg_temp.as_role('anon', $$SELECT count(*) FROM cost_today$$), 'ERROR 42501', 'anon: no cost_today');
-SELECT is(pg_temp.as_role('anon', $$SELECT count(*) FROM retry_storms$$), 'ERROR 42501', 'anon: no retry_storms');
-SELECT is(pg_temp.as_role('anon', $$SELECT count(*) FROM error_patterns$$), 'ERROR 42501', 'anon: no error_patterns');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT count(*) FROM stuck_work_orders$$), '1', 'authenticated reads stuck_work_orders');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT count(*) FROM open_escalations$$), '2', 'authenticated reads open_escalations');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT count(*) FROM cost_today$$), '3', 'authenticated reads cost_today');
-SELECT is(pg_temp.as_role('authenticated', $$SELECT count(*) FROM retry_storms$$), '1', 'authenticated reads retry_storms');
-SELECT is(pg_temp.as_role('service_role', $$SELECT count(*) FROM error_patterns$$), '2', 'service_role reads error_patterns');
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM stuck_work_orders$$), 'ERROR 42501', 'anon: no stuck_work_orders');
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM open_escalations$$), 'ERROR 42501', 'anon: no open_escalations');
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM cost_today$$), 'ERROR 42501', 'anon: no cost_today');
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM retry_storms$$), 'ERROR 42501', 'anon: no retry_storms');
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM error_patterns$$), 'ERROR 42501', 'anon: no error_patterns');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM stuck_work_orders$$), '1', 'authenticated reads stuck_work_orders');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM open_escalations$$), '2', 'authenticated reads open_escalations');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM cost_today$$), '3', 'authenticated reads cost_today');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM retry_storms$$), '1', 'authenticated reads retry_storms');
+SELECT is(test_helpers.as_role('service_role', $$SELECT count(*) FROM error_patterns$$), '2', 'service_role reads error_patterns');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,24 +5,6 @@
 BEGIN;
 SELECT plan(16);
 
--- as_role: run one statement as an API role (optionally with JWT claims) and return its first
--- value as text, or 'ERROR <sqlstate>'; pgTAP's own functions stay with the test owner.
-CREATE FUNCTION pg_temp.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE v_result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('request.jwt.claims', p_claims, true);
-        EXECUTE format('SET LOCAL ROLE %I', p_role);
-        EXECUTE p_sql INTO v_result;
-        RESET ROLE;
-        PERFORM set_config('request.jwt.claims', '', true);
-        RETURN coalesce(v_result, 'NULL');
-    EXCEPTION WHEN OTHERS THEN
-        RETURN 'ERROR ' || SQLSTATE;
-    END;
-END $$;
-
 CREATE FUNCTION pg_temp.raw() RETURNS text LANGUAGE sql AS $$
     SELECT count(*) || '/' || count(*) FILTER (WHERE NOT success) FROM outcome_vectors WHERE created_at >= now() - interval '24 hours'
 $$;
@@ -70,7 +52,7 @@ SELECT is((system_health() -> 'stuck_work_orders' ->> 'total')::int, (SELECT cou
 SELECT is((system_health() -> 'stuck_work_orders' ->> 'pending')::int,
           (SELECT count(*)::int FROM find_stuck_work_orders() WHERE status = 'pending'), 'per status too');
 
-SELECT is(pg_temp.as_role('authenticated', $$SELECT rollup_outcome_hours()$$), 'ERROR 42501', 'authenticated may not run the rollup');
+SELECT is(test_helpers.as_role('authenticated', $$SELECT rollup_outcome_hours()$$), 'ERROR 42501', 'authenticated may not run the rollup');
 
 SELECT * FROM finish();
 ROLLBACK;

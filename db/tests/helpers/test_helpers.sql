@@ -1,0 +1,29 @@
+-- Helpers the pgTAP files share, installed by `moose test` into the test database only (never
+-- by `moose migrate`): pg_prove reads db/tests/*.sql, not this folder.
+CREATE SCHEMA IF NOT EXISTS test_helpers;
+COMMENT ON SCHEMA test_helpers IS 'pgTAP helpers of the test database; not part of the product.';
+
+-- Run one statement as an API role (optionally with JWT claims, as PostgREST sets them) and
+-- return its first value as text, or 'ERROR <sqlstate>'; pgTAP's own calls stay with the test
+-- owner because the role is reset before returning.
+CREATE OR REPLACE FUNCTION test_helpers.as_role(p_role text, p_sql text, p_claims text DEFAULT '')
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_result text;
+BEGIN
+    BEGIN
+        PERFORM set_config('request.jwt.claims', p_claims, true);
+        EXECUTE format('SET LOCAL ROLE %I', p_role);
+        EXECUTE p_sql INTO v_result;
+        RESET ROLE;
+        PERFORM set_config('request.jwt.claims', '', true);
+        RETURN coalesce(v_result, 'NULL');
+    EXCEPTION WHEN OTHERS THEN
+        RETURN 'ERROR ' || SQLSTATE;
+    END;
+END
+$$;
+COMMENT ON FUNCTION test_helpers.as_role(text, text, text) IS
+    'pgTAP helper: run p_sql as p_role with p_claims as request.jwt.claims; first value as text, or ERROR <sqlstate>.';
