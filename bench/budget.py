@@ -209,19 +209,28 @@ def report(results: list[Result], clients_list: list[int]) -> None:
         print(f"  {clients:>2} clients: " + "   ".join(parts))
 
 
+def _variant(parser: argparse.ArgumentParser, given: str) -> str:
+    """A variant by its full name (`b_reserve`) or its letter (`b`); anything else stops with the list."""
+    for name in SCRIPTS:
+        if given in (name, name.split("_", 1)[0]):
+            return name
+    parser.error(f"unknown variant {given!r}: choose from {', '.join(SCRIPTS)} (or their letters a, b, c, d)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; argv are the command-line options (none: the defaults, as `make bench` runs it)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5, help="seconds per pgbench run (default 5)")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per client count (default 2)")
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
-    parser.add_argument("--variants", default=",".join(SCRIPTS), help="comma-separated variants to run")
+    parser.add_argument("--variants", default=",".join(SCRIPTS),
+                        help=f"comma-separated variants to run, by name or letter (default {','.join(SCRIPTS)})")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     parser.add_argument("--synchronous-commit", choices=["on", "off"], default="on",
                         help="synchronous_commit for every variant (default on; off measures CPU and locks, not fsync)")
     args = parser.parse_args(argv if argv is not None else [])
     clients_list = [int(c) for c in args.clients.split(",")]
-    variants = [v for v in args.variants.split(",") if v]
+    variants = [_variant(parser, v) for v in args.variants.split(",") if v]
 
     url = server_url()
     print(f"preparing scratch database {SCRATCH_DB} ({NAIVE_ROWS:,} naive cost rows), "
