@@ -1,8 +1,9 @@
 -- The gate in front of every LLM call (runbook 4.2, DESIGN "Budget"): admits an estimated
 -- amount against today's ledger row in one conditional UPDATE (locks one row; never sums
 -- cost_tracking), so under any number of concurrent callers spent + reserved never passes the
--- limit; records the reservation with an expiry; tells the caller which model it must use in
--- the current spend tier. A refusal is an answer (canProceed false, reason), not an error.
+-- limit; records the reservation (before taking that lock, so the lock covers only the UPDATE
+-- and the commit) with an expiry; tells the caller which model it must use in the current
+-- spend tier. A refusal is an answer (canProceed false, reason), not an error.
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
 CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
     p_amount numeric,
@@ -33,38 +34,48 @@ DECLARE
     v_attempt integer := 0;
     v_swept boolean := false;
 BEGIN
-    -- Bad input: an error that writes nothing.
-    IF p_amount IS NULL THEN
-        RAISE EXCEPTION 'amount must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass the estimated cost in USD, e.g. check_and_reserve_budget(0.25, ''architect'').';
-    END IF;
-    IF p_amount = 'NaN'::numeric OR p_amount IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
-        RAISE EXCEPTION 'amount must be a finite number, got %', p_amount
-            USING ERRCODE = '22023', HINT = 'Pass the estimated cost in USD as a positive number.';
-    END IF;
-    IF p_amount <= 0 THEN
-        RAISE EXCEPTION 'amount must be positive, got %', p_amount
-            USING ERRCODE = '22023', HINT = 'Reserve the estimated cost of the call (> 0); record refunds as corrections, not reservations.';
-    END IF;
-    IF p_amount <> round(p_amount, 6) THEN
-        RAISE EXCEPTION 'amount has more than 6 decimal places: %', p_amount
-            USING ERRCODE = '22023', HINT = 'Round the estimate to micro-dollars (6 decimal places).';
-    END IF;
-    IF p_service_name IS NULL THEN
-        RAISE EXCEPTION 'service name must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
-    END IF;
-    IF length(btrim(p_service_name)) = 0 OR length(p_service_name) > 200 THEN
-        RAISE EXCEPTION 'service name must be 1 to 200 characters, got %', length(p_service_name)
-            USING ERRCODE = '22023', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
-    END IF;
-    IF p_metadata IS NULL THEN
-        RAISE EXCEPTION 'metadata must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass ''{}''::jsonb, or an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';
-    END IF;
-    IF jsonb_typeof(p_metadata) <> 'object' THEN
-        RAISE EXCEPTION 'metadata must be a JSON object, got %', jsonb_typeof(p_metadata)
-            USING ERRCODE = '22023', HINT = 'Pass an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';
+    -- Bad input: an error that writes nothing. Valid input passes the first test alone; the
+    -- checks inside it only run to say what is wrong (this is the hot path: one expression
+    -- instead of a dozen statements).
+    IF (p_amount > 0 AND p_amount < 'Infinity'::numeric AND p_amount = round(p_amount, 6)
+        AND length(btrim(p_service_name)) > 0 AND length(p_service_name) <= 200
+        AND jsonb_typeof(p_metadata) = 'object' AND pg_column_size(p_metadata) <= 65536) IS NOT TRUE THEN
+        IF p_amount IS NULL THEN
+            RAISE EXCEPTION 'amount must not be NULL'
+                USING ERRCODE = '22004', HINT = 'Pass the estimated cost in USD, e.g. check_and_reserve_budget(0.25, ''architect'').';
+        END IF;
+        IF p_amount = 'NaN'::numeric OR p_amount IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
+            RAISE EXCEPTION 'amount must be a finite number, got %', p_amount
+                USING ERRCODE = '22023', HINT = 'Pass the estimated cost in USD as a positive number.';
+        END IF;
+        IF p_amount <= 0 THEN
+            RAISE EXCEPTION 'amount must be positive, got %', p_amount
+                USING ERRCODE = '22023', HINT = 'Reserve the estimated cost of the call (> 0); record refunds as corrections, not reservations.';
+        END IF;
+        IF p_amount <> round(p_amount, 6) THEN
+            RAISE EXCEPTION 'amount has more than 6 decimal places: %', p_amount
+                USING ERRCODE = '22023', HINT = 'Round the estimate to micro-dollars (6 decimal places).';
+        END IF;
+        IF p_service_name IS NULL THEN
+            RAISE EXCEPTION 'service name must not be NULL'
+                USING ERRCODE = '22004', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
+        END IF;
+        IF length(btrim(p_service_name)) = 0 OR length(p_service_name) > 200 THEN
+            RAISE EXCEPTION 'service name must be 1 to 200 characters, got %', length(p_service_name)
+                USING ERRCODE = '22023', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
+        END IF;
+        IF p_metadata IS NULL THEN
+            RAISE EXCEPTION 'metadata must not be NULL'
+                USING ERRCODE = '22004', HINT = 'Pass ''{}''::jsonb, or an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';
+        END IF;
+        IF jsonb_typeof(p_metadata) <> 'object' THEN
+            RAISE EXCEPTION 'metadata must be a JSON object, got %', jsonb_typeof(p_metadata)
+                USING ERRCODE = '22023', HINT = 'Pass an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';
+        END IF;
+        IF pg_column_size(p_metadata) > 65536 THEN
+            RAISE EXCEPTION 'metadata is too large (% bytes)', pg_column_size(p_metadata)
+                USING ERRCODE = '22023', HINT = 'Keep reservation metadata under 64 kB: ids and labels, not payloads.';
+        END IF;
     END IF;
     IF p_metadata ? 'idempotency_key' THEN
         IF jsonb_typeof(p_metadata -> 'idempotency_key') <> 'string'
@@ -81,12 +92,17 @@ BEGIN
         END IF;
         v_model := p_metadata ->> 'model';
     END IF;
-    IF pg_column_size(p_metadata) > 65536 THEN
-        RAISE EXCEPTION 'metadata is too large (% bytes)', pg_column_size(p_metadata)
-            USING ERRCODE = '22023', HINT = 'Keep reservation metadata under 64 kB: ids and labels, not payloads.';
-    END IF;
 
-    v_s := private.budget_settings();
+    -- The settings row read in place (private.budget_settings() reads the same row; calling it
+    -- costs a function frame per reservation), falling back to it when the row is incomplete,
+    -- which also names a missing key.
+    SELECT (now() AT TIME ZONE c.budget_timezone)::date, c.daily_limit, c.max_single_reservation, c.reservation_ttl,
+           c.warning_pct, c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model
+    INTO v_s
+    FROM private.budget_config AS c;
+    IF NOT FOUND OR NOT (v_s IS NOT NULL) THEN
+        v_s := private.budget_settings();
+    END IF;
     IF p_amount > v_s.max_single_reservation THEN
         RAISE EXCEPTION 'amount % is above the largest single reservation %', p_amount, v_s.max_single_reservation
             USING ERRCODE = '22023',
@@ -94,11 +110,36 @@ BEGIN
     END IF;
     v_day := v_s.budget_day;
 
-    -- A retry with the same idempotency key: the same reservation.
-    IF v_key IS NOT NULL THEN
-        SELECT * INTO v_existing FROM public.budget_reservations AS r
-        WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
-        IF FOUND THEN
+    -- The reservation is recorded first, before the admission below takes the day's row lock:
+    -- that lock is held until commit and every reservation of the day queues on it, so the
+    -- INSERT (heap, indexes, a wait on a concurrent call with the same key) stays out of it.
+    -- Recorded for the normal tier, where most calls of a day fall; under the lock the spend
+    -- decides, the row is corrected if the tier is another, and a refusal deletes it again,
+    -- so a refused call writes nothing.
+    IF v_model IS NULL THEN
+        v_decision := 'any';  -- the common case, decided without a call
+    ELSE
+        SELECT m.model, m.decision INTO v_grant, v_decision
+        FROM private.budget_model_for(v_model, 'normal', v_s.hard_cap_model) AS m;
+    END IF;
+    v_expires := now() + v_s.reservation_ttl;
+    IF v_key IS NULL THEN
+        INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
+                                                model_decision, metadata, expires_at)
+        VALUES (v_day, p_amount, p_service_name, 'normal', v_model, v_grant, v_decision, p_metadata, v_expires)
+        RETURNING id INTO v_id;
+    ELSE
+        INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
+                                                requested_model, model, model_decision, metadata, expires_at)
+        VALUES (v_day, p_amount, p_service_name, v_key, 'normal', v_model, v_grant, v_decision, p_metadata, v_expires)
+        ON CONFLICT (budget_day, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id INTO v_id;
+        IF v_id IS NULL THEN
+            -- The key's reservation exists (a retry, or a concurrent call with the same key that
+            -- committed first, which this INSERT waited for): the same reservation, and nothing
+            -- reserved by this call.
+            SELECT * INTO v_existing FROM public.budget_reservations AS r
+            WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
             PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
             RETURN private.budget_reservation_answer(v_existing, v_s);
         END IF;
@@ -139,9 +180,8 @@ BEGIN
     v_tier := private.budget_tier(coalesce(v_spent, 0), v_s);
 
     IF v_reason IS NULL THEN
-        IF v_model IS NULL AND v_tier = 'normal' THEN
-            v_decision := 'any';  -- the common case, decided without a call
-        ELSE
+        IF v_tier <> 'normal' THEN
+            v_grant := NULL;
             SELECT m.model, m.decision INTO v_grant, v_decision
             FROM private.budget_model_for(v_model, v_tier, v_s.hard_cap_model) AS m;
         END IF;
@@ -149,45 +189,15 @@ BEGIN
             v_reason := CASE WHEN v_tier = 'emergency_kill' THEN 'emergency_tier' ELSE 'model_not_allowed' END;
             UPDATE public.budget_ledger AS l SET reserved = l.reserved - p_amount WHERE l.budget_day = v_day
             RETURNING l.reserved INTO v_reserved;
-        END IF;
-    END IF;
-
-    IF v_reason IS NULL THEN
-        v_expires := now() + v_s.reservation_ttl;
-        IF v_key IS NULL THEN
-            INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
-                                                    model_decision, metadata, expires_at)
-            VALUES (v_day, p_amount, p_service_name, v_tier, v_model, v_grant, v_decision, p_metadata, v_expires)
-            RETURNING id INTO v_id;
-        ELSE
-            INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
-                                                    requested_model, model, model_decision, metadata, expires_at)
-            VALUES (v_day, p_amount, p_service_name, v_key, v_tier, v_model, v_grant, v_decision, p_metadata, v_expires)
-            ON CONFLICT (budget_day, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING id INTO v_id;
-            IF v_id IS NULL THEN
-                -- A concurrent call with the same key committed first: give the amount back and
-                -- answer with its reservation.
-                UPDATE public.budget_ledger AS l SET reserved = l.reserved - p_amount WHERE l.budget_day = v_day;
-                SELECT * INTO v_existing FROM public.budget_reservations AS r
-                WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
-                PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
-                RETURN private.budget_reservation_answer(v_existing, v_s);
-            END IF;
-        END IF;
-    END IF;
-
-    IF v_reason IS NOT NULL AND v_key IS NOT NULL THEN
-        -- A concurrent call with the same key may have taken the room this one found missing.
-        SELECT * INTO v_existing FROM public.budget_reservations AS r
-        WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
-        IF FOUND THEN
-            PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
-            RETURN private.budget_reservation_answer(v_existing, v_s);
+        ELSIF v_tier <> 'normal' THEN
+            UPDATE public.budget_reservations AS r
+            SET tier = v_tier, model = v_grant, model_decision = v_decision
+            WHERE r.id = v_id;
         END IF;
     END IF;
 
     IF v_reason IS NOT NULL THEN
+        DELETE FROM public.budget_reservations AS r WHERE r.id = v_id;  -- recorded above; a refusal writes nothing
         RETURN jsonb_build_object(
             'canProceed', false,
             'reason', v_reason,

@@ -1,47 +1,40 @@
--- The budget engine's config values in one read, so the hot path pays for one query over
--- system_config instead of one per key. A missing key is an error naming it, never a silent
+-- The budget engine's config values in one read, for every budget function and above all the
+-- reservation gate: one row of private.budget_config, the typed copy of system_config's budget
+-- keys that a trigger keeps in step (reading system_config itself cost a scan, nine aggregates
+-- and jsonb casts on every reservation). If the copy is missing or incomplete the values come
+-- from system_config directly, and a key missing there is an error naming it, never a silent
 -- NULL that would switch a rule off.
+-- No SET search_path: not SECURITY DEFINER, executable only by its owner, called from the
+-- budget functions whose own search_path is pinned (a SET here would save and restore the GUC
+-- on every reservation).
 CREATE OR REPLACE FUNCTION private.budget_settings()
 RETURNS private.budget_settings_t
 LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_s private.budget_settings_t;
+    v_config private.budget_config;
     v_key text;
 BEGIN
-    -- budget_day: the same rule as private.budget_day(now()), with the time zone read here
-    -- in the same query (db/tests/021 checks they agree).
-    SELECT (now() AT TIME ZONE max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_timezone'))::date,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'daily_budget_limit')::numeric,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'max_single_reservation')::numeric,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'reservation_ttl')::interval,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_warning_pct')::numeric,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_hard_cap_pct')::numeric,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_critical_pct')::numeric,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_emergency_kill_pct')::numeric,
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_hard_cap_model')
-    INTO v_s.budget_day, v_s.daily_limit, v_s.max_single_reservation, v_s.reservation_ttl, v_s.warning_pct,
-         v_s.hard_cap_pct, v_s.critical_pct, v_s.kill_pct, v_s.hard_cap_model
-    FROM public.system_config AS c
-    WHERE c.key IN ('budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl', 'tier_warning_pct',
-                    'tier_hard_cap_pct', 'tier_critical_pct', 'tier_emergency_kill_pct', 'budget_hard_cap_model');
-
-    IF v_s.budget_day IS NULL OR v_s.daily_limit IS NULL OR v_s.max_single_reservation IS NULL OR v_s.reservation_ttl IS NULL
-       OR v_s.warning_pct IS NULL OR v_s.hard_cap_pct IS NULL OR v_s.critical_pct IS NULL
-       OR v_s.kill_pct IS NULL OR v_s.hard_cap_model IS NULL THEN
-        FOREACH v_key IN ARRAY ARRAY['budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl',
-                                     'tier_warning_pct', 'tier_hard_cap_pct', 'tier_critical_pct',
-                                     'tier_emergency_kill_pct', 'budget_hard_cap_model'] LOOP
-            PERFORM private.config_value(v_key);  -- raises P0002 naming the missing key
-        END LOOP;
+    SELECT * INTO v_config FROM private.budget_config AS c;
+    IF NOT FOUND OR NOT (v_config IS NOT NULL) THEN  -- IS NOT NULL on a row: every column set
+        v_config := private.budget_config_from_system_config();
+        IF NOT (v_config IS NOT NULL) THEN
+            FOREACH v_key IN ARRAY ARRAY['budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl',
+                                         'tier_warning_pct', 'tier_hard_cap_pct', 'tier_critical_pct',
+                                         'tier_emergency_kill_pct', 'budget_hard_cap_model'] LOOP
+                PERFORM private.config_value(v_key);  -- raises P0002 naming the missing key
+            END LOOP;
+        END IF;
     END IF;
-    RETURN v_s;
+    -- budget_day: the same rule as private.budget_day(now()) (db/tests/021 checks they agree).
+    RETURN ROW((now() AT TIME ZONE v_config.budget_timezone)::date, v_config.daily_limit,
+               v_config.max_single_reservation, v_config.reservation_ttl, v_config.warning_pct,
+               v_config.hard_cap_pct, v_config.critical_pct, v_config.kill_pct, v_config.hard_cap_model);
 END
 $$;
 
 REVOKE ALL ON FUNCTION private.budget_settings() FROM PUBLIC;
 
 COMMENT ON FUNCTION private.budget_settings() IS
-    'The budget config (today''s budget day, limit, largest reservation, reservation TTL, tier percentages, hard-cap model) in one read; P0002 naming a missing key.';
+    'The budget config (today''s budget day, limit, largest reservation, reservation TTL, tier percentages, hard-cap model) in one read of private.budget_config (system_config itself when that copy is missing); P0002 naming a missing key.';

@@ -1,23 +1,21 @@
 -- The spend tier of a day, as shares of the daily limit (runbook 1.3): normal, warning,
 -- hard_cap, critical, emergency_kill. A limit of 0 (the runbook's own stop) is emergency_kill.
+-- A plain SQL expression with no SET clause, so the planner inlines it into the calling
+-- statement (the reservation gate evaluates it on every call); it only does arithmetic on its
+-- arguments, and its callers pin search_path.
 CREATE OR REPLACE FUNCTION private.budget_tier(p_spent numeric, p_settings private.budget_settings_t)
 RETURNS text
-LANGUAGE plpgsql
+LANGUAGE sql
 IMMUTABLE
-SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-    -- PL/pgSQL, not SQL: a SQL function with SET cannot be inlined and would be re-planned on
-    -- every call in the reservation hot path; PL/pgSQL keeps its plan for the session.
-    RETURN CASE
+    SELECT CASE
         WHEN p_settings.daily_limit <= 0 THEN 'emergency_kill'
         WHEN 100 * p_spent >= p_settings.kill_pct * p_settings.daily_limit THEN 'emergency_kill'
         WHEN 100 * p_spent >= p_settings.critical_pct * p_settings.daily_limit THEN 'critical'
         WHEN 100 * p_spent >= p_settings.hard_cap_pct * p_settings.daily_limit THEN 'hard_cap'
         WHEN 100 * p_spent >= p_settings.warning_pct * p_settings.daily_limit THEN 'warning'
         ELSE 'normal'
-    END;
-END
+    END
 $$;
 
 REVOKE ALL ON FUNCTION private.budget_tier(numeric, private.budget_settings_t) FROM PUBLIC;
