@@ -80,11 +80,17 @@ SELECT is(pg_temp.value_as('authenticated', 'SELECT count(*) FROM public.outcome
           (SELECT count(*)::int FROM public.outcome_vectors), 'RLS lets authenticated see every outcome vector');
 SELECT set_config('request.jwt.claims', '', true);
 
--- service_role and moose_runner: every table -------------------------------------------------------------
-SELECT is_empty($$SELECT * FROM unnest(ARRAY['select', 'insert', 'update', 'delete']) AS a, pg_temp.table_rights('service_role', a) AS r
-                  WHERE r.result <> 'ok'$$, 'service_role may select, insert, update and delete on every table');
-SELECT is_empty($$SELECT * FROM unnest(ARRAY['select', 'insert', 'update', 'delete']) AS a, pg_temp.table_rights('moose_runner', a) AS r
-                  WHERE r.result <> 'ok'$$, 'moose_runner may select, insert, update and delete on every table');
+-- service_role and moose_runner: every table, the audit log append-only (010 tests it in detail) ---------
+SELECT results_eq(
+    $$SELECT a, r.tbl, r.result FROM unnest(ARRAY['select', 'insert', 'update', 'delete']) AS a,
+             pg_temp.table_rights('service_role', a) AS r WHERE r.result <> 'ok' ORDER BY 1, 2$$,
+    $$VALUES ('delete', 'audit_log', '42501'), ('update', 'audit_log', '42501')$$,
+    'service_role may select, insert, update and delete on every table but rewrite or delete the audit log');
+SELECT results_eq(
+    $$SELECT a, r.tbl, r.result FROM unnest(ARRAY['select', 'insert', 'update', 'delete']) AS a,
+             pg_temp.table_rights('moose_runner', a) AS r WHERE r.result <> 'ok' ORDER BY 1, 2$$,
+    $$VALUES ('delete', 'audit_log', '42501'), ('update', 'audit_log', '42501')$$,
+    'moose_runner may select, insert, update and delete on every table but rewrite or delete the audit log');
 SELECT is(pg_temp.try_as('moose_runner', $$INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
                                            VALUES ('00000000-0000-0000-0000-000000000701', 'm', 1, false)$$), 'ok',
           'moose_runner inserts outcome vectors (identity sequence usable)');
