@@ -24,7 +24,8 @@ log = logging.getLogger("moose.scheduler")
 
 # Tables run_retention may ask to vacuum; anything else in a job's "vacuum" list is ignored.
 VACUUMABLE = frozenset({"outcome_vectors", "cost_tracking", "alerts", "job_runs", "escalations",
-                        "alert_deliveries", "work_order_events", "work_order_history", "escalation_decisions"})
+                        "alert_deliveries", "work_order_events", "work_order_history", "escalation_decisions",
+                        "budget_reservations"})
 
 
 class Clock:

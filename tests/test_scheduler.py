@@ -87,6 +87,9 @@ def test_retention_drains_in_batches_then_vacuums(db_url: str, conn: psycopg.Con
     conn.execute("UPDATE jobs SET enabled = true, next_run_at = %s WHERE name = 'retention'", (T0,))
     conn.execute("UPDATE system_config SET value = '100' WHERE key = 'retention_batch_size'")
     conn.execute("INSERT INTO work_orders (id, title) VALUES ('00000000-0000-0000-0000-0000000000aa', 'w')")
+    # Only outcome vectors age out here (the work order's creation, stamped now, would be
+    # older than work_order_history_retention at T0).
+    conn.execute("DELETE FROM work_order_history")
     conn.execute("""INSERT INTO outcome_vectors (work_order_id, model_used, success, created_at)
                     SELECT '00000000-0000-0000-0000-0000000000aa', 'm', true, %s - interval '100 days'
                     FROM generate_series(1, 250)""", (T0,))

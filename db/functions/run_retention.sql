@@ -1,4 +1,5 @@
--- Runbook 6.2's monthly clean-up as a daily job, in bounded batches: at most
+-- Runbook 6.2's monthly clean-up as a daily job (plus the tables that would otherwise only
+-- grow: closed budget reservations, work-order history), in bounded batches: at most
 -- retention_batch_size rows per table per call, each batch picked with FOR UPDATE SKIP LOCKED
 -- so a row a writer holds is left for next time and nobody waits on the purge. Cost rows are
 -- summed into cost_daily_totals in the same statement that deletes them, so spend history
@@ -26,6 +27,8 @@ DECLARE
     v_keep_ledger text;
     v_runs bigint;
     v_escalations bigint;
+    v_reservations bigint;
+    v_history bigint;
     v_deleted jsonb;
 BEGIN
     IF v_batch IS NULL OR v_batch NOT BETWEEN 1 AND 1000000 THEN
@@ -97,12 +100,32 @@ BEGIN
             ORDER BY coalesce(e.resolved_at, e.updated_at) LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_escalations = ROW_COUNT;
 
+    -- A closed reservation goes once its cost row (if it settled) has gone: the cost row's
+    -- link to it is kept as long as the row itself. (Cost rows purged above in this same call
+    -- already count as gone.) The day's ledger row keeps the totals.
+    DELETE FROM public.budget_reservations AS r
+    WHERE r.id = ANY (ARRAY(
+            SELECT r2.id FROM public.budget_reservations AS r2
+            WHERE r2.closed_at IS NOT NULL
+              AND r2.closed_at < v_now - private.config_interval('budget_reservations_retention')
+              AND NOT EXISTS (SELECT 1 FROM public.cost_tracking AS c WHERE c.reservation_id = r2.id)
+            ORDER BY r2.closed_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
+    GET DIAGNOSTICS v_reservations = ROW_COUNT;
+
+    DELETE FROM public.work_order_history AS h
+    WHERE h.id = ANY (ARRAY(
+            SELECT h2.id FROM public.work_order_history AS h2
+            WHERE h2.at < v_now - private.config_interval('work_order_history_retention')
+            ORDER BY h2.at LIMIT v_batch FOR UPDATE SKIP LOCKED));
+    GET DIAGNOSTICS v_history = ROW_COUNT;
+
     v_deleted := jsonb_build_object('outcome_vectors', v_outcomes, 'cost_tracking', v_costs, 'alerts', v_alerts,
-                                    'alert_summaries', v_summaries, 'job_runs', v_runs, 'escalations', v_escalations);
+                                    'alert_summaries', v_summaries, 'job_runs', v_runs, 'escalations', v_escalations,
+                                    'budget_reservations', v_reservations, 'work_order_history', v_history);
     RETURN jsonb_build_object(
-        'rows_affected', v_outcomes + v_costs + v_alerts + v_summaries + v_runs + v_escalations,
+        'rows_affected', v_outcomes + v_costs + v_alerts + v_summaries + v_runs + v_escalations + v_reservations + v_history,
         'deleted', v_deleted,
-        'more', greatest(v_outcomes, v_costs, v_alerts, v_summaries, v_runs, v_escalations) >= v_batch,
+        'more', greatest(v_outcomes, v_costs, v_alerts, v_summaries, v_runs, v_escalations, v_reservations, v_history) >= v_batch,
         'vacuum', (SELECT coalesce(jsonb_agg(k.key ORDER BY k.key), '[]'::jsonb)
                    FROM jsonb_each(v_deleted || jsonb_build_object('alert_deliveries', v_alerts + v_summaries)) AS k
                    WHERE k.key <> 'alert_summaries' AND (k.value)::bigint > 0));
@@ -113,4 +136,4 @@ REVOKE ALL ON FUNCTION public.run_retention(timestamptz, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.run_retention(timestamptz, integer) TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.run_retention(timestamptz, integer) IS
-    'One bounded retention pass (runbook 6.2): up to p_batch_size (default retention_batch_size) rows per table of outcome_vectors, cost_tracking (rolled up into cost_daily_totals first), alerts no longer being delivered (with their deliveries) and finished throttle summaries, finished job_runs and decided escalations past their configured retention, measured from p_now. Returns {rows_affected, deleted: {table: n}, more, vacuum: [tables]}.';
+    'One bounded retention pass (runbook 6.2): up to p_batch_size (default retention_batch_size) rows per table of outcome_vectors, cost_tracking (rolled up into cost_daily_totals first), alerts no longer being delivered (with their deliveries) and finished throttle summaries, finished job_runs, decided escalations, closed budget reservations no cost row points at, and work_order_history past their configured retention, measured from p_now. Returns {rows_affected, deleted: {table: n}, more, vacuum: [tables]}.';

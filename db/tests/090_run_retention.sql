@@ -32,7 +32,7 @@ INSERT INTO public.escalations (trigger_type, status, priority, sla_due_at, crea
     ('retry_exhausted', 'pending', 'medium', '2029-01-01Z', '2029-01-01Z', NULL);
 
 SELECT is(public.run_retention('2030-04-05Z', 2) -> 'deleted',
-          '{"outcome_vectors": 2, "cost_tracking": 2, "alerts": 1, "alert_summaries": 0, "job_runs": 1, "escalations": 1}'::jsonb,
+          '{"outcome_vectors": 2, "cost_tracking": 2, "alerts": 1, "alert_summaries": 0, "job_runs": 1, "escalations": 1, "budget_reservations": 0, "work_order_history": 1}'::jsonb,
           'a batch of 2 takes at most 2 rows per table');
 SELECT is((public.run_retention('2030-04-05Z', 2) ->> 'more')::boolean, true, 'a full batch says there is more');
 SELECT is(public.run_retention('2030-04-05Z', 2) ->> 'more', 'false', 'until nothing is left');
