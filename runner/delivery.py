@@ -5,7 +5,7 @@ by SQL functions; this module only moves bytes:
 
     claim_alert_deliveries(worker, limit)      -> rows with url, headers, body text, timeout
     POST body (bytes of the text, unchanged)   -> HTTP status or transport error
-    record_alert_delivery_result(id, attempt, status, error)
+    record_alert_delivery_result(id, attempt, status, error, retry_after header)
 
 Use it as::
 
@@ -69,6 +69,7 @@ class PostResult:
     status_code: int | None
     error: str | None
     elapsed: float
+    retry_after: str | None = None  # the receiver's Retry-After header as received (SQL reads it)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -93,7 +94,8 @@ def post_json(url: str, headers: Mapping[str, str], body: bytes, timeout: float)
             return PostResult(response.status, None, time.monotonic() - started)
     except urllib.error.HTTPError as error:
         with error:
-            return PostResult(error.code, None, time.monotonic() - started)
+            return PostResult(error.code, None, time.monotonic() - started,
+                              error.headers.get("Retry-After") if error.headers else None)
     except urllib.error.URLError as error:
         reason = error.reason
         if isinstance(reason, TimeoutError):
@@ -233,8 +235,9 @@ class DeliveryWorker:
         for attempt in (1, 2):  # a connection killed while idle fails once; the retry reconnects
             try:
                 row = self._sender_connection().execute(
-                    "SELECT public.record_alert_delivery_result(%s, %s, %s, %s)",
-                    (item.delivery_id, item.attempt, result.status_code, result.error)).fetchone()
+                    "SELECT public.record_alert_delivery_result(%s, %s, %s, %s, %s)",
+                    (item.delivery_id, item.attempt, result.status_code, result.error,
+                     result.retry_after)).fetchone()
                 outcome = str(row[0]) if row else "unrecorded"
                 break
             except psycopg.OperationalError as error:

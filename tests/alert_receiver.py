@@ -1,6 +1,7 @@
 """A real HTTP receiver on 127.0.0.1 for the alert tests and the benchmark: records every request
 (path, headers, raw body, arrival time) and answers per path from a script: a list of status
-codes to return in turn (then 200), an optional delay, or a hang until the receiver stops."""
+codes to return in turn (then 200), an optional delay, a Retry-After header on the non-2xx
+answers, or a hang until the receiver stops."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Receiver:
     statuses: dict[str, list[int]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     hang: set[str] = field(default_factory=set)
+    retry_after: dict[str, str] = field(default_factory=dict)  # Retry-After sent with non-2xx answers
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -57,6 +59,8 @@ class Receiver:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                if status >= 300 and self.path in receiver.retry_after:
+                    self.send_header("Retry-After", receiver.retry_after[self.path])
                 self.end_headers()
                 self.wfile.write(payload)
 

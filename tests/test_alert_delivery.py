@@ -278,3 +278,28 @@ def test_runner_survives_its_connections_being_killed(db_url: str, conn: psycopg
     assert not thread.is_alive()
     assert statuses(conn) == {"delivered": 2}
     assert worker.stats["unrecorded"] == 0
+
+
+def test_retry_after_of_a_429_is_honoured_up_to_the_cap(db_url: str, conn: psycopg.Connection) -> None:
+    set_config(conn, "alert_retry_base", "1 second")
+    set_config(conn, "alert_retry_cap", "10 minutes")
+    with Receiver(statuses={"/slack": [429], "/busy": [503]}, retry_after={"/slack": "120", "/busy": "86400"}) as rx:
+        add_channel(conn, "slackish", "webhook", rx.url("/slack"))
+        raise_alert(conn, "error", "rate limited")
+        with DeliveryWorker(db_url) as worker:
+            assert worker.deliver_due() == 1
+        (status, code, wait) = conn.execute(
+            "SELECT status, last_status_code, extract(epoch FROM next_attempt_at - now()) FROM alert_deliveries"
+        ).fetchone()
+        assert (status, code) == ("pending", 429)
+        assert 115 <= float(wait) <= 121, "not retried before the receiver's Retry-After (the backoff alone is ~1 s)"
+
+        conn.execute("DELETE FROM alert_deliveries")
+        conn.execute("DELETE FROM alert_channels")
+        add_channel(conn, "busy", "webhook", rx.url("/busy"))
+        raise_alert(conn, "error", "asks for a day")
+        with DeliveryWorker(db_url) as worker:
+            assert worker.deliver_due() == 1
+        (wait,) = conn.execute("SELECT extract(epoch FROM next_attempt_at - now()) FROM alert_deliveries").fetchone()
+        assert 595 <= float(wait) <= 601, "a day-long Retry-After is capped at alert_retry_cap"
+

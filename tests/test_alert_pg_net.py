@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from alert_helpers import add_channel, fast_retries, raise_alert, set_config, signature, statuses
 from alert_receiver import Receiver
+from psycopg.types.json import Jsonb
 
 STANDIN = Path(__file__).parent / "sql" / "pg_net_standin.sql"
 
@@ -36,10 +37,14 @@ def play_pg_net_worker(conn: psycopg.Connection, *, timed_out: bool = False) -> 
         try:
             with urllib.request.urlopen(request, timeout=timeout_ms / 1000) as response:
                 status, content = response.status, response.read().decode()
+                answered = dict(response.headers.items())
         except urllib.error.HTTPError as error:
             status, content = error.code, error.read().decode()
+            answered = dict(error.headers.items())
+        # pg_net keeps the response headers as a jsonb object, names as the server sent them.
         conn.execute("INSERT INTO net._http_response (id, status_code, content_type, headers, content, timed_out) "
-                     "VALUES (%s, %s, 'application/json', '{}', %s, false)", (request_id, status, content))
+                     "VALUES (%s, %s, 'application/json', %s, %s, false)",
+                     (request_id, status, Jsonb(answered), content))
     return len(rows)
 
 
@@ -88,6 +93,21 @@ def test_pg_net_errors_and_timeouts_are_retried_then_delivered(conn: psycopg.Con
         assert len(rx.on("/hook")) == 2
     row = conn.execute("SELECT status, attempts, last_status_code FROM alert_deliveries").fetchone()
     assert row == ("delivered", 3, 200)
+
+
+def test_pg_net_path_honours_retry_after(conn: psycopg.Connection) -> None:
+    install_standin(conn)
+    fast_retries(conn)
+    with Receiver(statuses={"/slack": [429]}, retry_after={"/slack": "120"}) as rx:
+        add_channel(conn, "slack", "slack", rx.url("/slack"))
+        raise_alert(conn, "error", "rate limited over pg_net")
+        conn.execute("SELECT dispatch_alerts()")
+        play_pg_net_worker(conn)
+        assert conn.execute("SELECT reconcile_alert_deliveries()").fetchone()[0]["retry"] == 1
+    (status, code, wait) = conn.execute(
+        "SELECT status, last_status_code, extract(epoch FROM next_attempt_at - now()) FROM alert_deliveries").fetchone()
+    assert (status, code) == ("pending", 429)
+    assert 119 <= float(wait) <= 121, "the Retry-After pg_net recorded is honoured (the backoff alone is 0 s)"
 
 
 def test_a_request_pg_net_lost_is_retried_after_the_lease(conn: psycopg.Connection) -> None:

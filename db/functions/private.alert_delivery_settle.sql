@@ -2,12 +2,19 @@
 -- pg_net (reconcile_alert_deliveries) alike, so both paths follow one rule:
 --   2xx and no transport error -> delivered;
 --   otherwise, before alert_max_attempts -> pending again after exponential backoff with jitter:
---     d = least(alert_retry_cap, alert_retry_base * 2^(attempts-1)); wait d/2 + random() * d/2;
+--     d = least(alert_retry_cap, alert_retry_base * 2^(attempts-1)); wait d/2 + random() * d/2,
+--     or longer when the receiver asked for it (HTTP Retry-After, e.g. Slack's 429): then at
+--     least that long, up to alert_retry_cap (a receiver cannot park an alert for a day);
 --   at alert_max_attempts -> failed, and one error alert about the channel itself
 --     (kind alert.channel_failed, deduplicated per channel by raise_alert, not sent to the
 --     failing channel).
 -- The caller has checked that the row is 'sending'. Returns delivered, retry or failed.
-CREATE OR REPLACE FUNCTION private.alert_delivery_settle(p_delivery_id bigint, p_status_code integer, p_error text)
+CREATE OR REPLACE FUNCTION private.alert_delivery_settle(
+    p_delivery_id bigint,
+    p_status_code integer,
+    p_error text,
+    p_retry_after interval DEFAULT NULL
+)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -33,7 +40,10 @@ BEGIN
         v_delay := least(private.config_interval('alert_retry_cap'),
                          private.config_interval('alert_retry_base') * power(2, least(v_delivery.attempts - 1, 30)));
         UPDATE public.alert_deliveries AS d
-        SET status = 'pending', next_attempt_at = now() + v_delay / 2 + v_delay / 2 * random(),
+        SET status = 'pending',
+            next_attempt_at = now() + greatest(v_delay / 2 + v_delay / 2 * random(),
+                                               least(coalesce(p_retry_after, interval '0'),
+                                                     private.config_interval('alert_retry_cap'))),
             last_status_code = p_status_code, last_error = v_error, updated_at = now()
         WHERE d.id = p_delivery_id;
         RETURN 'retry';
@@ -57,7 +67,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.alert_delivery_settle(bigint, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.alert_delivery_settle(bigint, integer, text, interval) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.alert_delivery_settle(bigint, integer, text) IS
-    'Apply one attempt''s outcome to a sending delivery: delivered (2xx), retry with exponential backoff and jitter, or failed after alert_max_attempts with one alert.channel_failed alert. Returns delivered, retry or failed.';
+COMMENT ON FUNCTION private.alert_delivery_settle(bigint, integer, text, interval) IS
+    'Apply one attempt''s outcome to a sending delivery: delivered (2xx), retry with exponential backoff and jitter (at least p_retry_after, the receiver''s Retry-After, up to alert_retry_cap), or failed after alert_max_attempts with one alert.channel_failed alert. Returns delivered, retry or failed.';

@@ -14,6 +14,7 @@ DECLARE
     v_status_code integer;
     v_timed_out boolean;
     v_error text;
+    v_retry_after text;
     v_found integer;
     v_outcome text;
     v_counts jsonb := '{"delivered": 0, "retry": 0, "failed": 0, "waiting": 0}'::jsonb;
@@ -35,9 +36,13 @@ BEGIN
         ORDER BY d.id
         FOR UPDATE SKIP LOCKED
     LOOP
-        EXECUTE format('SELECT r.status_code, r.timed_out, r.error_msg FROM %I._http_response AS r '
+        -- Header names are case-insensitive; pg_net keeps them as the server sent them.
+        EXECUTE format('SELECT r.status_code, r.timed_out, r.error_msg, '
+                       '(SELECT h.value FROM pg_catalog.jsonb_each_text(CASE WHEN pg_catalog.jsonb_typeof(r.headers) = ''object'' '
+                       'THEN r.headers ELSE ''{}''::jsonb END) AS h WHERE pg_catalog.lower(h.key) = ''retry-after'' LIMIT 1) '
+                       'FROM %I._http_response AS r '
                        'WHERE r.id = $1 ORDER BY r.created DESC LIMIT 1', v_net)
-            INTO v_status_code, v_timed_out, v_error
+            INTO v_status_code, v_timed_out, v_error, v_retry_after
             USING v_row.net_request_id;
         GET DIAGNOSTICS v_found = ROW_COUNT;
         IF v_found = 0 THEN
@@ -54,7 +59,8 @@ BEGIN
             IF v_error IS NULL AND v_status_code IS NULL THEN
                 v_error := 'pg_net response without a status code';
             END IF;
-            v_outcome := private.alert_delivery_settle(v_row.id, v_status_code, v_error);
+            v_outcome := private.alert_delivery_settle(v_row.id, v_status_code, v_error,
+                                                       private.retry_after_interval(v_retry_after));
         END IF;
         v_counts := jsonb_set(v_counts, ARRAY[v_outcome], to_jsonb((v_counts ->> v_outcome)::integer + 1));
     END LOOP;
@@ -66,4 +72,4 @@ REVOKE ALL ON FUNCTION public.reconcile_alert_deliveries() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.reconcile_alert_deliveries() TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.reconcile_alert_deliveries() IS
-    'pg_net path: settle deliveries sent through net.http_post from net._http_response (2xx delivered, else retry/failed; no response after the lease = failed attempt). Returns {delivered, retry, failed, waiting}. 55000 when pg_net is not installed.';
+    'pg_net path: settle deliveries sent through net.http_post from net._http_response (2xx delivered, else retry/failed, honouring a Retry-After response header; no response after the lease = failed attempt). Returns {delivered, retry, failed, waiting}. 55000 when pg_net is not installed.';

@@ -2,12 +2,15 @@
 -- refused connection) when there was none. The decision (delivered, retry with backoff, failed
 -- plus a channel alert) is private.alert_delivery_settle's. A report for an attempt that is no
 -- longer current (the lease expired and another sender took the row, or it was settled) is
--- answered 'stale' and changes nothing: that is a normal answer, not an error.
+-- answered 'stale' and changes nothing: that is a normal answer, not an error. A receiver that
+-- said how long to wait (its Retry-After header, passed as received) is not retried sooner (up
+-- to alert_retry_cap); private.retry_after_interval reads the header.
 CREATE OR REPLACE FUNCTION public.record_alert_delivery_result(
     p_delivery_id bigint,
     p_attempt integer,
     p_status_code integer,
-    p_error text DEFAULT NULL
+    p_error text DEFAULT NULL,
+    p_retry_after text DEFAULT NULL
 )
 RETURNS text
 LANGUAGE plpgsql
@@ -42,12 +45,13 @@ BEGIN
     IF v_delivery.status <> 'sending' OR v_delivery.attempts <> p_attempt THEN
         RETURN 'stale';
     END IF;
-    RETURN private.alert_delivery_settle(p_delivery_id, p_status_code, p_error);
+    RETURN private.alert_delivery_settle(p_delivery_id, p_status_code, p_error,
+                                         private.retry_after_interval(p_retry_after));
 END
 $$;
 
-REVOKE ALL ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text) TO service_role, moose_runner;
+REVOKE ALL ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text) IS
-    'Runner: report one attempt of a claimed delivery (HTTP status, or error text when no response). Returns delivered, retry (backoff with jitter), failed (after alert_max_attempts; raises alert.channel_failed) or stale (the attempt is no longer current; nothing changed).';
+COMMENT ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) IS
+    'Runner: report one attempt of a claimed delivery (HTTP status, or error text when no response; the receiver''s Retry-After header as received, when it sent one). Returns delivered, retry (backoff with jitter), failed (after alert_max_attempts; raises alert.channel_failed) or stale (the attempt is no longer current; nothing changed).';
