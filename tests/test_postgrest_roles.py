@@ -64,6 +64,7 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "dismiss_escalation": ({"p_escalation_id": NO_SUCH, "p_notes": "noise"}, DASHBOARD),
     "resolve_escalation": ({"p_escalation_id": NO_SUCH, "p_option": "requeue", "p_notes": "n"}, DASHBOARD),
     "check_escalation_slas": ({}, SERVICE),
+    "close_recovered_stuck_escalations": ({}, SERVICE),
     "detect_stuck_work_orders": ({}, SERVICE),
     "check_system_health": ({}, SERVICE),
     "rollup_outcome_hours": ({"p_hours": 2}, SERVICE),

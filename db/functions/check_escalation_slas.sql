@@ -1,6 +1,8 @@
 -- Scheduled: every open (pending or acknowledged) escalation past its SLA deadline raises one
 -- escalation.sla_breached alert, marked on the row (sla_breach_alerted_at) so later runs do not
--- repeat it. Uses the partial index escalations_open_sla_idx. Returns the number of alerts raised.
+-- repeat it. Uses the partial index escalations_open_sla_idx. Stuck escalations whose work order
+-- has recovered are closed first (close_recovered_stuck_escalations), so they do not page.
+-- Returns the number of alerts raised.
 CREATE OR REPLACE FUNCTION public.check_escalation_slas()
 RETURNS integer
 LANGUAGE plpgsql
@@ -11,6 +13,7 @@ DECLARE
     v_e record;
     v_count integer := 0;
 BEGIN
+    PERFORM public.close_recovered_stuck_escalations();
     FOR v_e IN
         SELECT e.id, e.work_order_id, e.trigger_type, e.priority, e.status, e.sla_due_at, e.created_at
         FROM public.escalations AS e
@@ -39,4 +42,4 @@ REVOKE ALL ON FUNCTION public.check_escalation_slas() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.check_escalation_slas() TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.check_escalation_slas() IS
-    'Scheduled: raise one escalation.sla_breached alert per open escalation past sla_due_at (marked in sla_breach_alerted_at). Returns how many were raised.';
+    'Scheduled: close stuck escalations whose work order recovered (close_recovered_stuck_escalations), then raise one escalation.sla_breached alert per open escalation past sla_due_at (marked in sla_breach_alerted_at). Returns how many alerts were raised.';
