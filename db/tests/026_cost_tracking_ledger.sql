@@ -1,7 +1,7 @@
 -- Trigger cost_tracking_ledger: every cost row counts once toward its day, whoever writes it;
 -- corrections and deletes (runbook 4.2's duplicate clean-up) keep the ledger equal to the rows.
 BEGIN;
-SELECT plan(10);
+SELECT plan(13);
 
 CREATE TEMP TABLE today AS SELECT private.budget_day(now()) AS d;
 
@@ -54,6 +54,17 @@ SET LOCAL moose.budget_keep_ledger = 'off';
 
 SELECT throws_ok($$UPDATE public.cost_tracking SET cost = cost - 100 WHERE service_name = 'legacy'$$,
                  '23514', NULL, 'the ledger never goes negative');
+
+-- TRUNCATE fires no row trigger: refused, unless the ledger is to keep its totals.
+CREATE TEMP TABLE spent_before AS SELECT spent FROM public.budget_ledger WHERE budget_day = (SELECT d FROM today);
+SELECT throws_ok($$TRUNCATE public.cost_tracking$$, '55000', NULL,
+                 'TRUNCATE cost_tracking is refused (it would bypass the ledger)');
+SELECT ok((SELECT count(*) > 0 FROM public.cost_tracking), 'and the rows are still there');
+SET LOCAL moose.budget_keep_ledger = 'on';
+TRUNCATE public.cost_tracking;
+SET LOCAL moose.budget_keep_ledger = 'off';
+SELECT is((SELECT spent FROM public.budget_ledger WHERE budget_day = (SELECT d FROM today)), (SELECT spent FROM spent_before),
+          'with moose.budget_keep_ledger = on it runs and the ledger keeps the day''s total');
 
 SELECT * FROM finish();
 ROLLBACK;
