@@ -1,7 +1,7 @@
 -- Trigger cost_tracking_ledger: every cost row counts once toward its day, whoever writes it;
 -- corrections and deletes (runbook 4.2's duplicate clean-up) keep the ledger equal to the rows.
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 
 CREATE TEMP TABLE today AS SELECT private.budget_day(now()) AS d;
 
@@ -56,6 +56,7 @@ SELECT throws_ok($$UPDATE public.cost_tracking SET cost = cost - 100 WHERE servi
                  '23514', NULL, 'the ledger never goes negative');
 
 -- TRUNCATE fires no row trigger: refused, unless the ledger is to keep its totals.
+SELECT has_trigger('public', 'cost_tracking', 'cost_tracking_refuse_truncate', 'a statement trigger guards TRUNCATE');
 CREATE TEMP TABLE spent_before AS SELECT spent FROM public.budget_ledger WHERE budget_day = (SELECT d FROM today);
 SELECT throws_ok($$TRUNCATE public.cost_tracking$$, '55000', NULL,
                  'TRUNCATE cost_tracking is refused (it would bypass the ledger)');

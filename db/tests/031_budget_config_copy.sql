@@ -3,8 +3,9 @@
 -- rolled back with it, and never the reason a rule switches off (a missing copy falls back to
 -- system_config; a missing key is still an error naming it).
 BEGIN;
-SELECT plan(15);
+SELECT plan(18);
 
+SELECT has_trigger('public', 'system_config', 'system_config_budget_config', 'the copy is kept by trigger system_config_budget_config');
 SELECT is((SELECT count(*)::int FROM private.budget_config), 1, 'the copy is one row');
 SELECT is((SELECT row(c.budget_timezone, c.daily_limit, c.max_single_reservation, c.reservation_ttl, c.warning_pct,
                       c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model)::text FROM private.budget_config AS c),
@@ -50,9 +51,18 @@ SELECT throws_like($$SELECT public.check_and_reserve_budget(1, 'coder')$$, '%res
 INSERT INTO public.system_config (key, value, value_type, description)
 VALUES ('reservation_ttl', '"15 minutes"', 'interval', 'restored');
 
+-- A change made with triggers off (replica mode) does not reach the copy until a refresh.
+SET LOCAL session_replication_role = replica;
+UPDATE public.system_config SET value = '66' WHERE key = 'daily_budget_limit';
+SET LOCAL session_replication_role = origin;
+SELECT is((SELECT daily_limit FROM private.budget_config), 55::numeric, 'a change with triggers off leaves the copy behind');
+SELECT private.budget_config_refresh();
+SELECT is((SELECT daily_limit FROM private.budget_config), 66::numeric,
+          'private.budget_config_refresh() brings it in step, as docs/BUDGET.md says to run');
+
 -- A missing copy (deleted by hand): values come from system_config itself.
 DELETE FROM private.budget_config;
-SELECT is((public.check_and_reserve_budget(1, 'coder') ->> 'limit')::numeric, 55::numeric,
+SELECT is((public.check_and_reserve_budget(1, 'coder') ->> 'limit')::numeric, 66::numeric,
           'without the copy the gate reads system_config and still answers with the current limit');
 
 SELECT * FROM finish();
