@@ -29,6 +29,7 @@ BEGIN
                        ELSE 'healthy' END,
         'budget_day', v_day,
         'tier', private.budget_tier(v_total, v_s),
+        'force_hard_cap_model', v_s.force_hard_cap,
         'reserved', coalesce(v_ledger.reserved, 0),
         'carried_in', coalesce(v_ledger.carried_in, 0),
         'remaining', greatest(v_s.daily_limit - v_total - coalesce(v_ledger.reserved + v_ledger.carried_in, 0), 0),
@@ -48,4 +49,4 @@ REVOKE ALL ON FUNCTION public.budget_status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.budget_status() TO authenticated, service_role, moose_runner;
 
 COMMENT ON FUNCTION public.budget_status() IS
-    'Today''s budget as the runbook''s /api/budget-status shows it: {daily_total, limit, percentage, status (healthy|warning|critical)} plus budget_day, tier, reserved, carried_in, remaining and kill_switch {active, reason, automatic, killed_at, killed_by, resumed_at, resumed_by}. Reads the ledger row, never sums cost_tracking.';
+    'Today''s budget as the runbook''s /api/budget-status shows it: {daily_total, limit, percentage, status (healthy|warning|critical)} plus budget_day, tier, force_hard_cap_model (budget_force_hard_cap_model), reserved, carried_in, remaining and kill_switch {active, reason, automatic, killed_at, killed_by, resumed_at, resumed_by}. Reads the ledger row, never sums cost_tracking.';

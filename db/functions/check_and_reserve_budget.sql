@@ -97,7 +97,7 @@ BEGIN
     -- costs a function frame per reservation), falling back to it when the row is incomplete,
     -- which also names a missing key.
     SELECT (now() AT TIME ZONE c.budget_timezone)::date, c.daily_limit, c.max_single_reservation, c.reservation_ttl,
-           c.warning_pct, c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model
+           c.warning_pct, c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model, c.force_hard_cap
     INTO v_s
     FROM private.budget_config AS c;
     IF NOT FOUND OR NOT (v_s IS NOT NULL) THEN
@@ -113,14 +113,15 @@ BEGIN
     -- The reservation is recorded first, before the admission below takes the day's row lock:
     -- that lock is held until commit and every reservation of the day queues on it, so the
     -- INSERT (heap, indexes, a wait on a concurrent call with the same key) stays out of it.
-    -- Recorded for the normal tier, where most calls of a day fall; under the lock the spend
+    -- Recorded for the normal tier, where most calls of a day fall (its model rules, or the
+-- hard-cap model while budget_force_hard_cap_model is on); under the lock the spend
     -- decides, the row is corrected if the tier is another, and a refusal deletes it again,
     -- so a refused call writes nothing.
-    IF v_model IS NULL THEN
+    IF v_model IS NULL AND NOT v_s.force_hard_cap THEN
         v_decision := 'any';  -- the common case, decided without a call
     ELSE
         SELECT m.model, m.decision INTO v_grant, v_decision
-        FROM private.budget_model_for(v_model, 'normal', v_s.hard_cap_model) AS m;
+        FROM private.budget_model_for(v_model, private.budget_model_tier('normal', v_s), v_s.hard_cap_model) AS m;
     END IF;
     v_expires := now() + v_s.reservation_ttl;
     IF v_key IS NULL THEN
@@ -183,7 +184,7 @@ BEGIN
         IF v_tier <> 'normal' THEN
             v_grant := NULL;
             SELECT m.model, m.decision INTO v_grant, v_decision
-            FROM private.budget_model_for(v_model, v_tier, v_s.hard_cap_model) AS m;
+            FROM private.budget_model_for(v_model, private.budget_model_tier(v_tier, v_s), v_s.hard_cap_model) AS m;
         END IF;
         IF v_decision = 'refused' THEN
             v_reason := CASE WHEN v_tier = 'emergency_kill' THEN 'emergency_tier' ELSE 'model_not_allowed' END;

@@ -139,7 +139,7 @@ BEGIN
         PERFORM set_config('moose.status_reason', '', true);
         RETURN jsonb_build_object('action', v_action, 'paused_work_orders', v_count);
     WHEN 'set_config' THEN
-        v_value := p_params -> 'value';
+        v_value := coalesce(p_params -> 'value', p_option -> 'effect' -> 'value');  -- the option may fix it
         IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
             RAISE EXCEPTION 'option % needs params.value', p_option ->> 'key'
                 USING ERRCODE = '22004', HINT = format('E.g. ''{"value": 150}'' for %s.', p_option -> 'effect' ->> 'key');

@@ -18,11 +18,12 @@ AS $$
            max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_critical_pct')::numeric,
            max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_emergency_kill_pct')::numeric,
            max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_hard_cap_model'),
-           now()
+           now(),
+           max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_force_hard_cap_model')::boolean
     FROM public.system_config AS c
     WHERE c.key IN ('budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl',
                     'tier_warning_pct', 'tier_hard_cap_pct', 'tier_critical_pct', 'tier_emergency_kill_pct',
-                    'budget_hard_cap_model');
+                    'budget_hard_cap_model', 'budget_force_hard_cap_model');
 $$;
 
 REVOKE ALL ON FUNCTION private.budget_config_from_system_config() FROM PUBLIC;

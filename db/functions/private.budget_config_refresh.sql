@@ -23,7 +23,8 @@ BEGIN
         critical_pct = EXCLUDED.critical_pct,
         kill_pct = EXCLUDED.kill_pct,
         hard_cap_model = EXCLUDED.hard_cap_model,
-        refreshed_at = EXCLUDED.refreshed_at;
+        refreshed_at = EXCLUDED.refreshed_at,
+        force_hard_cap = EXCLUDED.force_hard_cap;
 END
 $$;
 

@@ -22,7 +22,8 @@ BEGIN
         IF NOT (v_config IS NOT NULL) THEN
             FOREACH v_key IN ARRAY ARRAY['budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl',
                                          'tier_warning_pct', 'tier_hard_cap_pct', 'tier_critical_pct',
-                                         'tier_emergency_kill_pct', 'budget_hard_cap_model'] LOOP
+                                         'tier_emergency_kill_pct', 'budget_hard_cap_model',
+                                         'budget_force_hard_cap_model'] LOOP
                 PERFORM private.config_value(v_key);  -- raises P0002 naming the missing key
             END LOOP;
         END IF;
@@ -30,11 +31,12 @@ BEGIN
     -- budget_day: the same rule as private.budget_day(now()) (db/tests/021 checks they agree).
     RETURN ROW((now() AT TIME ZONE v_config.budget_timezone)::date, v_config.daily_limit,
                v_config.max_single_reservation, v_config.reservation_ttl, v_config.warning_pct,
-               v_config.hard_cap_pct, v_config.critical_pct, v_config.kill_pct, v_config.hard_cap_model);
+               v_config.hard_cap_pct, v_config.critical_pct, v_config.kill_pct, v_config.hard_cap_model,
+               v_config.force_hard_cap);
 END
 $$;
 
 REVOKE ALL ON FUNCTION private.budget_settings() FROM PUBLIC;
 
 COMMENT ON FUNCTION private.budget_settings() IS
-    'The budget config (today''s budget day, limit, largest reservation, reservation TTL, tier percentages, hard-cap model) in one read of private.budget_config (system_config itself when that copy is missing); P0002 naming a missing key.';
+    'The budget config (today''s budget day, limit, largest reservation, reservation TTL, tier percentages, hard-cap model, whether it is forced) in one read of private.budget_config (system_config itself when that copy is missing); P0002 naming a missing key.';

@@ -149,8 +149,9 @@ SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', (SELECT id FROM esc
 
 SELECT create_escalation(NULL, 'budget_warning', '{"daily_total": 60}');
 CREATE TEMP TABLE before_wo AS SELECT id, status, updated_at FROM work_orders;
-SELECT is((SELECT resolve_escalation(id, 'force_cheaper_model') -> 'effect' ->> 'action' FROM escalations
-           WHERE trigger_type = 'budget_warning' AND status = 'pending'), 'record_only', 'record only: the decision is recorded');
+SELECT is((SELECT resolve_escalation(id, 'investigate_cost_anomaly', 'checking retry_storms first') -> 'effect' ->> 'action'
+           FROM escalations WHERE trigger_type = 'budget_warning' AND status = 'pending'), 'record_only',
+          'record only: the decision is recorded');
 SELECT is_empty($$SELECT id, status, updated_at FROM work_orders EXCEPT SELECT id, status, updated_at FROM before_wo$$,
                 'record only: no work order changed');
 
