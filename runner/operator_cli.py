@@ -64,6 +64,9 @@ def budget_bar(budget: dict[str, Any], width: int = 30) -> str:
     line = (f"[{bar}] {percentage:.1f}% of ${budget.get('limit')} (spent ${budget.get('daily_total')}"
             + (f", reserved ${budget['reserved']}" if budget.get("reserved") not in (None, 0) else "")
             + f"), tier {click.style(str(tier), fg=colour, bold=True)}")
+    if budget.get("force_hard_cap_model"):
+        line += click.style("\n    Every reservation is forced to the hard-cap model (budget_force_hard_cap_model)",
+                            fg="yellow")
     kill = budget.get("kill_switch") or {}
     if kill.get("active"):
         line += click.style(f"\n    KILL SWITCH ON since {kill.get('killed_at')}: {kill.get('reason')}", fg="red",

@@ -117,6 +117,10 @@ def test_budget_kill_and_resume(db_url: str, conn: psycopg.Connection) -> None:
     assert "31.2% of $100 (spent $31.25" in drawn.output and "tier warning" in drawn.output
     assert json.loads(moose(db_url, "budget", "--json").output)["tier"] == "warning"
     assert moose(db_url, "budget", "status").exit_code == 0, "the budget part's subcommands stay"
+    assert "forced to the hard-cap model" not in drawn.output
+    conn.execute("SELECT update_config('budget_force_hard_cap_model', 'true')")
+    assert "Every reservation is forced to the hard-cap model" in moose(db_url, "budget").output
+    conn.execute("SELECT update_config('budget_force_hard_cap_model', 'false')")
 
     conn.execute("INSERT INTO work_orders (title, status) VALUES ('waiting', 'pending')")
     refused = moose(db_url, "kill", "--reason", "spend spike", input="n\n")
