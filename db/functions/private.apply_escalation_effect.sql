@@ -11,7 +11,8 @@
 --   revert       -> cancelled, metadata.revert_requested; alert work_order.revert
 --   pause        -> paused
 --   pause_non_critical -> every pending/approved work order of priority low or medium -> paused
---   set_config   -> update_config(effect.key, params.value)
+--   set_config   -> update_config(effect.key, params.value, or effect.value when the option fixes it)
+--   start_orchestrator -> orchestrator_start() (runbook 4.3; refused while the kill switch is on)
 --   requeue      -> pending (a pending one is touched: a new stuck episode starts)
 --   unblock      -> a blocked work order returns to metadata.blocked_from; test cycles reset
 --   manual_review -> needs_review;  cancel -> cancelled;  record_only -> nothing
@@ -40,7 +41,7 @@ DECLARE
     v_value jsonb;
     v_config jsonb;
 BEGIN
-    IF v_action IN ('pause_non_critical', 'set_config', 'record_only') THEN
+    IF v_action IN ('pause_non_critical', 'set_config', 'start_orchestrator', 'record_only') THEN
         NULL;  -- system-wide actions: no work order needed
     ELSIF p_escalation.work_order_id IS NULL THEN
         RAISE EXCEPTION 'option % acts on a work order, but escalation % has none', p_option ->> 'key', p_escalation.id
@@ -148,6 +149,8 @@ BEGIN
         PERFORM public.update_config(p_option -> 'effect' ->> 'key', v_value);
         RETURN jsonb_build_object('action', v_action, 'key', p_option -> 'effect' ->> 'key',
                                   'old_value', v_config, 'new_value', v_value);
+    WHEN 'start_orchestrator' THEN
+        RETURN jsonb_build_object('action', v_action, 'orchestrator', public.orchestrator_start());
     WHEN 'record_only' THEN
         RETURN jsonb_build_object('action', v_action);
     ELSE

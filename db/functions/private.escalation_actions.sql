@@ -7,7 +7,7 @@ IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT ARRAY['retry', 'amend', 'split', 'redecompose', 'revert', 'pause', 'pause_non_critical',
-                 'set_config', 'requeue', 'unblock', 'manual_review', 'cancel', 'record_only'];
+                 'set_config', 'start_orchestrator', 'requeue', 'unblock', 'manual_review', 'cancel', 'record_only'];
 $$;
 
 REVOKE ALL ON FUNCTION private.escalation_actions() FROM PUBLIC;
