@@ -3,7 +3,7 @@
 -- models; resolving a budget escalation with force_cheaper_model turns it on through
 -- update_config (audited); turning it off restores the tier rules.
 BEGIN;
-SELECT plan(15);
+SELECT plan(18);
 
 UPDATE public.system_config SET value = '100' WHERE key = 'daily_budget_limit';
 
@@ -11,6 +11,8 @@ SELECT is(public.check_and_reserve_budget(1, 'coder', '{"model": "gpt-4o"}') ->>
           'off (the default): at 0% spend gpt-4o is used as asked');
 SELECT is(public.budget_status() -> 'force_hard_cap_model', 'false'::jsonb, 'budget_status shows it off');
 
+-- The rule itself: which tier's model rule applies.
+SELECT is(private.budget_model_tier('warning', private.budget_settings()), 'warning', 'not forced: the spend tier''s rule');
 -- Forced by the escalation decision.
 SELECT create_escalation(NULL, 'budget_warning', '{"daily_total": 55}');
 CREATE TEMP TABLE decided AS
@@ -21,6 +23,8 @@ SELECT is((SELECT value FROM system_config WHERE key = 'budget_force_hard_cap_mo
 SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'config.update' AND target = 'budget_force_hard_cap_model'), 1,
           'the change is audited like any config change');
 SELECT is(public.budget_status() -> 'force_hard_cap_model', 'true'::jsonb, 'budget_status shows it on');
+SELECT is(private.budget_model_tier('normal', private.budget_settings()), 'hard_cap', 'forced: normal gets the hard-cap rule');
+SELECT is(private.budget_model_tier('critical', private.budget_settings()), 'critical', 'forced: critical keeps its stricter rule');
 
 CREATE TEMP TABLE forced AS SELECT public.check_and_reserve_budget(1, 'coder', '{"model": "gpt-4o"}') AS a;
 SELECT is((SELECT a ->> 'model' FROM forced), 'gpt-4o-mini', 'at 0% spend gpt-4o must now use gpt-4o-mini');
