@@ -127,8 +127,8 @@ def db_psql(ctx: Context, psql_args: tuple[str, ...]) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would run, change nothing.")
 @pass_context
 def migrate_command(ctx: Context, dry_run: bool) -> None:
-    """Apply pending migrations from db/migrations, then re-apply every file of db/functions,
-    db/views and db/triggers in sorted order, under one lock."""
+    """Apply pending migrations from db/migrations, then re-apply every domain's functions,
+    views and triggers (db/<domain>/{functions,views,triggers}), under one lock."""
     url = ctx.url()
     try:
         if dry_run:

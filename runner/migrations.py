@@ -1,5 +1,5 @@
-"""`moose migrate`: pending yoyo migrations (state), then every behaviour file re-applied in
-sorted order (functions, views, triggers), all under one advisory lock so two runners migrating
+"""`moose migrate`: pending yoyo migrations (state), then every behaviour file re-applied
+(all domains' functions, then views, then triggers), all under one advisory lock so two runners migrating
 at once take turns. A failing file rolls back and is named with its line."""
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ class MigrationPlan:
 
 
 def behaviour_files() -> list[Path]:
-    """db/functions, then db/views, then db/triggers, each sorted by name."""
+    """Every domain's functions, then every domain's views, then every domain's triggers
+    (db/<domain>/<kind>/*.sql), each kind sorted by file name across domains."""
     files: list[Path] = []
-    for folder in settings.BEHAVIOUR_DIRS:
-        if folder.is_dir():
-            files.extend(sorted(folder.glob("*.sql")))
+    for kind in settings.BEHAVIOUR_KINDS:
+        files.extend(sorted(settings.BEHAVIOUR_ROOT.glob(f"*/{kind}/*.sql"), key=lambda path: path.name))
     return files
 
 

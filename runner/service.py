@@ -38,7 +38,7 @@ def format_summary(summary: dict) -> str:
 
 
 def read_summary(conn: psycopg.Connection) -> dict:
-    row = conn.execute("SELECT public.health_summary()").fetchone()
+    row = conn.execute("SELECT public.health_heartbeat()").fetchone()
     assert row is not None
     value = row[0]
     return value if isinstance(value, dict) else json.loads(value)

@@ -119,8 +119,8 @@ def test_dry_run_on_a_fresh_database_lists_everything_and_creates_nothing(empty_
     assert f"pending migrations: {len(ids)}" in result.stdout
     for migration_id in ids:
         assert f"  {migration_id}\n" in result.stdout
-    assert "  db/functions/create_escalation.sql" in result.stdout
-    assert "  db/triggers/escalations_apply_policy.sql" in result.stdout
+    assert "  db/escalations/functions/create_escalation.sql" in result.stdout
+    assert "  db/escalations/triggers/escalations_apply_policy.sql" in result.stdout
     # Not even yoyo's bookkeeping tables.
     assert user_relations(url) == []
 
@@ -131,7 +131,7 @@ def test_dry_run_on_a_migrated_database_lists_no_migration_and_changes_nothing(d
                             capture_output=True, text=True, env=cli_env(), cwd=settings.PROJECT_ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert "pending migrations: 0" in result.stdout
-    files = sum(len(list(folder.glob("*.sql"))) for folder in settings.BEHAVIOUR_DIRS if folder.is_dir())
+    files = sum(len(list(settings.DB_DIR.glob(f"*/{kind}/*.sql"))) for kind in settings.BEHAVIOUR_KINDS)
     assert f"behaviour files to re-apply: {files}" in result.stdout
     assert schema_dump(db_url) == before
 
@@ -167,18 +167,15 @@ CREATE OR REPLACE TRIGGER zz_broken
 
 @pytest.fixture
 def behaviour_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of db/functions, db/views and db/triggers that `migrate` reads instead."""
-    folders = []
-    for folder in settings.BEHAVIOUR_DIRS:
-        target = tmp_path / folder.name
-        if folder.is_dir():
-            shutil.copytree(folder, target)
-        else:
-            target.mkdir()
-        folders.append(target)
-    monkeypatch.setattr(settings, "BEHAVIOUR_DIRS", tuple(folders))
+    """A copy of every domain's functions, views and triggers that `migrate` reads instead."""
+    for kind in settings.BEHAVIOUR_KINDS:
+        for folder in settings.DB_DIR.glob(f"*/{kind}"):
+            shutil.copytree(folder, tmp_path / folder.parent.name / kind)
+    for kind in settings.BEHAVIOUR_KINDS:
+        (tmp_path / "zz_test" / kind).mkdir(parents=True)
+    monkeypatch.setattr(settings, "BEHAVIOUR_ROOT", tmp_path)
     # An earlier file that changes something, to prove the failure keeps none of the run.
-    health = tmp_path / "functions" / "health_summary.sql"
+    health = tmp_path / "health" / "functions" / "health_heartbeat.sql"
     health.write_text(health.read_text().replace(
         "the runner''s heartbeat line.", "CHANGED BY A RUN THAT FAILS."))
     return tmp_path
@@ -190,28 +187,28 @@ def behaviour_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 ], ids=["syntax-error-in-body", "error-without-position"])
 def test_failing_behaviour_file_is_named_with_its_line_and_nothing_is_kept(
         behaviour_copy: Path, db_url: str, conn: psycopg.Connection, text: str, line: int, sqlstate: str) -> None:
-    (behaviour_copy / "functions" / "zz_broken.sql").write_text(text)
+    (behaviour_copy / "zz_test" / "functions" / "zz_broken.sql").write_text(text)
     before = schema_dump(db_url)
 
     with pytest.raises(MigrationError) as raised:
         migrate(db_url, echo=quiet)
 
     message = str(raised.value)
-    assert f"{behaviour_copy / 'functions' / 'zz_broken.sql'}:{line}: " in message
+    assert f"{behaviour_copy / 'zz_test' / 'functions' / 'zz_broken.sql'}:{line}: " in message
     assert f"(SQLSTATE {sqlstate})" in message
     assert schema_dump(db_url) == before
     assert conn.execute("SELECT to_regprocedure('public.zz_fine()')").fetchone()[0] is None
-    comment = conn.execute("SELECT obj_description('public.health_summary()'::regprocedure)").fetchone()[0]
+    comment = conn.execute("SELECT obj_description('public.health_heartbeat()'::regprocedure)").fetchone()[0]
     assert "CHANGED" not in comment
 
 
 def test_cli_reports_the_failing_file_and_exits_non_zero(behaviour_copy: Path, db_url: str) -> None:
-    (behaviour_copy / "triggers" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
+    (behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
     result = CliRunner().invoke(main, ["--database-url", db_url, "migrate"])
     assert result.exit_code == 1
     assert "migration failed, nothing from the failing step was kept" in result.output
-    assert f"{behaviour_copy / 'triggers' / 'zz_broken.sql'}:5: relation \"public.no_such_table\" does not exist" \
-        in result.output
+    broken = behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql"
+    assert f'{broken}:5: relation "public.no_such_table" does not exist' in result.output
 
 
 BROKEN_MIGRATION = """-- A migration whose third statement fails.

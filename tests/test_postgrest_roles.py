@@ -25,7 +25,7 @@ NO_SUCH = "00000000-0000-0000-0000-000000000000"
 # function name -> (named arguments as PostgREST would pass them from the JSON body, roles allowed)
 CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "budget_status": ({}, DASHBOARD),
-    "health_summary": ({}, DASHBOARD),
+    "health_heartbeat": ({}, DASHBOARD),
     "orchestrator_status": ({}, DASHBOARD),
     "scheduler_status": ({}, DASHBOARD),
     "postgrest_pre_request": ({}, DASHBOARD),
@@ -65,8 +65,8 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "resolve_escalation": ({"p_escalation_id": NO_SUCH, "p_option": "requeue", "p_notes": "n"}, DASHBOARD),
     "check_escalation_slas": ({}, SERVICE),
     "close_recovered_stuck_escalations": ({}, SERVICE),
-    "detect_stuck_work_orders": ({}, SERVICE),
-    "check_system_health": ({}, SERVICE),
+    "escalate_stuck_work_orders": ({}, SERVICE),
+    "alert_on_health_change": ({}, SERVICE),
     "rollup_outcome_hours": ({"p_hours": 2}, SERVICE),
     "record_outcome": ({"p_work_order_id": WO, "p_model_used": "gpt-4o", "p_cost": 0.5, "p_success": True}, SERVICE),
     "report_aider_failure": ({"p_work_order_id": WO, "p_output": "conflict"}, SERVICE),

@@ -12,12 +12,12 @@ import time
 import psycopg
 
 
-def test_health_summary_counts_what_the_database_holds(conn: psycopg.Connection) -> None:
+def test_health_heartbeat_counts_what_the_database_holds(conn: psycopg.Connection) -> None:
     conn.execute(
         "INSERT INTO work_orders (title, status) VALUES ('a', 'pending'), ('b', 'pending'), ('c', 'in_progress')"
     )
     conn.execute("INSERT INTO cost_tracking (service_name, cost) VALUES ('openai', 1.25), ('anthropic', 2.50)")
-    summary = conn.execute("SELECT health_summary()").fetchone()[0]
+    summary = conn.execute("SELECT health_heartbeat()").fetchone()[0]
     assert summary["work_orders"] == {"in_progress": 1, "pending": 2}
     assert summary["open_escalations"] == 0
     assert summary["spend_today"] == 3.75

@@ -37,7 +37,8 @@ def test_a_simulated_day(db_url: str, conn: psycopg.Connection) -> None:
     conn.execute("UPDATE jobs SET enabled = true, next_run_at = %s WHERE name = 'retention'",
                  (T0 + timedelta(hours=3),))
     conn.execute("UPDATE jobs SET enabled = true, next_run_at = %s WHERE name IN "
-                 "('detect_stuck_work_orders', 'check_escalation_slas', 'health_check', 'expire_reservations')", (T0,))
+                 "('escalate_stuck_work_orders', 'check_escalation_slas', 'health_check', 'expire_reservations')",
+                 (T0,))
     conn.execute("INSERT INTO work_orders (title, status, updated_at) VALUES ('stalled', 'pending', "
                  "now() - interval '3 hours')")
     conn.execute("UPDATE system_config SET value = '100' WHERE key = 'retention_batch_size'")
@@ -67,14 +68,14 @@ def test_a_simulated_day(db_url: str, conn: psycopg.Connection) -> None:
         "outage:succeeded": 72 + 201,
         "outage:failed": 4,
         "retention:succeeded": 3,  # 250 expired rows in batches of 100 at +03:00
-        "detect_stuck_work_orders:succeeded": 288,
+        "escalate_stuck_work_orders:succeeded": 288,
         "check_escalation_slas:succeeded": 288,
         "health_check:succeeded": 288,
         "expire_reservations:succeeded": 1440,
     }
     # Stuck detection ran 288 times and opened exactly one escalation for the one stuck order.
     assert conn.execute("SELECT trigger_type, status FROM escalations").fetchall() == [("stuck_work_order", "pending")]
-    assert scalar(conn, "SELECT sum(rows_affected) FROM job_runs WHERE job_name = 'detect_stuck_work_orders'") == 1
+    assert scalar(conn, "SELECT sum(rows_affected) FROM job_runs WHERE job_name = 'escalate_stuck_work_orders'") == 1
     assert scalar(conn, "SELECT count(*) FROM t_ticks") == 1440 + 288
     alerts = conn.execute("SELECT kind, count(*), sum(occurrences) FROM alerts GROUP BY kind ORDER BY kind").fetchall()
     # error from the first check (+00:00, after detection opened the escalation), then every 4 hours

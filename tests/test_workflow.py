@@ -52,8 +52,8 @@ def test_stuck_work_order_is_detected_once_escalated_and_decided(conn: psycopg.C
         ORDER BY hours_stuck DESC""").fetchall()
     assert [str(row[0]) for row in runbook_stuck] == [wo_id]
 
-    assert scalar(conn, "SELECT detect_stuck_work_orders()") == 1
-    assert scalar(conn, "SELECT detect_stuck_work_orders()") == 0, "a second run must open nothing"
+    assert scalar(conn, "SELECT escalate_stuck_work_orders()") == 1
+    assert scalar(conn, "SELECT escalate_stuck_work_orders()") == 0, "a second run must open nothing"
     escalations = conn.execute(
         "SELECT id::text, trigger_type, status, work_order_id::text FROM escalations").fetchall()
     assert [(e[1], e[2], e[3]) for e in escalations] == [("stuck_work_order", "pending", wo_id)]
@@ -104,7 +104,7 @@ def test_stuck_work_order_is_detected_once_escalated_and_decided(conn: psycopg.C
                         "WHERE action = 'escalation.resolved' AND actor = 'dba-jane'") == 1
     assert scalar(conn, "SELECT count(*) FROM stuck_work_orders") == 0
     assert scalar(conn, "SELECT system_health() ->> 'status'") == "healthy"
-    assert scalar(conn, "SELECT detect_stuck_work_orders()") == 0
+    assert scalar(conn, "SELECT escalate_stuck_work_orders()") == 0
     assert scalar(conn, "SELECT status FROM work_orders WHERE id = %s", (fresh_id,)) == "in_progress"
 
     # Deciding again is refused and executes nothing.
@@ -114,13 +114,13 @@ def test_stuck_work_order_is_detected_once_escalated_and_decided(conn: psycopg.C
 
     # Stalling again later is a new episode and a new escalation.
     conn.execute("UPDATE work_orders SET updated_at = now() - interval '3 hours' WHERE id = %s", (wo_id,))
-    assert scalar(conn, "SELECT detect_stuck_work_orders()") == 1
+    assert scalar(conn, "SELECT escalate_stuck_work_orders()") == 1
     assert scalar(conn, "SELECT count(*) FROM escalations WHERE work_order_id = %s", (wo_id,)) == 2
 
 
 def test_anon_sees_and_decides_nothing(conn: psycopg.Connection, db_url: str) -> None:
     new_work_order(conn, "stuck", "pending", 5)
-    conn.execute("SELECT detect_stuck_work_orders()")
+    conn.execute("SELECT escalate_stuck_work_orders()")
     escalation_id = scalar(conn, "SELECT id::text FROM escalations")
     for query in ("SELECT * FROM escalations", "SELECT * FROM open_escalations", "SELECT system_health()",
                   f"SELECT resolve_escalation('{escalation_id}', 'requeue')"):
@@ -262,7 +262,7 @@ def test_concurrent_detectors_open_one_episode(conn: psycopg.Connection, db_url:
     def detect() -> None:
         with psycopg.connect(db_url, autocommit=True) as detector:
             barrier.wait()
-            count = scalar(detector, "SELECT detect_stuck_work_orders()")
+            count = scalar(detector, "SELECT escalate_stuck_work_orders()")
         with lock:
             opened.append(count)
 
@@ -301,7 +301,7 @@ def test_the_runbooks_stuck_trigger_never_fires_and_detection_does(conn: psycopg
         conn.execute("UPDATE work_orders SET updated_at = now() - interval '30 hours' WHERE id = %s", (wo_id,))
     assert scalar(conn, "SELECT count(*) FROM runbook_trigger_log") == 0, "no write, no trigger"
     assert scalar(conn, "SELECT count(*) FROM stuck_work_orders") == 1
-    assert scalar(conn, "SELECT detect_stuck_work_orders()") == 1
+    assert scalar(conn, "SELECT escalate_stuck_work_orders()") == 1
     # An ordinary write stamps updated_at = now(), so the WHEN is false exactly when it runs.
     conn.execute("UPDATE work_orders SET description = 'still working' WHERE id = %s", (wo_id,))
     assert scalar(conn, "SELECT count(*) FROM runbook_trigger_log") == 0

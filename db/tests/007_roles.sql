@@ -1,6 +1,6 @@
 -- What each role may do, table by table and function by function, tried for real as that role:
 -- anon nothing; authenticated reads what the dashboard shows and calls budget_status and
--- health_summary; service_role and moose_runner read and write every table and call every API
+-- health_heartbeat; service_role and moose_runner read and write every table and call every API
 -- function; nobody but the owner reaches schema private.
 BEGIN;
 SELECT plan(30);
@@ -120,7 +120,7 @@ SELECT is(pg_temp.value_as('moose_runner', $$UPDATE public.system_config SET val
 CREATE TEMP TABLE api_calls (fn, call) AS
 VALUES ('budget_status', 'SELECT public.budget_status()'),
        ('create_escalation', $$SELECT public.create_escalation(NULL, 'budget_warning', '{}')$$),
-       ('health_summary', 'SELECT public.health_summary()'),
+       ('health_heartbeat', 'SELECT public.health_heartbeat()'),
        ('private.config_value', $$SELECT private.config_value('daily_budget_limit')$$),
        ('private.current_actor', 'SELECT private.current_actor()'),
        ('raise_alert', $$SELECT public.raise_alert('info', 'test.roles', 't', 'b', 'roles', '{}')$$),
@@ -128,17 +128,17 @@ VALUES ('budget_status', 'SELECT public.budget_status()'),
 SELECT results_eq($$SELECT fn, pg_temp.try_as('anon', call) FROM api_calls ORDER BY fn$$,
                   $$SELECT fn, '42501' FROM api_calls ORDER BY fn$$, 'anon can call no function');
 SELECT results_eq($$SELECT fn, pg_temp.try_as('authenticated', call) FROM api_calls ORDER BY fn$$,
-                  $$VALUES ('budget_status', 'ok'), ('create_escalation', '42501'), ('health_summary', 'ok'),
+                  $$VALUES ('budget_status', 'ok'), ('create_escalation', '42501'), ('health_heartbeat', 'ok'),
                            ('private.config_value', '42501'), ('private.current_actor', '42501'), ('raise_alert', '42501'),
                            ('update_config', '42501')$$,
-                  'authenticated calls budget_status and health_summary only');
+                  'authenticated calls budget_status and health_heartbeat only');
 SELECT results_eq($$SELECT fn, pg_temp.try_as('service_role', call) FROM api_calls ORDER BY fn$$,
-                  $$VALUES ('budget_status', 'ok'), ('create_escalation', 'ok'), ('health_summary', 'ok'),
+                  $$VALUES ('budget_status', 'ok'), ('create_escalation', 'ok'), ('health_heartbeat', 'ok'),
                            ('private.config_value', '42501'), ('private.current_actor', '42501'), ('raise_alert', 'ok'),
                            ('update_config', 'ok')$$,
                   'service_role calls every API function, no private helper');
 SELECT results_eq($$SELECT fn, pg_temp.try_as('moose_runner', call) FROM api_calls ORDER BY fn$$,
-                  $$VALUES ('budget_status', 'ok'), ('create_escalation', 'ok'), ('health_summary', 'ok'),
+                  $$VALUES ('budget_status', 'ok'), ('create_escalation', 'ok'), ('health_heartbeat', 'ok'),
                            ('private.config_value', '42501'), ('private.current_actor', '42501'), ('raise_alert', 'ok'),
                            ('update_config', 'ok')$$,
                   'moose_runner calls every API function, no private helper');

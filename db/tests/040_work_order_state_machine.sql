@@ -1,6 +1,6 @@
 -- The work-order state machine: triggers work_orders_status_guard (legal transitions only,
 -- 55000 with the legal targets in the HINT) and work_orders_status_history (history row with
--- actor and reason), the transition data, and set_work_order_status / private.set_work_order_status.
+-- actor and reason), the transition data, and set_work_order_status / private.write_work_order_status.
 BEGIN;
 SELECT plan(29);
 
@@ -84,8 +84,8 @@ SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-0000000
 SELECT throws_ok($$SELECT set_work_order_status('99999999-0000-0000-0000-000000000000', 'pending')$$, 'P0002', NULL, 'unknown work order: P0002');
 SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'pending', repeat('x', 1001))$$,
                  '22023', NULL, 'a reason over 1000 characters: 22023');
-SELECT throws_ok($$SELECT private.set_work_order_status('10000000-0000-0000-0000-000000000002', 'failed', 'x')$$,
-                 '55000', NULL, 'private.set_work_order_status is held to the state machine too');
+SELECT throws_ok($$SELECT private.write_work_order_status('10000000-0000-0000-0000-000000000002', 'failed', 'x')$$,
+                 '55000', NULL, 'private.write_work_order_status is held to the state machine too');
 
 -- roles
 SELECT is(test_helpers.as_role('authenticated', $$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'pending')$$),

@@ -1,4 +1,4 @@
--- Stuck detection: find_stuck_work_orders (the one definition), detect_stuck_work_orders (one
+-- Stuck detection: find_stuck_work_orders (the one definition), escalate_stuck_work_orders (one
 -- escalation and alert per stuck episode; rerun opens nothing; a work order that moves and stalls
 -- again is a new episode), and the partial index that keeps it an index scan.
 BEGIN;
@@ -27,14 +27,14 @@ SELECT is((SELECT round(extract(epoch FROM stuck_for) / 3600) FROM find_stuck_wo
 SELECT is((SELECT threshold FROM find_stuck_work_orders() WHERE work_order_id = '40000000-0000-0000-0000-000000000001'),
           interval '2 hours', 'the pending threshold comes from config');
 
-SELECT is(detect_stuck_work_orders(), 2, 'detection opens two episodes');
+SELECT is(escalate_stuck_work_orders(), 2, 'detection opens two episodes');
 SELECT is((SELECT count(*)::int FROM escalations WHERE trigger_type = 'stuck_work_order'), 2, 'two stuck_work_order escalations');
 SELECT is((SELECT count(*)::int FROM alerts WHERE kind = 'work_order.stuck'), 2, 'two work_order.stuck alerts');
 SELECT is((SELECT count(*)::int FROM work_order_stuck_episodes WHERE escalation_id IS NOT NULL), 2, 'episodes point at their escalation');
 SELECT is((SELECT context ->> 'status' FROM escalations WHERE work_order_id = '40000000-0000-0000-0000-000000000003'),
           'in_progress', 'the escalation context says which status stalled');
 
-SELECT is(detect_stuck_work_orders(), 0, 'running again opens nothing');
+SELECT is(escalate_stuck_work_orders(), 0, 'running again opens nothing');
 SELECT is((SELECT count(*)::int FROM escalations WHERE trigger_type = 'stuck_work_order'), 2, 'still two escalations');
 SELECT is((SELECT count(*)::int FROM alerts WHERE kind = 'work_order.stuck'), 2, 'still two alerts');
 
@@ -43,7 +43,7 @@ SELECT resolve_escalation((SELECT id FROM escalations WHERE work_order_id = '400
 SELECT is((SELECT count(*)::int FROM find_stuck_work_orders() WHERE work_order_id = '40000000-0000-0000-0000-000000000001'), 0,
           'a requeued work order is not stuck');
 UPDATE work_orders SET updated_at = now() - interval '5 hours' WHERE id = '40000000-0000-0000-0000-000000000001';
-SELECT is(detect_stuck_work_orders(), 1, 'stalling again is a new episode');
+SELECT is(escalate_stuck_work_orders(), 1, 'stalling again is a new episode');
 SELECT is((SELECT count(*)::int FROM work_order_stuck_episodes WHERE work_order_id = '40000000-0000-0000-0000-000000000001'), 2,
           'two episodes for that work order');
 SELECT is((SELECT count(*)::int FROM escalations WHERE work_order_id = '40000000-0000-0000-0000-000000000001' AND status = 'pending'), 1,
@@ -51,7 +51,7 @@ SELECT is((SELECT count(*)::int FROM escalations WHERE work_order_id = '40000000
 
 -- thresholds are config
 SELECT update_config('stuck_in_progress_after', '"8 hours"');
-SELECT is(detect_stuck_work_orders(), 1, 'a lower in-progress threshold catches the 10 h one');
+SELECT is(escalate_stuck_work_orders(), 1, 'a lower in-progress threshold catches the 10 h one');
 
 -- the plan: an index range scan on the partial index, not a sequential scan
 INSERT INTO work_orders (title, status) SELECT 'done ' || i, 'completed' FROM generate_series(1, 3000) AS i;
@@ -69,7 +69,7 @@ SELECT doesnt_match(pg_temp.plan_of($$SELECT id FROM work_orders WHERE status = 
 
 SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM find_stuck_work_orders()$$), '3',
           'authenticated may list stuck work orders');
-SELECT is(test_helpers.as_role('authenticated', $$SELECT detect_stuck_work_orders()$$), 'ERROR 42501',
+SELECT is(test_helpers.as_role('authenticated', $$SELECT escalate_stuck_work_orders()$$), 'ERROR 42501',
           'authenticated may not run detection');
 
 SELECT * FROM finish();

@@ -44,7 +44,7 @@ UPDATE work_orders SET updated_at = now() - interval '3 hours' WHERE id = '90000
 SELECT results_eq($$SELECT h ->> 'status', (h -> 'stuck_work_orders' ->> 'total')::int, (h -> 'stuck_work_orders' ->> 'pending')::int
                     FROM (SELECT system_health() AS h) q$$,
                   $$VALUES ('error'::text, 1, 1)$$, 'a stuck work order is an error');
-SELECT detect_stuck_work_orders();
+SELECT escalate_stuck_work_orders();
 UPDATE work_orders SET status = 'cancelled' WHERE id = '90000000-0000-0000-0000-000000000002';
 SELECT results_eq($$SELECT h ->> 'status', (h -> 'escalations' ->> 'pending')::int, (h -> 'escalations' -> 'by_priority' -> 'medium' ->> 'open')::int
                     FROM (SELECT system_health() AS h) q$$,

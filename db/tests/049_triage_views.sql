@@ -18,7 +18,7 @@ INSERT INTO outcome_vectors (work_order_id, model_used, cost, success, metadata)
 INSERT INTO outcome_vectors (work_order_id, model_used, cost, success, created_at, metadata)
 VALUES ('a0000000-0000-0000-0000-000000000003', 'gpt-4o-mini', 50, false, now() - interval '2 days', '{"error_message": "old"}');
 UPDATE work_orders SET updated_at = now() - interval '30 hours' WHERE id = 'a0000000-0000-0000-0000-000000000001';
-SELECT detect_stuck_work_orders();
+SELECT escalate_stuck_work_orders();
 
 SELECT results_eq($$SELECT work_order_id, status, round(hours_stuck), escalation_id IS NOT NULL FROM stuck_work_orders$$,
                   $$VALUES ('a0000000-0000-0000-0000-000000000001'::uuid, 'in_progress'::text, 30::numeric, true)$$,

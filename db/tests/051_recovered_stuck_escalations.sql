@@ -11,7 +11,7 @@ INSERT INTO work_orders (id, title, status) VALUES
     ('51000000-0000-0000-0000-00000000000d', 'decided by a human', 'pending');
 UPDATE work_orders SET updated_at = now() - CASE status WHEN 'pending' THEN interval '3 hours' ELSE interval '30 hours' END
 WHERE id::text LIKE '51000000-%';
-SELECT is(detect_stuck_work_orders(), 4, 'four stuck episodes, four escalations');
+SELECT is(escalate_stuck_work_orders(), 4, 'four stuck episodes, four escalations');
 CREATE TEMP TABLE esc AS
 SELECT right(work_order_id::text, 1) AS wo, id FROM escalations WHERE trigger_type = 'stuck_work_order';
 
@@ -40,7 +40,7 @@ SELECT is(close_recovered_stuck_escalations(), 0, 'running again closes nothing'
 -- check_escalation_slas closes recovered ones before it looks at deadlines.
 INSERT INTO work_orders (id, title, status) VALUES ('51000000-0000-0000-0000-00000000000e', 'recovers late', 'pending');
 UPDATE work_orders SET updated_at = now() - interval '3 hours' WHERE id = '51000000-0000-0000-0000-00000000000e';
-SELECT is(detect_stuck_work_orders(), 1, 'one more episode');
+SELECT is(escalate_stuck_work_orders(), 1, 'one more episode');
 UPDATE escalations SET sla_due_at = now() - interval '1 minute' WHERE status IN ('pending', 'acknowledged');
 SELECT set_work_order_status('51000000-0000-0000-0000-00000000000e', 'in_progress', 'picked up');
 SELECT is(check_escalation_slas(), 1, 'only the escalation whose work order is still stuck pages');

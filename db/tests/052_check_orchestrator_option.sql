@@ -7,7 +7,7 @@ SELECT plan(8);
 INSERT INTO work_orders (id, title, status) VALUES ('52000000-0000-0000-0000-000000000001', 'waits for a poll', 'pending');
 UPDATE work_orders SET updated_at = now() - interval '3 hours' WHERE id = '52000000-0000-0000-0000-000000000001';
 SELECT orchestrator_stop('test: not polling');
-SELECT is(detect_stuck_work_orders(), 1, 'the work order is stuck');
+SELECT is(escalate_stuck_work_orders(), 1, 'the work order is stuck');
 CREATE TEMP TABLE esc AS SELECT id FROM escalations WHERE work_order_id = '52000000-0000-0000-0000-000000000001';
 SELECT is((SELECT recommendation ->> 'option' FROM escalations WHERE id = (SELECT id FROM esc)), 'check_orchestrator',
           'with the orchestrator stopped, restarting it is the recommendation');

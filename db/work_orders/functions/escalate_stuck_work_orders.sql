@@ -4,7 +4,7 @@
 -- updated_at at the stall), recorded in work_order_stuck_episodes, so running again opens
 -- nothing new and a work order that moves and stalls again is a new episode. Returns the number
 -- of episodes opened.
-CREATE OR REPLACE FUNCTION public.detect_stuck_work_orders()
+CREATE OR REPLACE FUNCTION public.escalate_stuck_work_orders()
 RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -48,8 +48,8 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION public.detect_stuck_work_orders() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.detect_stuck_work_orders() TO service_role, moose_runner;
+REVOKE ALL ON FUNCTION public.escalate_stuck_work_orders() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.escalate_stuck_work_orders() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.detect_stuck_work_orders() IS
+COMMENT ON FUNCTION public.escalate_stuck_work_orders() IS
     'Scheduled stuck detection (replaces the runbook''s stuck_work_order_alert trigger): one stuck_work_order escalation and alert per stuck episode. Returns how many episodes it opened.';

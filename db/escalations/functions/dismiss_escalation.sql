@@ -18,7 +18,7 @@ BEGIN
     IF v_e.work_order_id IS NOT NULL THEN
         SELECT * INTO v_wo FROM public.work_orders AS w WHERE w.id = v_e.work_order_id FOR UPDATE;
         IF v_wo.status = 'blocked' AND v_wo.metadata ->> 'blocked_by_escalation' = p_escalation_id::text THEN
-            PERFORM private.set_work_order_status(v_wo.id, coalesce(v_wo.metadata ->> 'blocked_from', 'pending'),
+            PERFORM private.write_work_order_status(v_wo.id, coalesce(v_wo.metadata ->> 'blocked_from', 'pending'),
                 format('escalation %s dismissed', p_escalation_id),
                 jsonb_build_object('blocked_by_escalation', NULL));
             v_effect := v_effect || jsonb_build_object('work_order_id', v_wo.id, 'from_status', 'blocked',

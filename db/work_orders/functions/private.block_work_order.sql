@@ -14,7 +14,7 @@ BEGIN
                                 WHERE t.from_status = v_status AND t.to_status = 'blocked') THEN
         RETURN false;
     END IF;
-    PERFORM private.set_work_order_status(p_work_order_id, 'blocked', p_reason,
+    PERFORM private.write_work_order_status(p_work_order_id, 'blocked', p_reason,
         jsonb_build_object('blocked_from', v_status, 'blocked_by_escalation', p_escalation_id));
     RETURN true;
 END

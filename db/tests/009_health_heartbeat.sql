@@ -1,4 +1,4 @@
--- health_summary (the runner's heartbeat) and the private helpers every rule leans on:
+-- health_heartbeat (the runner's heartbeat) and the private helpers every rule leans on:
 -- private.config_value (a missing key is an error, P0002), private.budget_day and
 -- private.budget_day_start on both sides of midnight in UTC and in other zones, and
 -- private.current_actor (JWT sub, SET ROLE, login), plus budget_status's foundation keys.
@@ -41,9 +41,9 @@ SELECT is(private.budget_day('2026-11-26 14:59:59+00'), date '2026-11-26', 'Toky
 SELECT is(private.budget_day('2026-11-26 15:00:00+00'), date '2026-11-27', 'Tokyo: midnight local (15:00 UTC the day before) starts the new day');
 SELECT is(private.budget_day_start(date '2026-11-27'), timestamptz '2026-11-26 15:00:00+00', 'Tokyo: the day starts at 15:00 UTC the day before');
 
--- health_summary --------------------------------------------------------------------------------------------
+-- health_heartbeat --------------------------------------------------------------------------------------------
 UPDATE public.system_config SET value = '"UTC"' WHERE key = 'budget_timezone';
-SELECT is(public.health_summary(),
+SELECT is(public.health_heartbeat(),
           jsonb_build_object('work_orders', '{}'::jsonb, 'open_escalations', 0, 'spend_today', 0, 'daily_limit', 100,
                              'budget_day', private.budget_day(now())),
           'an empty system: no work orders, no escalations, nothing spent, limit 100, today''s budget day');
@@ -62,16 +62,16 @@ INSERT INTO public.cost_tracking (service_name, cost, created_at) VALUES
     ('anthropic', 2.25, now()),
     ('openai', 50, private.budget_day_start(private.budget_day(now())) - interval '1 microsecond');
 
-SELECT is(public.health_summary() -> 'work_orders', '{"pending": 2, "in_progress": 1, "completed": 1}'::jsonb,
+SELECT is(public.health_heartbeat() -> 'work_orders', '{"pending": 2, "in_progress": 1, "completed": 1}'::jsonb,
           'work orders counted by status');
-SELECT is((public.health_summary() ->> 'open_escalations')::int, 2, 'pending and acknowledged escalations are open; resolved and dismissed are not');
-SELECT is((public.health_summary() ->> 'spend_today')::numeric, 12.5, 'spend counts today''s budget day only, from its first instant');
+SELECT is((public.health_heartbeat() ->> 'open_escalations')::int, 2, 'pending and acknowledged escalations are open; resolved and dismissed are not');
+SELECT is((public.health_heartbeat() ->> 'spend_today')::numeric, 12.5, 'spend counts today''s budget day only, from its first instant');
 SELECT is((public.budget_status() ->> 'daily_total')::numeric, 12.5, 'budget_status: daily_total');
 SELECT is((public.budget_status() ->> 'limit')::numeric, 100::numeric, 'budget_status: limit');
 SELECT is((public.budget_status() ->> 'percentage')::numeric, 12.5, 'budget_status: percentage (runbook 1.3''s example: 12.50 of 100 is 12.5)');
 SELECT ok(public.budget_status() ?& ARRAY['daily_total', 'limit', 'percentage', 'status'], 'budget_status has the runbook''s four keys');
 UPDATE public.system_config SET value = '250' WHERE key = 'daily_budget_limit';
-SELECT is((public.health_summary() ->> 'daily_limit')::numeric, 250::numeric, 'the limit is read from config');
+SELECT is((public.health_heartbeat() ->> 'daily_limit')::numeric, 250::numeric, 'the limit is read from config');
 
 -- private.current_actor -----------------------------------------------------------------------------------
 -- Called through a SECURITY DEFINER wrapper, as every API function calls it.

@@ -2,7 +2,7 @@
 -- stuck_pending_after, in progress untouched longer than stuck_in_progress_after, measured on
 -- updated_at (any write to the work order is activity). One index range scan per status on the
 -- partial index work_orders_stuck_candidates_idx, so it stays fast at millions of work orders.
--- Used by detect_stuck_work_orders(), system_health() and the stuck_work_orders view.
+-- Used by escalate_stuck_work_orders(), system_health() and the stuck_work_orders view.
 CREATE OR REPLACE FUNCTION public.find_stuck_work_orders()
 RETURNS TABLE (work_order_id uuid, title text, status text, priority text, updated_at timestamptz,
                stuck_for interval, threshold interval)

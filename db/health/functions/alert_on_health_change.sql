@@ -3,7 +3,7 @@
 -- warning or error, again at most every health_alert_repeat while it stays so, and an info
 -- alert when it is healthy again. Its memory (public.health_checks) keeps it from alerting every
 -- five minutes about the same trouble. p_now is the scheduler's clock (simulated in tests).
-CREATE OR REPLACE FUNCTION public.check_system_health(p_now timestamptz DEFAULT NULL)
+CREATE OR REPLACE FUNCTION public.alert_on_health_change(p_now timestamptz DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -56,8 +56,8 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION public.check_system_health(timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.check_system_health(timestamptz) TO service_role, moose_runner;
+REVOKE ALL ON FUNCTION public.alert_on_health_change(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.alert_on_health_change(timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.check_system_health(timestamptz) IS
+COMMENT ON FUNCTION public.alert_on_health_change(timestamptz) IS
     'The health-check job (runbook 2.1): alerts when system_health() turns warning or error, again at most every health_alert_repeat while it stays so, and once (info) when it recovers. Returns {status, alert_id, rows_affected, reasons}.';

@@ -27,7 +27,7 @@ BEGIN
         RAISE EXCEPTION 'reason must be at most 1000 characters, got %', length(p_reason)
             USING ERRCODE = '22023', HINT = 'Shorten the reason.';
     END IF;
-    v_old := private.set_work_order_status(p_work_order_id, p_status, p_reason);
+    v_old := private.write_work_order_status(p_work_order_id, p_status, p_reason);
     RETURN jsonb_build_object('work_order_id', p_work_order_id, 'from_status', v_old, 'to_status', p_status);
 END
 $$;

@@ -65,7 +65,7 @@ BEGIN
         END IF;
         v_model := coalesce(p_params ->> 'model', p_option -> 'effect' ->> 'model');
         UPDATE public.work_orders AS w SET refinement_attempts = 0, test_failure_cycles = 0 WHERE w.id = v_wo.id;
-        PERFORM private.set_work_order_status(v_wo.id, 'pending', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'pending', v_reason,
             jsonb_build_object('retry', v_stamp || jsonb_strip_nulls(jsonb_build_object(
                                    'model', v_model, 'clean_state', p_option -> 'effect' -> 'clean_state')),
                                'blocked_by_escalation', NULL)
@@ -93,11 +93,11 @@ BEGIN
             RETURNING id INTO v_new;
             v_parts := v_parts || v_new;
         END LOOP;
-        PERFORM private.set_work_order_status(v_wo.id, 'cancelled', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'cancelled', v_reason,
             jsonb_build_object('split_into', to_jsonb(v_parts), 'blocked_by_escalation', NULL));
         v_target := 'cancelled';
     WHEN 'redecompose', 'revert' THEN
-        PERFORM private.set_work_order_status(v_wo.id, 'cancelled', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'cancelled', v_reason,
             jsonb_build_object(CASE v_action WHEN 'revert' THEN 'revert_requested' ELSE 'redecomposition_requested' END,
                                v_stamp, 'blocked_by_escalation', NULL));
         PERFORM public.raise_alert(CASE v_action WHEN 'revert' THEN 'warning' ELSE 'info' END,
@@ -109,26 +109,26 @@ BEGIN
             jsonb_build_object('work_order_id', v_wo.id, 'escalation_id', p_escalation.id));
         v_target := 'cancelled';
     WHEN 'pause' THEN
-        PERFORM private.set_work_order_status(v_wo.id, 'paused', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'paused', v_reason,
             jsonb_build_object('paused_by_escalation', p_escalation.id, 'blocked_by_escalation', NULL));
         v_target := 'paused';
     WHEN 'manual_review' THEN
-        PERFORM private.set_work_order_status(v_wo.id, 'needs_review', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'needs_review', v_reason,
             jsonb_build_object('manual_application', v_stamp, 'blocked_by_escalation', NULL));
         v_target := 'needs_review';
     WHEN 'cancel' THEN
-        PERFORM private.set_work_order_status(v_wo.id, 'cancelled', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'cancelled', v_reason,
             jsonb_build_object('cancelled_by_escalation', p_escalation.id, 'blocked_by_escalation', NULL));
         v_target := 'cancelled';
     WHEN 'requeue' THEN
-        PERFORM private.set_work_order_status(v_wo.id, 'pending', v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, 'pending', v_reason,
             jsonb_build_object('requeued', v_stamp, 'blocked_by_escalation', NULL));
         v_target := 'pending';
     WHEN 'unblock' THEN
         v_target := CASE WHEN v_wo.status = 'blocked' THEN coalesce(v_wo.metadata ->> 'blocked_from', 'pending')
                          ELSE v_wo.status END;
         UPDATE public.work_orders AS w SET test_failure_cycles = 0 WHERE w.id = v_wo.id;
-        PERFORM private.set_work_order_status(v_wo.id, v_target, v_reason,
+        PERFORM private.write_work_order_status(v_wo.id, v_target, v_reason,
             jsonb_build_object('unblocked', v_stamp, 'blocked_by_escalation', NULL));
     WHEN 'pause_non_critical' THEN
         PERFORM set_config('moose.status_reason', v_reason, true);

@@ -1,6 +1,6 @@
 -- The runner's one-line heartbeat: work orders by status, open escalations and today's spend.
 -- Cheap enough to run every interval; system_health() gives the full picture.
-CREATE OR REPLACE FUNCTION public.health_summary()
+CREATE OR REPLACE FUNCTION public.health_heartbeat()
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
@@ -28,8 +28,8 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION public.health_summary() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.health_summary() TO authenticated, service_role, moose_runner;
+REVOKE ALL ON FUNCTION public.health_heartbeat() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.health_heartbeat() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.health_summary() IS
+COMMENT ON FUNCTION public.health_heartbeat() IS
     'Work orders by status, open escalations, spend in the current budget day and the daily limit: the runner''s heartbeat line.';

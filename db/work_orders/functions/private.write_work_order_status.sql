@@ -1,7 +1,7 @@
 -- The one place the API functions change a work order's status: locks the row, puts the reason
 -- where the history trigger reads it (moose.status_reason, transaction-local), merges metadata,
 -- and lets the state-machine trigger refuse an illegal move (55000). Same status: metadata only.
-CREATE OR REPLACE FUNCTION private.set_work_order_status(
+CREATE OR REPLACE FUNCTION private.write_work_order_status(
     p_work_order_id uuid,
     p_status text,
     p_reason text,
@@ -29,7 +29,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.set_work_order_status(uuid, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.write_work_order_status(uuid, text, text, jsonb) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.set_work_order_status(uuid, text, text, jsonb) IS
+COMMENT ON FUNCTION private.write_work_order_status(uuid, text, text, jsonb) IS
     'Change a work order''s status with a reason for work_order_history and merged metadata; returns the old status. Illegal moves raise 55000 (trigger).';
