@@ -61,7 +61,7 @@ SELECT fk_ok('public', 'escalations', 'trigger_type', 'public', 'escalation_poli
 -- Indexes the runbook's queries need -------------------------------------------------------------
 SELECT has_index('public', 'work_orders', 'work_orders_status_idx', ARRAY['status', 'created_at'], 'work orders by status and age');
 -- The stuck query's index by what it is, not its name (the workflow issue replaces the
--- foundation's work_orders_active_updated_idx with a (status, updated_at) one): a partial index
+-- original work_orders_active_updated_idx with a (status, updated_at) one): a partial index
 -- over pending and in-progress work orders that includes updated_at.
 SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_indexes AS i
                   WHERE i.schemaname = 'public' AND i.tablename = 'work_orders'

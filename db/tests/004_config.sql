@@ -39,7 +39,7 @@ SELECT results_eq(
 SELECT is_empty($$SELECT key FROM public.system_config WHERE description IS NULL OR description = ''$$,
                 'every key has a description');
 
--- A boolean and a text key to exercise those types (no foundation key has them yet).
+-- A boolean and a text key to exercise those types (no seeded key has them yet).
 INSERT INTO public.system_config (key, value, value_type, description)
 VALUES ('test_flag', 'true', 'boolean', 'test'), ('test_model', '"gpt-4o-mini"', 'text', 'test');
 

@@ -1,4 +1,4 @@
--- The triggers of the foundation: private.touch_updated_at keeps updated_at current on
+-- The platform's shared triggers: private.touch_updated_at keeps updated_at current on
 -- work_orders, escalations, contracts and orchestrator_state (an explicit value in the UPDATE
 -- wins); escalations_apply_policy fills priority and SLA so the runbook's hand-written INSERT
 -- works; work_orders_close_escalations_on_delete dismisses a deleted work order's open

@@ -1,7 +1,7 @@
 -- health_heartbeat (the runner's heartbeat) and the private helpers every rule leans on:
 -- private.config_value (a missing key is an error, P0002), private.budget_day and
 -- private.budget_day_start on both sides of midnight in UTC and in other zones, and
--- private.current_actor (JWT sub, SET ROLE, login), plus budget_status's foundation keys.
+-- private.current_actor (JWT sub, SET ROLE, login), plus budget_status's runbook keys.
 BEGIN;
 SELECT plan(35);
 
