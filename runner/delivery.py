@@ -10,7 +10,7 @@ by SQL functions; this module only moves bytes (the POST itself: runner/http_pos
 Use it as::
 
     worker = DeliveryWorker(database_url)
-    worker.sync_env_channels()            # SLACK_WEBHOOK_URL & friends -> env_* channels
+    worker.sync_env_channels()            # SLACK_WEBHOOK_URL & friends -> env_* channels (alert_env.py)
     stop = threading.Event()
     worker.run_forever(stop)              # until stop.set(); LISTEN moose_alerts + polling
 
@@ -34,6 +34,7 @@ from typing import Any
 
 import psycopg
 
+from runner.alert_env import sync_env_channels
 from runner.db import connect, redact
 from runner.http_post import post_json
 
@@ -41,8 +42,6 @@ log = logging.getLogger("moose.alerts")
 
 NOTIFY_CHANNEL = "moose_alerts"
 APPLICATION_NAME = "moose-alerts"
-ENV_VARIABLES = ("SLACK_WEBHOOK_URL", "SENDGRID_API_KEY", "ALERT_EMAIL_TO", "ALERT_EMAIL_FROM",
-                 "ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET")
 
 
 @dataclass(frozen=True)
@@ -62,19 +61,6 @@ class ClaimedDelivery:
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def sync_env_channels(conn: psycopg.Connection, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Upsert env_slack / env_email / env_webhook from the environment (unset ones are disabled)."""
-    env = os.environ if environ is None else environ
-    row = conn.execute(
-        "SELECT public.sync_env_alert_channels(%s, %s, %s, %s, %s, %s, %s)",
-        (env.get("SLACK_WEBHOOK_URL"), env.get("SENDGRID_API_KEY"), env.get("ALERT_EMAIL_TO"),
-         env.get("ALERT_EMAIL_FROM"), env.get("ALERT_WEBHOOK_URL"), env.get("ALERT_WEBHOOK_SECRET"),
-         env.get("ALERT_MIN_SEVERITY") or "warning"),
-    ).fetchone()
-    assert row is not None
-    return dict(row[0])
 
 
 class DeliveryWorker:

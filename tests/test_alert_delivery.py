@@ -17,7 +17,8 @@ import pytest
 from alert_helpers import add_channel, drain, fast_retries, raise_alert, set_config, statuses, wait_until
 from alert_receiver import Receiver
 
-from runner.delivery import DeliveryWorker, sync_env_channels
+from runner.alert_env import sync_env_channels
+from runner.delivery import DeliveryWorker
 from runner.http_post import post_json
 
 
