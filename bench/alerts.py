@@ -21,8 +21,9 @@ import psycopg
 from psycopg import sql
 
 from runner.db import connect, with_database
-from runner.delivery import DeliveryWorker, post_json
+from runner.delivery import DeliveryWorker
 from runner.embedded import EmbeddedCluster
+from runner.http_post import post_json
 from runner.migrations import migrate
 from runner.testing import recreate_database
 

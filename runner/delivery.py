@@ -1,7 +1,7 @@
 """Alert delivery by the runner: claim due deliveries in SQL, POST them, report back in SQL.
 
 Every decision (which rows are due, throttling, payloads, signatures, backoff, giving up) is made
-by SQL functions; this module only moves bytes:
+by SQL functions; this module only moves bytes (the POST itself: runner/http_post.py):
 
     claim_alert_deliveries(worker, limit)      -> rows with url, headers, body text, timeout
     POST body (bytes of the text, unchanged)   -> HTTP status or transport error
@@ -10,7 +10,7 @@ by SQL functions; this module only moves bytes:
 Use it as::
 
     worker = DeliveryWorker(database_url)
-    worker.sync_env_channels()            # SLACK_WEBHOOK_URL & friends -> env_* channels
+    worker.sync_env_channels()            # SLACK_WEBHOOK_URL & friends -> env_* channels (alert_env.py)
     stop = threading.Event()
     worker.run_forever(stop)              # until stop.set(); LISTEN moose_alerts + polling
 
@@ -19,14 +19,11 @@ or ``worker.deliver_due(limit)`` for one synchronous round (tests, `moose alerts
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -37,14 +34,14 @@ from typing import Any
 
 import psycopg
 
+from runner.alert_env import sync_env_channels
 from runner.db import connect, redact
+from runner.http_post import post_json
 
 log = logging.getLogger("moose.alerts")
 
 NOTIFY_CHANNEL = "moose_alerts"
 APPLICATION_NAME = "moose-alerts"
-ENV_VARIABLES = ("SLACK_WEBHOOK_URL", "SENDGRID_API_KEY", "ALERT_EMAIL_TO", "ALERT_EMAIL_FROM",
-                 "ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET")
 
 
 @dataclass(frozen=True)
@@ -62,66 +59,8 @@ class ClaimedDelivery:
     timeout_ms: int
 
 
-@dataclass(frozen=True)
-class PostResult:
-    """What came back: an HTTP status, or the transport error when there was no response."""
-
-    status_code: int | None
-    error: str | None
-    elapsed: float
-    retry_after: str | None = None  # the receiver's Retry-After header as received (SQL reads it)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer to report (3xx), not something to follow with the body dropped."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect())
-
-
-def post_json(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> PostResult:
-    """POST the body as is. The timeout bounds the connect and every read (a receiver that
-    accepts and never answers times out after `timeout` seconds)."""
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    started = time.monotonic()
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return PostResult(response.status, None, time.monotonic() - started)
-    except urllib.error.HTTPError as error:
-        with error:
-            return PostResult(error.code, None, time.monotonic() - started,
-                              error.headers.get("Retry-After") if error.headers else None)
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError):
-            return PostResult(None, f"timeout after {timeout:g} s", time.monotonic() - started)
-        return PostResult(None, f"connection error: {reason}", time.monotonic() - started)
-    except TimeoutError:
-        return PostResult(None, f"timeout after {timeout:g} s", time.monotonic() - started)
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        return PostResult(None, f"{type(error).__name__}: {error}", time.monotonic() - started)
-
-
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def sync_env_channels(conn: psycopg.Connection, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Upsert env_slack / env_email / env_webhook from the environment (unset ones are disabled)."""
-    env = os.environ if environ is None else environ
-    row = conn.execute(
-        "SELECT public.sync_env_alert_channels(%s, %s, %s, %s, %s, %s, %s)",
-        (env.get("SLACK_WEBHOOK_URL"), env.get("SENDGRID_API_KEY"), env.get("ALERT_EMAIL_TO"),
-         env.get("ALERT_EMAIL_FROM"), env.get("ALERT_WEBHOOK_URL"), env.get("ALERT_WEBHOOK_SECRET"),
-         env.get("ALERT_MIN_SEVERITY") or "warning"),
-    ).fetchone()
-    assert row is not None
-    return dict(row[0])
 
 
 class DeliveryWorker:

@@ -22,10 +22,13 @@ from runner.db import connect
 
 log = logging.getLogger("moose.scheduler")
 
-# Tables run_retention may ask to vacuum; anything else in a job's "vacuum" list is ignored.
-VACUUMABLE = frozenset({"outcome_vectors", "cost_tracking", "alerts", "job_runs", "escalations",
-                        "alert_deliveries", "work_order_events", "work_order_history", "escalation_decisions",
-                        "budget_reservations"})
+# A job's result may name tables it shrank ({"vacuum": [...]}, as run_retention does); the
+# scheduler VACUUM (ANALYZE)s those of them that are tables in schema public, as the catalog says.
+EXISTING_TABLES = """
+SELECT c.relname FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s::text[])
+ORDER BY c.relname
+"""
 
 
 class Clock:
@@ -144,7 +147,7 @@ class Scheduler:
         result = outcome.get("result")
         if isinstance(result, dict) and isinstance(result.get("vacuum"), list):
             pending = self._pending_vacuum.setdefault(str(outcome.get("job")), set())
-            pending.update(str(t) for t in result["vacuum"] if t in VACUUMABLE)
+            pending.update(str(t) for t in result["vacuum"])
             if not result.get("more") and pending:
                 self._vacuum(sorted(pending))
                 pending.clear()
@@ -155,7 +158,10 @@ class Scheduler:
         conn = self.connection()
         conn.autocommit = True
         try:
-            for table in tables:
+            existing = [row[0] for row in conn.execute(EXISTING_TABLES, (tables,)).fetchall()]
+            for table in sorted(set(tables) - set(existing)):
+                log.warning("not vacuumed: %s is no table in schema public", table)
+            for table in existing:
                 started = time.monotonic()
                 conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier("public", table)))
                 log.info("vacuum (analyze) %s in %s ms", table, round((time.monotonic() - started) * 1000))

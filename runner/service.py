@@ -24,6 +24,7 @@ import psycopg
 
 from runner import __version__, logs, systemd
 from runner.db import redact
+from runner.delivery import DeliveryWorker
 from runner.scheduler import Clock, Scheduler
 
 log = logging.getLogger("moose.run")
@@ -160,8 +161,6 @@ class Service:
 
     def _start_delivery(self) -> threading.Thread:
         """The alert sender in a thread of its own: a slow receiver never delays a job."""
-        from runner.delivery import DeliveryWorker
-
         def deliver() -> None:
             with DeliveryWorker(self.url) as worker:
                 try:

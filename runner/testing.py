@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from runner import settings
 from runner.db import connect, database_name, with_database
@@ -39,8 +40,6 @@ def prepare_test_database(server_url: str, dbname: str, echo: Callable[[str], No
 
 
 def _libpq_env(url: str) -> dict[str, str]:
-    from psycopg.conninfo import conninfo_to_dict
-
     info = conninfo_to_dict(url)
     env = dict(os.environ)
     for key, var in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER"),

@@ -17,7 +17,9 @@ import pytest
 from alert_helpers import add_channel, drain, fast_retries, raise_alert, set_config, statuses, wait_until
 from alert_receiver import Receiver
 
-from runner.delivery import DeliveryWorker, post_json, sync_env_channels
+from runner.alert_env import sync_env_channels
+from runner.delivery import DeliveryWorker
+from runner.http_post import post_json
 
 
 def test_500_twice_then_200_is_delivered_once_after_three_attempts(db_url: str, conn: psycopg.Connection) -> None:

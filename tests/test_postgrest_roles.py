@@ -60,6 +60,7 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "find_stuck_work_orders": ({}, DASHBOARD),
     "triage_thresholds": ({}, DASHBOARD),
     "recommend_resolution": ({"p_escalation_id": NO_SUCH}, DASHBOARD),
+    "list_escalations": ({"p_include_closed": True}, DASHBOARD),
     "acknowledge_escalation": ({"p_escalation_id": NO_SUCH, "p_notes": "on it"}, DASHBOARD),
     "dismiss_escalation": ({"p_escalation_id": NO_SUCH, "p_notes": "noise"}, DASHBOARD),
     "resolve_escalation": ({"p_escalation_id": NO_SUCH, "p_option": "requeue", "p_notes": "n"}, DASHBOARD),

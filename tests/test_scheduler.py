@@ -112,6 +112,27 @@ def test_retention_drains_in_batches_then_vacuums(db_url: str, conn: psycopg.Con
                         "WHERE relname = 'outcome_vectors'") is not None
 
 
+def test_only_tables_that_exist_are_vacuumed(db_url: str, conn: psycopg.Connection,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    only_test_jobs(conn)
+    conn.execute("""CREATE FUNCTION public.t_shrinks(p_now timestamptz) RETURNS jsonb LANGUAGE sql
+                    AS $$ SELECT '{"rows_affected": 0, "more": false,
+                                   "vacuum": ["outcome_vectors", "work_order_events"]}'::jsonb $$""")
+    conn.execute("INSERT INTO jobs (name, function_name, run_interval, next_run_at) "
+                 "VALUES ('shrinks', 'public.t_shrinks', '1 hour', %s)", (T0,))
+    scheduler = Scheduler(db_url, clock=SimulatedClock(T0))
+    with caplog.at_level(logging.INFO, logger="moose.scheduler"):
+        try:
+            (outcome,) = scheduler.run_due()
+        finally:
+            scheduler.close()
+    assert outcome["outcome"] == "succeeded", outcome
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m.split(" in ")[0] for m in messages if m.startswith("vacuum (analyze)")] == \
+        ["vacuum (analyze) outcome_vectors"]
+    assert "not vacuumed: work_order_events is no table in schema public" in messages
+
+
 def test_run_named_runs_a_job_that_is_not_due(db_url: str, conn: psycopg.Connection) -> None:
     only_test_jobs(conn)
     install_tick_job(conn, "later", "1 hour", next_run_at="2099-01-01")

@@ -1,53 +1,17 @@
-"""Commands of the service part: `moose run` (the scheduler service; replaces the foundation's
-health-line-only command of the same name), `moose jobs list|enable|disable|run NAME` and
-`moose schedule --pg-cron`. Each only calls SQL functions; the rules are in the database."""
+"""The service and its jobs: `moose run` (runner/service.py), `moose jobs list|enable|disable|run
+NAME` and `moose schedule --pg-cron`. Each only calls SQL functions; the rules are in the database."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 import click
-import psycopg
 
-from runner.db import connect
-
-
-class Context(Protocol):
-    """What `moose`'s group puts in ctx.obj (runner.cli.Context); not imported, so this module
-    also works when runner/cli.py runs as __main__."""
-
-    def url(self, dbname: str | None = None) -> str: ...
-
-
-pass_context = click.pass_obj
-
-
-def sql_error(error: psycopg.Error) -> click.ClickException:
-    """A database refusal as an operator reads it: message, hint, SQLSTATE."""
-    diag = error.diag
-    if diag.sqlstate is None or diag.sqlstate.startswith("08"):
-        return click.ClickException(f"cannot reach the database: {str(error).strip()}")
-    text = (diag.message_primary or str(error)).strip()
-    if diag.message_hint:
-        text += f"\n  hint: {diag.message_hint}"
-    if diag.sqlstate:
-        text += f"\n  (SQLSTATE {diag.sqlstate})"
-    return click.ClickException(text)
-
-
-def call(ctx: Context, query: str, params: tuple | dict = ()) -> object:
-    """Run one function call in its own transaction and return its single value."""
-    try:
-        with connect(ctx.url()) as conn:
-            conn.prepare_threshold = None
-            row = conn.execute(query, params).fetchone()
-            conn.commit()
-    except psycopg.Error as error:
-        raise sql_error(error) from error
-    return row[0] if row else None
-
+from runner.cli.context import Context, call, echo_json, pass_context, rows
+from runner.scheduler import Scheduler
+from runner.service import Service
 
 # -- moose run -----------------------------------------------------------------------------
 
@@ -71,8 +35,6 @@ def run_command(ctx: Context, interval: float, poll: float, no_jobs: bool, no_de
     alert delivery (Slack, email, webhooks), a health line per interval, sd_notify
     READY/WATCHDOG/STOPPING for systemd. SIGTERM lets the running job finish, then exits; SIGHUP
     re-reads --config."""
-    from runner.service import Service
-
     try:
         service = Service(ctx.url(), interval, poll=poll, jobs=not no_jobs, deliver=not no_deliver,
                           config_file=config_file)
@@ -102,18 +64,14 @@ ORDER BY j.name
 @pass_context
 def jobs_list(ctx: Context, as_json: bool) -> None:
     """Every job: function, interval, timeout, enabled, next run, failure streak, lease."""
-    try:
-        with connect(ctx.url()) as conn:
-            rows = conn.execute(JOBS_QUERY).fetchall()
-    except psycopg.Error as error:
-        raise sql_error(error) from error
+    listed = rows(ctx, JOBS_QUERY)
     names = ["name", "function", "interval", "timeout", "enabled", "next_run_at", "failures", "last_outcome",
              "last_error", "lease_holder", "lease_expires_at"]
     if as_json:
-        click.echo(json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=str, indent=2))
+        click.echo(json.dumps([dict(zip(names, row, strict=True)) for row in listed], default=str, indent=2))
         return
     click.echo(f"{'name':<22} {'every':<10} {'on':<3} {'next run (UTC)':<20} {'fails':>5} {'last':<10} lease")
-    for row in rows:
+    for row in listed:
         name, _fn, every, _timeout, enabled, next_run, failures, last, error, holder, _expires = row
         click.echo(f"{name:<22} {every:<10} {'yes' if enabled else 'no':<3} "
                    f"{next_run.strftime('%Y-%m-%d %H:%M:%S'):<20} {failures:>5} {last or '-':<10} {holder or '-'}")
@@ -145,10 +103,8 @@ def jobs_disable(ctx: Context, name: str) -> None:
 def jobs_run(ctx: Context, name: str) -> None:
     """Run job NAME now, due or not, recorded like a scheduled run; a batched job (retention)
     runs batch after batch until it is done, showing its progress. Exit 1 when a run fails."""
-    from runner.scheduler import Scheduler
-
     scheduler = Scheduler(ctx.url(), vacuum=True)
-    outcomes: list[dict] = []
+    outcomes: list[dict[str, Any]] = []
     total = 0
     try:
         while True:
@@ -161,12 +117,10 @@ def jobs_run(ctx: Context, name: str) -> None:
                        + ("..." if more else ""), nl=not more, err=True)
             if outcome.get("outcome") != "succeeded" or not more:
                 break
-    except psycopg.Error as error:
-        raise sql_error(error) from error
     finally:
         scheduler.close()
-    click.echo(json.dumps(outcomes[-1] if len(outcomes) == 1 else {"runs": len(outcomes), "rows_affected": total,
-                                                                   "last": outcomes[-1]}, default=str, indent=2))
+    echo_json(outcomes[-1] if len(outcomes) == 1 else {"runs": len(outcomes), "rows_affected": total,
+                                                       "last": outcomes[-1]})
     if outcomes[-1].get("outcome") != "succeeded":
         raise SystemExit(1)
 
@@ -191,3 +145,6 @@ def schedule(ctx: Context, pg_cron: bool, remove: bool) -> None:
         click.echo(f"unscheduled moose:{name}")
     if not result["scheduled"] and not result["removed"]:
         click.echo("nothing to schedule")
+
+
+COMMANDS = (run_command, jobs, schedule)

@@ -1,5 +1,6 @@
 """`moose alerts`: operator commands for alert delivery (list, retry, test-channel, channels,
-deliver). Every command calls SQL functions or reads views; nothing decides here."""
+deliver). Every command calls SQL functions or reads views; nothing decides here. The sending
+itself is runner/delivery.py's DeliveryWorker."""
 
 from __future__ import annotations
 
@@ -8,33 +9,15 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import Any, Protocol
 
 import click
-import psycopg
 
+from runner.cli.context import Context, call, pass_context, rows
+from runner.cli.draw import short
 from runner.db import connect
 from runner.delivery import DeliveryWorker
 
 STATUSES = ("pending", "sending", "delivered", "failed", "throttled")
-
-
-class _HasUrl(Protocol):
-    def url(self, dbname: str | None = None) -> str: ...
-
-
-def _fail(error: psycopg.Error) -> click.ClickException:
-    diag = error.diag
-    message = diag.message_primary or str(error).strip()
-    if diag.message_hint:
-        message += f"\nhint: {diag.message_hint}"
-    return click.ClickException(message)
-
-
-def _short(value: Any, width: int) -> str:
-    text = "-" if value is None else str(value)
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @click.group("alerts")
@@ -51,61 +34,56 @@ def alerts() -> None:
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only deliveries in this state.")
 @click.option("--channel", default=None, help="Only deliveries to this channel.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="Newest N deliveries.")
-@click.pass_obj
-def list_command(ctx: _HasUrl, status: str | None, channel: str | None, limit: int) -> None:
+@pass_context
+def list_command(ctx: Context, status: str | None, channel: str | None, limit: int) -> None:
     """List alert deliveries, newest first: id, alert, severity, channel, status, attempts,
     next attempt and last error."""
-    with connect(ctx.url(), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT delivery_id, alert_id, severity, channel, status, attempts, "
-            "to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), title, last_error "
-            "FROM public.alert_delivery_overview "
-            "WHERE (%(status)s::text IS NULL OR status = %(status)s) "
-            "  AND (%(channel)s::text IS NULL OR channel = %(channel)s) "
-            "ORDER BY delivery_id DESC LIMIT %(limit)s",
-            {"status": status, "channel": channel, "limit": limit}).fetchall()
-    if not rows:
+    listed = rows(
+        ctx, "SELECT delivery_id, alert_id, severity, channel, status, attempts, "
+        "       CASE WHEN status IN ('pending', 'sending') "
+        "            THEN to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') END, title, last_error "
+        "FROM public.alert_delivery_overview "
+        "WHERE (%(status)s::text IS NULL OR status = %(status)s) "
+        "  AND (%(channel)s::text IS NULL OR channel = %(channel)s) "
+        "ORDER BY delivery_id DESC LIMIT %(limit)s",
+        {"status": status, "channel": channel, "limit": limit})
+    if not listed:
         click.echo("no alert deliveries")
         return
     click.echo(f"{'id':>7} {'alert':>7} {'severity':<8} {'channel':<16} {'status':<9} {'try':>3} "
                f"{'next attempt (UTC)':<19} {'title':<40} last error")
-    for r in rows:
-        click.echo(f"{r[0]:>7} {_short(r[1], 7):>7} {r[2]:<8} {_short(r[3], 16):<16} {r[4]:<9} {r[5]:>3} "
-                   f"{r[6] if r[4] in ('pending', 'sending') else '-':<19} {_short(r[7], 40):<40} {_short(r[8], 60)}")
+    for r in listed:
+        click.echo(f"{r[0]:>7} {short(r[1], 7):>7} {r[2]:<8} {short(r[3], 16):<16} {r[4]:<9} {r[5]:>3} "
+                   f"{r[6] or '-':<19} {short(r[7], 40):<40} {short(r[8], 60)}")
 
 
 @alerts.command("channels")
-@click.pass_obj
-def channels_command(ctx: _HasUrl) -> None:
+@pass_context
+def channels_command(ctx: Context) -> None:
     """List alert channels (never their URLs or secrets) with delivery counts."""
-    with connect(ctx.url(), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT c.name, c.kind, c.min_severity, c.enabled, c.source, "
-            "       count(d.*) FILTER (WHERE d.status = 'delivered'), "
-            "       count(d.*) FILTER (WHERE d.status IN ('pending', 'sending')), "
-            "       count(d.*) FILTER (WHERE d.status = 'failed'), count(d.*) FILTER (WHERE d.status = 'throttled') "
-            "FROM public.alert_channels AS c LEFT JOIN public.alert_deliveries AS d ON d.channel_id = c.id "
-            "GROUP BY c.id ORDER BY c.name").fetchall()
-    if not rows:
+    channels = rows(
+        ctx, "SELECT c.name, c.kind, c.min_severity, c.enabled, c.source, "
+        "       count(d.*) FILTER (WHERE d.status = 'delivered'), "
+        "       count(d.*) FILTER (WHERE d.status IN ('pending', 'sending')), "
+        "       count(d.*) FILTER (WHERE d.status = 'failed'), count(d.*) FILTER (WHERE d.status = 'throttled') "
+        "FROM public.alert_channels AS c LEFT JOIN public.alert_deliveries AS d ON d.channel_id = c.id "
+        "GROUP BY c.id ORDER BY c.name")
+    if not channels:
         click.echo("no alert channels: see docs/ALERTS.md (add_alert_channel or SLACK_WEBHOOK_URL)")
         return
     click.echo(f"{'name':<20} {'kind':<9} {'min sev':<8} {'enabled':<7} {'source':<6} "
                f"{'delivered':>9} {'queued':>6} {'failed':>6} {'throttled':>9}")
-    for r in rows:
+    for r in channels:
         click.echo(f"{r[0]:<20} {r[1]:<9} {r[2]:<8} {'yes' if r[3] else 'no':<7} {r[4]:<6} "
                    f"{r[5]:>9} {r[6]:>6} {r[7]:>6} {r[8]:>9}")
 
 
 @alerts.command("retry")
 @click.argument("delivery_id", type=int)
-@click.pass_obj
-def retry_command(ctx: _HasUrl, delivery_id: int) -> None:
+@pass_context
+def retry_command(ctx: Context, delivery_id: int) -> None:
     """Re-queue a failed (or throttled) delivery DELIVERY_ID now, with a fresh attempt count."""
-    try:
-        with connect(ctx.url(), autocommit=True) as conn:
-            conn.execute("SELECT public.retry_alert_delivery(%s)", (delivery_id,))
-    except psycopg.Error as error:
-        raise _fail(error) from error
+    call(ctx, "SELECT public.retry_alert_delivery(%s)", (delivery_id,))
     click.echo(f"delivery {delivery_id} re-queued: the running sender picks it up at once")
 
 
@@ -113,18 +91,12 @@ def retry_command(ctx: _HasUrl, delivery_id: int) -> None:
 @click.argument("name")
 @click.option("--wait", "wait_seconds", type=click.FloatRange(min=0.5), default=30.0, show_default=True,
               help="Seconds to wait for the outcome.")
-@click.pass_obj
-def test_channel_command(ctx: _HasUrl, name: str, wait_seconds: float) -> None:
+@pass_context
+def test_channel_command(ctx: Context, name: str, wait_seconds: float) -> None:
     """Send a test alert to channel NAME only, deliver it now and report what the receiver said.
     Exit status 1 unless it was delivered."""
     url = ctx.url()
-    try:
-        with connect(url, autocommit=True) as conn:
-            row = conn.execute("SELECT public.test_alert_channel(%s)", (name,)).fetchone()
-    except psycopg.Error as error:
-        raise _fail(error) from error
-    assert row is not None
-    delivery_id = int(row[0])
+    delivery_id = int(call(ctx, "SELECT public.test_alert_channel(%s)", (name,)))
     click.echo(f"test alert queued for {name} (delivery {delivery_id})")
     deadline = time.monotonic() + wait_seconds
     with DeliveryWorker(url) as worker, connect(url, autocommit=True) as conn:
@@ -155,8 +127,8 @@ def test_channel_command(ctx: _HasUrl, name: str, wait_seconds: float) -> None:
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Concurrent POSTs.")
 @click.option("--no-env", is_flag=True, help="Do not upsert env_* channels from SLACK_WEBHOOK_URL and friends.")
-@click.pass_obj
-def deliver_command(ctx: _HasUrl, once: bool, threads: int, no_env: bool) -> None:
+@pass_context
+def deliver_command(ctx: Context, once: bool, threads: int, no_env: bool) -> None:
     """Run the alert sender in the foreground until Ctrl-C or SIGTERM (what `moose run` does
     for alerts), or one round with --once."""
     stop = threading.Event()
@@ -165,16 +137,16 @@ def deliver_command(ctx: _HasUrl, once: bool, threads: int, no_env: bool) -> Non
         stop.set()
 
     with DeliveryWorker(ctx.url(), max_workers=threads) as worker:
-        try:
-            if not no_env:
-                worker.sync_env_channels()
-            if once:
-                done = worker.deliver_due(100)
-                click.echo(f"processed {done} deliveries: " +
-                           (", ".join(f"{k}={v}" for k, v in sorted(worker.stats.items())) or "nothing due"))
-                return
-        except psycopg.Error as error:
-            raise _fail(error) from error
+        if not no_env:
+            worker.sync_env_channels()
+        if once:
+            done = worker.deliver_due(100)
+            click.echo(f"processed {done} deliveries: " +
+                       (", ".join(f"{k}={v}" for k, v in sorted(worker.stats.items())) or "nothing due"))
+            return
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         worker.run_forever(stop)
+
+
+COMMANDS = (alerts,)

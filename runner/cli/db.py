@@ -1,0 +1,75 @@
+"""`moose db`: the embedded PostgreSQL cluster (runner/embedded.py does the work)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from runner.cli.context import Context, cluster_or_fail, pass_context
+from runner.db import redact
+from runner.embedded import ClusterError
+
+
+@click.group("db")
+def db() -> None:
+    """The embedded PostgreSQL cluster (data in .moose/, its own port and socket)."""
+
+
+@db.command("up")
+@pass_context
+def db_up(ctx: Context) -> None:
+    """Create (first time) and start the embedded cluster; safe to repeat."""
+    if ctx.database_url:
+        click.echo(f"using {redact(ctx.database_url)} (MOOSE_DATABASE_URL): no embedded cluster needed")
+        return
+    cluster = cluster_or_fail()
+    try:
+        port = cluster.up()
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"embedded PostgreSQL running on 127.0.0.1:{port} (data {cluster.data_dir})")
+
+
+@db.command("down")
+def db_down() -> None:
+    """Stop the embedded cluster (data is kept)."""
+    cluster = cluster_or_fail()
+    try:
+        stopped = cluster.down()
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Whether the embedded cluster exists and runs, and where. Exit 1 when it is not running."""
+    status = cluster_or_fail().status()
+    state = "running" if status.running else ("stopped" if status.initialized else "not created")
+    click.echo(f"state: {state}")
+    click.echo(f"port: {status.port if status.port else '-'}")
+    click.echo(f"data: {status.data_dir}")
+    click.echo(f"log: {status.log_file}")
+    sys.exit(0 if status.running else 1)
+
+
+@db.command("url")
+@click.option("--database", default=None, help="Database name (default: moose).")
+@pass_context
+def db_url(ctx: Context, database: str | None) -> None:
+    """Print the connection URL moose uses."""
+    click.echo(ctx.url(database))
+
+
+@db.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@pass_context
+def db_psql(ctx: Context, psql_args: tuple[str, ...]) -> None:
+    """Open psql on the moose database; extra arguments go to psql."""
+    url = ctx.url()
+    os.execvp("psql", ["psql", url, *psql_args])
+
+
+COMMANDS = (db,)

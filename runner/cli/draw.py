@@ -1,0 +1,64 @@
+"""How the CLI draws what SQL returned: colours, time spans, the budget bar, short cells."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+COLOURS = {"healthy": "green", "warning": "yellow", "error": "red", "critical": "red", "normal": "green",
+           "hard_cap": "yellow", "emergency_kill": "red"}
+
+
+def span(seconds: int) -> str:
+    if seconds >= 86400:
+        return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def ago(then: datetime | str | None, now: datetime) -> str:
+    """"12m ago" for the past, "in 1h05m" for the future, "never" for nothing."""
+    if then is None:
+        return "never"
+    if isinstance(then, str):
+        then = datetime.fromisoformat(then)
+    seconds = int((now - then).total_seconds())
+    return f"{span(seconds)} ago" if seconds >= 0 else f"in {span(-seconds)}"
+
+
+def sla(seconds_left: int | None) -> str:
+    """"OVERDUE 1h05m", "due in 12m", or "-" for an escalation that is no longer open."""
+    if seconds_left is None:
+        return "-"
+    return f"OVERDUE {span(-seconds_left)}" if seconds_left < 0 else f"due in {span(seconds_left)}"
+
+
+def short(value: Any, width: int) -> str:
+    text = "-" if value is None else str(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def budget_bar(budget: dict[str, Any], width: int = 30) -> str:
+    """[#######-----------] 31.2% of $100 ($31.20), tier warning — drawn from budget_status()."""
+    percentage = float(budget.get("percentage") or 0)
+    filled = min(width, round(width * percentage / 100))
+    tier = budget.get("tier") or budget.get("status") or "?"
+    colour = COLOURS.get(str(tier), COLOURS.get(str(budget.get("status")), "white"))
+    bar = click.style("█" * filled, fg=colour) + "░" * (width - filled)
+    line = (f"[{bar}] {percentage:.1f}% of ${budget.get('limit')} (spent ${budget.get('daily_total')}"
+            + (f", reserved ${budget['reserved']}" if budget.get("reserved") not in (None, 0) else "")
+            + f"), tier {click.style(str(tier), fg=colour, bold=True)}")
+    if budget.get("force_hard_cap_model"):
+        line += click.style("\n    Every reservation is forced to the hard-cap model (budget_force_hard_cap_model)",
+                            fg="yellow")
+    kill = budget.get("kill_switch") or {}
+    if kill.get("active"):
+        line += click.style(f"\n    KILL SWITCH ON since {kill.get('killed_at')}: {kill.get('reason')}", fg="red",
+                            bold=True)
+    return line

@@ -1,0 +1,114 @@
+"""`moose escalations list|show|decide`: escalations waiting for a human (runbook 1.2 and 3),
+drawn from list_escalations() and recommend_resolution(), decided through resolve_escalation(),
+acknowledge_escalation() and dismiss_escalation(). What is open, urgent or recommended is decided
+in SQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from psycopg.types.json import Jsonb
+
+from runner.cli.context import Context, call, echo_json, pass_context, records
+from runner.cli.draw import sla
+
+
+@click.group("escalations")
+def escalations() -> None:
+    """Escalations waiting for a human (runbook 1.2 and 3): list, show one, decide."""
+
+
+@escalations.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and dismissed ones.")
+@pass_context
+def escalations_list(ctx: Context, show_all: bool) -> None:
+    """Open escalations by SLA time left (overdue first), as list_escalations() orders them;
+    with --all the decided ones follow."""
+    listed = records(ctx, "SELECT * FROM public.list_escalations(p_include_closed => %s)", (show_all,))
+    if not listed:
+        click.echo("no open escalations")
+        return
+    click.echo(f"{'id':<36} {'priority':<8} {'type':<20} {'status':<12} {'SLA':<16} work order")
+    for esc in listed:
+        click.echo(click.style(f"{esc['id']!s:<36} {esc['priority']:<8} {esc['trigger_type']:<20} "
+                               f"{esc['status']:<12} {sla(esc['seconds_left']):<16} {esc['work_order_id'] or '-'}",
+                               fg="red" if esc["sla_breached"] else None))
+
+
+@escalations.command("show")
+@click.argument("escalation_id")
+@pass_context
+def escalations_show(ctx: Context, escalation_id: str) -> None:
+    """One escalation with its context, options and the recommended one."""
+    record = call(ctx, "SELECT to_jsonb(e) FROM public.escalations AS e WHERE e.id::text = %s", (escalation_id,))
+    if record is None:
+        raise click.ClickException(f"no escalation {escalation_id}")
+    options = call(ctx, "SELECT p.resolution_options FROM public.escalation_policies AS p WHERE p.trigger_type = %s",
+                   (record["trigger_type"],))
+    recommended = call(ctx, "SELECT public.recommend_resolution(p_escalation_id => %s::uuid)", (record["id"],))
+    echo_json(record)
+    best = recommended.get("option") if isinstance(recommended, dict) else None
+    if options:
+        click.echo("options (decide with --option KEY):")
+        for option in options:
+            mark = click.style("  * recommended", fg="green", bold=True) if option.get("key") == best else ""
+            click.echo(f"  {option.get('key')}: {option.get('label')}{mark}")
+            if option.get("description"):
+                click.echo(f"      {option['description']}")
+            for pro in option.get("pros") or []:
+                click.echo(f"      + {pro}")
+            for con in option.get("cons") or []:
+                click.echo(f"      - {con}")
+    if isinstance(recommended, dict):
+        click.echo(f"recommendation: {recommended.get('option')} (confidence {recommended.get('confidence')}, "
+                   f"{recommended.get('basis')}): {recommended.get('explanation', '')}")
+
+
+@escalations.command("decide")
+@click.argument("escalation_id")
+@click.option("--option", "option", default=None, help="The resolution option to execute (resolve).")
+@click.option("--acknowledge", is_flag=True, help="Only acknowledge it (you are on it).")
+@click.option("--dismiss", is_flag=True, help="Dismiss it (no action; --notes required).")
+@click.option("--notes", default=None, help="Your reasoning (runbook 3.2's decision log).")
+@click.option("--expected-outcome", default=None, help="What you expect to happen.")
+@click.option("--fallback-plan", default=None, help="What to do if it does not.")
+@click.option("--follow-up", default=None, help="What to check later.")
+@click.option("--params", "params_json", default=None, metavar="JSON",
+              help='What the option needs, as a JSON object: split {"parts": [{"title": ...}, ...]}, '
+                   'amend {"amendments": {...}}, retry {"model": "..."}, raise the limit {"value": 150}.')
+@pass_context
+def escalations_decide(ctx: Context, escalation_id: str, option: str | None, acknowledge: bool, dismiss: bool,
+                       notes: str | None, expected_outcome: str | None, fallback_plan: str | None,
+                       follow_up: str | None, params_json: str | None) -> None:
+    """Decide an escalation: --option NAME resolves it and executes the option's effect on the
+    work order in the same transaction; --acknowledge or --dismiss instead."""
+    if sum((option is not None, acknowledge, dismiss)) != 1:
+        raise click.UsageError("give exactly one of --option NAME, --acknowledge, --dismiss")
+    params: dict[str, Any] = {}
+    if params_json is not None:
+        if option is None:
+            raise click.UsageError("--params goes with --option")
+        try:
+            params = json.loads(params_json)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(f"not JSON: {error}", param_hint="--params") from error
+        if not isinstance(params, dict):
+            raise click.BadParameter("must be a JSON object, e.g. '{\"model\": \"claude-sonnet-4.5\"}'",
+                                     param_hint="--params")
+    if acknowledge:
+        result = call(ctx, "SELECT public.acknowledge_escalation(p_escalation_id => %s::uuid, p_notes => %s)",
+                      (escalation_id, notes))
+    elif dismiss:
+        result = call(ctx, "SELECT public.dismiss_escalation(p_escalation_id => %s::uuid, p_notes => %s)",
+                      (escalation_id, notes))
+    else:
+        result = call(ctx, """SELECT public.resolve_escalation(p_escalation_id => %s::uuid, p_option => %s,
+                                  p_notes => %s, p_expected_outcome => %s, p_fallback_plan => %s, p_follow_up => %s,
+                                  p_params => %s)""",
+                      (escalation_id, option, notes, expected_outcome, fallback_plan, follow_up, Jsonb(params)))
+    echo_json(result)
+
+
+COMMANDS = (escalations,)
