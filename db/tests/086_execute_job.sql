@@ -2,6 +2,8 @@
 -- its result and rows are recorded with the run in one transaction, the lease is released and
 -- the next run scheduled; a lost lease refuses; what a job may call.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(20);
 
 DELETE FROM public.jobs;
