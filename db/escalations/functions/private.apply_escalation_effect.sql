@@ -82,13 +82,13 @@ BEGIN
         END IF;
         FOR v_part IN SELECT x.value FROM jsonb_array_elements(p_params -> 'parts') AS x LOOP
             IF jsonb_typeof(v_part) <> 'object' OR jsonb_typeof(v_part -> 'title') IS DISTINCT FROM 'string'
-               OR length(btrim(v_part ->> 'title')) NOT BETWEEN 1 AND 500
+               OR length(v_part ->> 'title') > 500 OR private.is_blank(v_part ->> 'title')
                OR (v_part ? 'description' AND jsonb_typeof(v_part -> 'description') <> 'string') THEN
                 RAISE EXCEPTION 'every part needs a title of 1 to 500 characters (and an optional description string)'
                     USING ERRCODE = '22023', HINT = 'E.g. {"title": "API half", "description": "..."}.';
             END IF;
             INSERT INTO public.work_orders (title, description, priority, complexity_score, metadata)
-            VALUES (btrim(v_part ->> 'title'), coalesce(v_part ->> 'description', ''), v_wo.priority,
+            VALUES (private.strip_blank(v_part ->> 'title'), coalesce(v_part ->> 'description', ''), v_wo.priority,
                     NULL, jsonb_build_object('parent_work_order_id', v_wo.id, 'split_by_escalation', p_escalation.id))
             RETURNING id INTO v_new;
             v_parts := v_parts || v_new;

@@ -34,10 +34,17 @@ BEGIN
         RAISE EXCEPTION 'option must not be NULL'
             USING ERRCODE = '22004', HINT = 'Pass one of the keys in escalation_policies.resolution_options for the type.';
     END IF;
-    IF p_params IS NULL OR jsonb_typeof(p_params) <> 'object' THEN
-        RAISE EXCEPTION 'params must be a JSON object, got %', coalesce(jsonb_typeof(p_params), 'NULL')
+    IF p_params IS NULL THEN
+        RAISE EXCEPTION 'params must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass ''{}'' when the option needs no parameters.';
+    END IF;
+    IF jsonb_typeof(p_params) <> 'object' THEN
+        RAISE EXCEPTION 'params must be a JSON object, got %', jsonb_typeof(p_params)
             USING ERRCODE = '22023', HINT = 'Pass ''{}'' when the option needs no parameters.';
     END IF;
+    PERFORM private.check_text('option', p_option, 63,
+                               'Pass one of the keys in escalation_policies.resolution_options for the type.');
+    PERFORM private.check_decision_text('notes', p_notes, false);  -- its length, before any lookup
     v_e := private.lock_open_escalation(p_escalation_id, 'resolved');
 
     SELECT p.resolution_options INTO v_options FROM public.escalation_policies AS p WHERE p.trigger_type = v_e.trigger_type;
