@@ -1,7 +1,8 @@
 -- The human's decision on an escalation (runbook 1.2 steps 4-5, 3.2): checks the option belongs
--- to the escalation's type and that notes are given where the option requires them, executes the
--- option's effect on the work order in this same transaction, and records the runbook's decision
--- log (decision, reasoning, expected outcome, fallback plan, follow-up), the actor (JWT sub, else
+-- to the escalation's type, that notes are given where the option requires them and that p_params
+-- are exactly what the option takes (private.escalation_params: declared, typed, bounded; an
+-- option's fixed value cannot be overridden), executes the option's effect on the work order in this same transaction, and records the runbook's decision
+-- log (decision, reasoning, expected outcome, fallback plan, follow-up, the parameters applied), the actor (JWT sub, else
 -- the role) and whether the recommendation was followed. Deciding an already decided escalation
 -- is 55000 and executes nothing; any failure rolls the whole decision back.
 CREATE OR REPLACE FUNCTION public.resolve_escalation(
@@ -27,6 +28,7 @@ DECLARE
     v_expected text := private.check_decision_text('expected outcome', p_expected_outcome, false);
     v_fallback text := private.check_decision_text('fallback plan', p_fallback_plan, false);
     v_follow_up text := private.check_decision_text('follow-up', p_follow_up, false);
+    v_params jsonb;
     v_effect jsonb;
     v_log jsonb;
 BEGIN
@@ -58,12 +60,14 @@ BEGIN
     END IF;
     v_notes := private.check_decision_text('notes', p_notes, coalesce((v_option ->> 'requires_notes')::boolean, false));
 
-    v_effect := private.apply_escalation_effect(v_e, v_option, p_params, v_notes);
+    -- The parameters the option takes, checked before anything is done (22023 otherwise).
+    v_params := private.escalation_params(v_option, p_params);
+    v_effect := private.apply_escalation_effect(v_e, v_option, v_params, v_notes);
 
     v_log := jsonb_build_object(
         'decision', v_option ->> 'label', 'option', p_option, 'reasoning', v_notes,
         'expected_outcome', v_expected, 'fallback_plan', v_fallback, 'follow_up', v_follow_up,
-        'params', p_params, 'effect', v_effect, 'decided_by', v_actor, 'decided_at', now(),
+        'params', v_params, 'effect', v_effect, 'decided_by', v_actor, 'decided_at', now(),
         'recommended_option', v_e.recommendation ->> 'option',
         'recommendation_confidence', v_e.recommendation -> 'confidence');
     UPDATE public.escalations AS e
