@@ -5,7 +5,7 @@
 -- increase over today's limit of at most escalation_budget_raise_max_multiple times it.
 -- The validation trigger is dropped here because it calls the old form; moose migrate re-creates
 -- it from db/escalations/triggers/escalation_policies_validate.sql right after.
--- depends: 0045_names_that_say_the_difference
+-- depends: 0024_check_orchestrator_starts_it
 
 DROP TRIGGER IF EXISTS escalation_policies_validate ON public.escalation_policies;
 DROP FUNCTION IF EXISTS private.escalation_actions();

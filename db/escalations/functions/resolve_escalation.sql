@@ -90,4 +90,4 @@ GRANT EXECUTE ON FUNCTION public.resolve_escalation(uuid, text, text, text, text
     TO authenticated, service_role, moose_runner;
 
 COMMENT ON FUNCTION public.resolve_escalation(uuid, text, text, text, text, text, jsonb) IS
-    'Decide an escalation: execute the option''s effect on the work order in this transaction and record the decision log (decision, reasoning = notes, expected outcome, fallback plan, follow-up, actor). Unknown option for the type: 22023; missing required notes: 22004; already decided: 55000.';
+    'Decide an escalation: execute the option''s effect on the work order in this transaction and record the decision log (decision, reasoning = notes, expected outcome, fallback plan, follow-up, actor). Unknown option for the type: 22023; params other than the option declares (private.escalation_actions), or out of bounds: 22023; missing required notes: 22004; already decided: 55000. The log records the parameters applied.';
