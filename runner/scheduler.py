@@ -41,6 +41,10 @@ class Clock:
 
 @dataclass
 class SimulatedClock(Clock):
+    """A test's clock. The SQL side accepts a clock outside scheduler_clock_window only from a
+    superuser session that set moose.simulated_clock (see private.scheduler_now), so the
+    scheduler sets it on its connection when it is given this clock."""
+
     current: datetime
 
     def now(self) -> datetime | None:
@@ -78,6 +82,10 @@ class Scheduler:
     def connection(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed:
             self.conn = pool_safe_connect(self.url)
+            if isinstance(self.clock, SimulatedClock):
+                self.conn.execute("SELECT set_config('moose.simulated_clock', 'on', false)")
+                if not self.conn.autocommit:
+                    self.conn.commit()
         return self.conn
 
     def close(self) -> None:

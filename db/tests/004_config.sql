@@ -147,10 +147,10 @@ SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', NULL)$$, '2
                  'update_config: NULL value refused');
 SELECT throws_ok($$SELECT public.update_config('no_such_key', '1')$$, 'P0002', NULL,
                  'update_config: unknown key refused');
-SELECT throws_ok($$SELECT public.update_config(NULL, '1')$$, 'P0002', NULL,
-                 'update_config: NULL key refused');
-SELECT throws_ok($$SELECT public.update_config(repeat('k', 100000), '1')$$, 'P0002', NULL,
-                 'update_config: huge key refused');
+SELECT throws_ok($$SELECT public.update_config(NULL, '1')$$, '22004', NULL,
+                 'update_config: NULL key refused (22004)');
+SELECT throws_ok($$SELECT public.update_config(repeat('k', 100000), '1')$$, '22023', NULL,
+                 'update_config: huge key refused (22023, not a lookup)');
 SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '"lots"')$$, '22023', NULL,
                  'update_config: wrong type refused');
 SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '-5')$$, '22023', NULL,

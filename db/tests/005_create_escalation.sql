@@ -108,7 +108,7 @@ SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-0000
                  'array context refused');
 SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', '"oops"')$$, '22023', NULL,
                  'string context refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', NULL)$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', NULL)$$, '22004', NULL,
                  'NULL context refused');
 SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-0000000005ff', 'test_failures', '{}')$$, 'P0002', NULL,
                  'unknown work order refused');

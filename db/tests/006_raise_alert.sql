@@ -67,23 +67,23 @@ SELECT lives_ok($$SELECT public.raise_alert('critical', 'a', repeat('t', 300), r
 
 -- Bad arguments ---------------------------------------------------------------------------------------------
 CREATE TEMP TABLE alerts_before AS SELECT count(*) AS n, sum(occurrences) AS occ FROM public.alerts;
-SELECT throws_ok($$SELECT public.raise_alert(NULL, 'k', 't', 'b', 'key', '{}')$$, '22023', NULL, 'NULL severity refused');
+SELECT throws_ok($$SELECT public.raise_alert(NULL, 'k', 't', 'b', 'key', '{}')$$, '22004', NULL, 'NULL severity refused');
 SELECT throws_ok($$SELECT public.raise_alert('fatal', 'k', 't', 'b', 'key', '{}')$$, '22023', NULL, 'unknown severity refused');
 SELECT throws_ok($$SELECT public.raise_alert('WARNING', 'k', 't', 'b', 'key', '{}')$$, '22023', NULL, 'severity is case-sensitive');
-SELECT throws_ok($$SELECT public.raise_alert('info', NULL, 't', 'b', 'key', '{}')$$, '22023', NULL, 'NULL kind refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', NULL, 't', 'b', 'key', '{}')$$, '22004', NULL, 'NULL kind refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'Budget Tier', 't', 'b', 'key', '{}')$$, '22023', NULL, 'kind with spaces and capitals refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', '', 't', 'b', 'key', '{}')$$, '22023', NULL, 'empty kind refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', repeat('k', 64), 't', 'b', 'key', '{}')$$, '22023', NULL, 'huge kind refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', NULL, 'b', 'key', '{}')$$, '22023', NULL, 'NULL title refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', NULL, 'b', 'key', '{}')$$, '22004', NULL, 'NULL title refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', '', 'b', 'key', '{}')$$, '22023', NULL, 'empty title refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', repeat('t', 301), 'b', 'key', '{}')$$, '22023', NULL, 'huge title refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', repeat('b', 10001), 'key', '{}')$$, '22023', NULL, 'huge body refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', NULL, '{}')$$, '22023', NULL, 'NULL dedupe key refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', NULL, '{}')$$, '22004', NULL, 'NULL dedupe key refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', '', '{}')$$, '22023', NULL, 'empty dedupe key refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', repeat('k', 501), '{}')$$, '22023', NULL, 'huge dedupe key refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '[1]')$$, '22023', NULL, 'array context refused');
 SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '42')$$, '22023', NULL, 'number context refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', NULL)$$, '22023', NULL, 'NULL context refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', NULL)$$, '22004', NULL, 'NULL context refused');
 -- A refused repeat of an existing key does not count an occurrence either.
 SELECT throws_ok($$SELECT public.raise_alert('warning', 'budget.tier', '', 'b', 'budget_tier:hard_cap:2026-11-26', '{}')$$, '22023', NULL,
                  'a bad repeat of an existing key refused');

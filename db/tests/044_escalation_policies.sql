@@ -29,7 +29,7 @@ SELECT set_eq($$SELECT o.value ->> 'key' FROM escalation_policies p, jsonb_array
               ARRAY['retry_stronger_model', 'pivot_solution', 'split_work_order', 'abort_redesign'],
               'retry_exhausted: retry, pivot, split, abort (runbook 3.1 type 1)');
 SELECT set_eq($$SELECT DISTINCT o.value -> 'effect' ->> 'action' FROM escalation_policies p, jsonb_array_elements(p.resolution_options) o$$,
-              $$SELECT unnest(private.escalation_actions())$$,
+              $$SELECT jsonb_object_keys(private.escalation_actions())$$,
               'the seeded options use every known action and only those');
 SELECT lives_ok($$UPDATE escalation_policies SET resolution_options = resolution_options$$,
                 'the seeded options pass escalation_policies_validate');

@@ -138,9 +138,9 @@ SELECT results_eq($$SELECT id::text, status FROM work_orders WHERE id IN ('70000
                            ('70000000-0000-0000-0000-000000000012', 'approved')$$,
                   'pause non-critical: medium and low queued work paused, critical untouched');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'approved by lead'),
-                 '22004', NULL, 'increase budget without params.value: 22004');
+                 '22023', NULL, 'increase budget without params.value: 22023 (a missing required parameter)');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', (SELECT id FROM escalations WHERE trigger_type = 'budget_warning'),
-                        'increase_daily_budget', 'approved by lead', '{"value": -5}'), '22023', NULL, 'a negative budget: 22023 (config validation)');
+                        'increase_daily_budget', 'approved by lead', '{"value": -5}'), '22023', NULL, 'a negative budget: 22023 (not an increase)');
 SELECT resolve_escalation((SELECT id FROM escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'approved by lead',
                           p_params => '{"value": 150}');
 SELECT is((SELECT value FROM system_config WHERE key = 'daily_budget_limit'), '150'::jsonb, 'increase budget: the limit is 150');

@@ -19,7 +19,7 @@ INSERT INTO outcome_vectors (work_order_id, model_used, cost, success, created_a
 SELECT 'b0000000-0000-0000-0000-000000000001', 'm', 0.01, i % 5 <> 0, now() - i * interval '7 minutes'
 FROM generate_series(0, 257) AS i;
 
-SELECT throws_ok($$SELECT rollup_outcome_hours(NULL)$$, '22023', NULL, 'NULL hours: 22023');
+SELECT throws_ok($$SELECT rollup_outcome_hours(NULL)$$, '22004', NULL, 'NULL hours: 22004');
 SELECT throws_ok($$SELECT rollup_outcome_hours(0)$$, '22023', NULL, 'zero hours: 22023');
 SELECT throws_ok($$SELECT rollup_outcome_hours(100000)$$, '22023', NULL, 'huge hours: 22023');
 

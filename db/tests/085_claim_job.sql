@@ -1,6 +1,8 @@
 -- claim_job: the due job with a lease, SKIP LOCKED, expired leases reaped (abandoned runs),
 -- manual claims, bad input; private.scheduler_now and private.check_holder along the way.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(20);
 
 DELETE FROM public.jobs;

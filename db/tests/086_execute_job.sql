@@ -2,6 +2,8 @@
 -- its result and rows are recorded with the run in one transaction, the lease is released and
 -- the next run scheduled; a lost lease refuses; what a job may call.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(20);
 
 DELETE FROM public.jobs;
@@ -44,11 +46,11 @@ SELECT public.execute_job(:run3, 'r1', '2030-01-01 05:00Z');
 SELECT is((SELECT next_run_at FROM public.jobs WHERE name = 'plain'), '2030-01-01 06:00Z'::timestamptz,
           'after an outage the next run is one interval from now, not a burst of catch-up runs');
 
-SELECT is(private.call_job_function('public.t_void', now()), NULL, 'private.call_job_function: void gives NULL');
-SELECT throws_ok($$SELECT private.call_job_function('public.t_set', now())$$, '22023', NULL, 'a set-returning function is refused');
-SELECT throws_ok($$SELECT private.call_job_function('public.nope', now())$$, 'P0002',
+SELECT is(private.call_job_function('public.t_void', now(), current_user), NULL, 'private.call_job_function: void gives NULL');
+SELECT throws_ok($$SELECT private.call_job_function('public.t_set', now(), current_user)$$, '22023', NULL, 'a set-returning function is refused');
+SELECT throws_ok($$SELECT private.call_job_function('public.nope', now(), current_user)$$, 'P0002',
                  'job function public.nope() does not exist', 'a missing function: P0002');
-SELECT throws_ok($$SELECT private.call_job_function('pg_catalog.pg_sleep', now())$$, '22023', NULL,
+SELECT throws_ok($$SELECT private.call_job_function('pg_catalog.pg_sleep', now(), current_user)$$, '22023', NULL,
                  'only public functions');
 INSERT INTO public.jobs (name, function_name, run_interval) VALUES ('secret', 'public.t_secret', '1 minute');
 SELECT is(public.run_job('secret') ->> 'outcome', 'succeeded', 'the owner may run a job calling a private-to-it function');

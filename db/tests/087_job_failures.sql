@@ -2,6 +2,8 @@
 -- failure streak and once on recovery; statement timeouts are caught as timed_out; fail_job
 -- records a failure from outside; run_job claims, runs and records in one call.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(20);
 
 DELETE FROM public.jobs;

@@ -1,6 +1,8 @@
 -- set_job_enabled (audited; enabling clears a failure streak) and runner_heartbeat (runners
 -- seen alive or stopping), with bad input and roles.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(13);
 
 DELETE FROM public.jobs WHERE name <> 'retention';

@@ -1,6 +1,8 @@
 -- run_retention: each table purged after its own configured period, measured from p_now; cost
 -- rows rolled up into cost_daily_totals first; bounded batches that report "more"; what is kept.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(18);
 
 DELETE FROM public.alerts;

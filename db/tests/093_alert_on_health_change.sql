@@ -1,6 +1,8 @@
 -- alert_on_health_change: the health-check job alerts when system_health() turns unhealthy, again
 -- only after health_alert_repeat while it stays so, once when it recovers; its own clock.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(12);
 
 DELETE FROM public.alerts;

@@ -1,5 +1,7 @@
 -- scheduler_status: failing and overdue jobs, live and stopped runners, leases; who may read it.
 BEGIN;
+-- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
+SET LOCAL moose.simulated_clock = on;
 SELECT plan(9);
 
 DELETE FROM public.jobs;

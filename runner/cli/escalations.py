@@ -76,8 +76,10 @@ def escalations_show(ctx: Context, escalation_id: str) -> None:
 @click.option("--fallback-plan", default=None, help="What to do if it does not.")
 @click.option("--follow-up", default=None, help="What to check later.")
 @click.option("--params", "params_json", default=None, metavar="JSON",
-              help='What the option needs, as a JSON object: split {"parts": [{"title": ...}, ...]}, '
-                   'amend {"amendments": {...}}, retry {"model": "..."}, raise the limit {"value": 150}.')
+              help='What the option takes, as a JSON object: split {"parts": [{"title": ...}, ...]}, '
+                   'amend {"amendments": {...}}, retry {"model": "..."} where the option leaves the model open, '
+                   'raise the limit {"value": 150} (above today\'s, at most escalation_budget_raise_max_multiple '
+                   'times it). Anything else is refused.')
 @pass_context
 def escalations_decide(ctx: Context, escalation_id: str, option: str | None, acknowledge: bool, dismiss: bool,
                        notes: str | None, expected_outcome: str | None, fallback_plan: str | None,

@@ -10,6 +10,7 @@ AS $$
 DECLARE
     v_was_enabled boolean;
 BEGIN
+    PERFORM private.check_text('alert channel name', p_name, 63, 'List the channels with: SELECT name, kind, enabled FROM alert_channels;');
     SELECT c.enabled INTO v_was_enabled FROM public.alert_channels AS c WHERE c.name = p_name FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown alert channel %', coalesce(quote_literal(left(p_name, 80)), 'NULL')

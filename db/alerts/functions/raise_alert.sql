@@ -17,30 +17,31 @@ AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    IF p_severity IS NULL OR p_severity NOT IN ('info', 'warning', 'error', 'critical') THEN
-        RAISE EXCEPTION 'alert severity must be info, warning, error or critical, got %',
-                coalesce(quote_literal(left(p_severity, 50)), 'NULL')
+    -- NULL arguments first (22004), then values (22023): one error contract for every function.
+    IF p_severity IS NULL OR p_kind IS NULL OR p_title IS NULL OR p_dedupe_key IS NULL OR p_context IS NULL THEN
+        RAISE EXCEPTION 'alert % must not be NULL',
+                CASE WHEN p_severity IS NULL THEN 'severity' WHEN p_kind IS NULL THEN 'kind'
+                     WHEN p_title IS NULL THEN 'title' WHEN p_dedupe_key IS NULL THEN 'dedupe key' ELSE 'context' END
+            USING ERRCODE = '22004',
+                  HINT = 'E.g. raise_alert(''warning'', ''budget.tier'', ''Budget at 80%'', ''body'', ''budget_warning:2026-11-26'', ''{}''); the body alone may be NULL.';
+    END IF;
+    IF p_severity NOT IN ('info', 'warning', 'error', 'critical') THEN
+        RAISE EXCEPTION 'alert severity must be info, warning, error or critical, got %', quote_literal(left(p_severity, 50))
             USING ERRCODE = '22023', HINT = 'Use one of: info, warning, error, critical.';
     END IF;
-    IF p_kind IS NULL OR p_kind !~ '^[a-z][a-z0-9_.]{0,62}$' THEN
-        RAISE EXCEPTION 'alert kind must be a lowercase dotted name, got %', coalesce(quote_literal(left(p_kind, 80)), 'NULL')
+    IF p_kind !~ '^[a-z][a-z0-9_.]{0,62}$' THEN
+        RAISE EXCEPTION 'alert kind must be a lowercase dotted name, got %', quote_literal(left(p_kind, 80))
             USING ERRCODE = '22023', HINT = 'E.g. budget.tier, work_order.stuck, escalation.opened.';
     END IF;
-    IF p_title IS NULL OR length(p_title) NOT BETWEEN 1 AND 300 THEN
-        RAISE EXCEPTION 'alert title must be 1 to 300 characters, got %', coalesce(length(p_title)::text, 'NULL')
-            USING ERRCODE = '22023', HINT = 'Put details in the body (up to 10000 characters).';
-    END IF;
+    PERFORM private.check_text('alert title', p_title, 300, 'Put details in the body (up to 10000 characters).');
     IF length(p_body) > 10000 THEN
         RAISE EXCEPTION 'alert body must be at most 10000 characters, got %', length(p_body)
             USING ERRCODE = '22023', HINT = 'Shorten the body; attach large details in context.';
     END IF;
-    IF p_dedupe_key IS NULL OR length(p_dedupe_key) NOT BETWEEN 1 AND 500 THEN
-        RAISE EXCEPTION 'alert dedupe key must be 1 to 500 characters, got %', coalesce(length(p_dedupe_key)::text, 'NULL')
-            USING ERRCODE = '22023',
-                  HINT = 'Name the condition and its period, e.g. budget_warning:2026-11-26.';
-    END IF;
-    IF p_context IS NULL OR jsonb_typeof(p_context) <> 'object' THEN
-        RAISE EXCEPTION 'alert context must be a JSON object, got %', coalesce(jsonb_typeof(p_context), 'NULL')
+    PERFORM private.check_text('alert dedupe key', p_dedupe_key, 500,
+                               'Name the condition and its period, e.g. budget_warning:2026-11-26.');
+    IF jsonb_typeof(p_context) <> 'object' THEN
+        RAISE EXCEPTION 'alert context must be a JSON object, got %', jsonb_typeof(p_context)
             USING ERRCODE = '22023', HINT = 'Pass ''{}''::jsonb for no context.';
     END IF;
 

@@ -23,9 +23,21 @@ DECLARE
     v_id bigint;
     v_to jsonb;
 BEGIN
-    IF p_min_severity IS NULL OR p_min_severity NOT IN ('info', 'warning', 'error', 'critical') THEN
+    IF p_min_severity IS NULL THEN
+        RAISE EXCEPTION 'ALERT_MIN_SEVERITY must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Unset it for the default (warning).';
+    END IF;
+    -- The secrets are checked as add_alert_channel checks them, before anything is written
+    -- (the table's own CHECK would otherwise surface as a raw 23514 without a hint).
+    IF length(p_sendgrid_api_key) > 4000 OR length(p_webhook_secret) > 4000 THEN
+        RAISE EXCEPTION '% must be at most 4000 characters, got %',
+                CASE WHEN length(p_sendgrid_api_key) > 4000 THEN 'SENDGRID_API_KEY' ELSE 'ALERT_WEBHOOK_SECRET' END,
+                greatest(length(p_sendgrid_api_key), length(p_webhook_secret))
+            USING ERRCODE = '22023', HINT = 'Check the variable in the runner''s environment: it holds more than a key.';
+    END IF;
+    IF p_min_severity NOT IN ('info', 'warning', 'error', 'critical') THEN
         RAISE EXCEPTION 'ALERT_MIN_SEVERITY must be info, warning, error or critical, got %',
-                coalesce(quote_literal(left(p_min_severity, 50)), 'NULL')
+                quote_literal(left(p_min_severity, 50))
             USING ERRCODE = '22023', HINT = 'Unset it for the default (warning).';
     END IF;
     IF nullif(p_sendgrid_api_key, '') IS NOT NULL AND (nullif(p_email_to, '') IS NULL OR nullif(p_email_from, '') IS NULL) THEN

@@ -12,6 +12,7 @@ DECLARE
     v_alert_id bigint;
     v_delivery_id bigint;
 BEGIN
+    PERFORM private.check_text('alert channel name', p_name, 63, 'List the channels with: SELECT name, kind, enabled FROM alert_channels;');
     SELECT * INTO v_channel FROM public.alert_channels AS c WHERE c.name = p_name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown alert channel %', coalesce(quote_literal(left(p_name, 80)), 'NULL')

@@ -18,6 +18,24 @@ AS $$
 DECLARE
     v_channel public.alert_channels%ROWTYPE;
 BEGIN
+    PERFORM private.check_text('alert channel name', p_name, 63, 'List the channels with: SELECT name, kind, enabled FROM alert_channels;');
+    IF p_clear_secret IS NULL THEN
+        RAISE EXCEPTION 'p_clear_secret must not be NULL'
+            USING ERRCODE = '22004', HINT = 'false keeps the secret (the default), true removes it.';
+    END IF;
+    -- The values themselves before the lookup (the trigger alert_channels_validate checks the rest).
+    IF p_secret IS NOT NULL AND length(p_secret) NOT BETWEEN 1 AND 4000 THEN
+        RAISE EXCEPTION 'alert channel secret must be 1 to 4000 characters, got %', length(p_secret)
+            USING ERRCODE = '22023', HINT = 'Pass NULL to keep the current secret.';
+    END IF;
+    IF length(p_url) > 2000 THEN
+        RAISE EXCEPTION 'alert channel URL must be at most 2000 characters, got %', length(p_url)
+            USING ERRCODE = '22023', HINT = 'Pass the webhook URL itself, or NULL to keep it.';
+    END IF;
+    IF p_min_severity NOT IN ('info', 'warning', 'error', 'critical') THEN
+        RAISE EXCEPTION 'alert channel min_severity must be info, warning, error or critical, got %', quote_literal(left(p_min_severity, 50))
+            USING ERRCODE = '22023', HINT = 'Use one of: info, warning, error, critical; NULL keeps it.';
+    END IF;
     SELECT * INTO v_channel FROM public.alert_channels AS c WHERE c.name = p_name FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown alert channel %', coalesce(quote_literal(left(p_name, 80)), 'NULL')
@@ -34,10 +52,6 @@ BEGIN
     IF p_clear_secret AND v_channel.kind = 'sendgrid' THEN
         RAISE EXCEPTION 'a sendgrid channel cannot be left without its API key'
             USING ERRCODE = '22023', HINT = 'Pass a new key as p_secret, or disable the channel.';
-    END IF;
-    IF p_secret IS NOT NULL AND length(p_secret) NOT BETWEEN 1 AND 4000 THEN
-        RAISE EXCEPTION 'alert channel secret must be 1 to 4000 characters, got %', length(p_secret)
-            USING ERRCODE = '22023', HINT = 'Pass NULL to keep the current secret.';
     END IF;
 
     UPDATE public.alert_channels AS c

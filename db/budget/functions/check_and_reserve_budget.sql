@@ -38,7 +38,7 @@ BEGIN
     -- checks inside it only run to say what is wrong (this is the hot path: one expression
     -- instead of a dozen statements).
     IF (p_amount > 0 AND p_amount < 'Infinity'::numeric AND p_amount = round(p_amount, 6)
-        AND length(btrim(p_service_name)) > 0 AND length(p_service_name) <= 200
+        AND length(p_service_name) <= 200 AND NOT private.is_blank(p_service_name)
         AND jsonb_typeof(p_metadata) = 'object' AND pg_column_size(p_metadata) <= 65536) IS NOT TRUE THEN
         IF p_amount IS NULL THEN
             RAISE EXCEPTION 'amount must not be NULL'
@@ -60,10 +60,8 @@ BEGIN
             RAISE EXCEPTION 'service name must not be NULL'
                 USING ERRCODE = '22004', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
         END IF;
-        IF length(btrim(p_service_name)) = 0 OR length(p_service_name) > 200 THEN
-            RAISE EXCEPTION 'service name must be 1 to 200 characters, got %', length(p_service_name)
-                USING ERRCODE = '22023', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
-        END IF;
+        PERFORM private.check_text('service name', p_service_name, 200,
+                                   'Name the calling service, e.g. ''architect'' or ''orchestrator''.');
         IF p_metadata IS NULL THEN
             RAISE EXCEPTION 'metadata must not be NULL'
                 USING ERRCODE = '22004', HINT = 'Pass ''{}''::jsonb, or an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';

@@ -9,17 +9,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p_reason IS NULL THEN
-        RAISE EXCEPTION 'the kill reason must not be NULL'
-            USING ERRCODE = '22004',
-                  HINT = 'Say why, e.g. SELECT emergency_kill(''retry storm on work order 123'');';
-    END IF;
-    IF length(btrim(p_reason)) = 0 OR length(p_reason) > 1000 THEN
-        RAISE EXCEPTION 'the kill reason must be 1 to 1000 characters, got %', length(btrim(p_reason))
-            USING ERRCODE = '22023',
-                  HINT = 'Give a short reason for the audit log and the escalation, e.g. ''cost spike''.';
-    END IF;
-    RETURN private.budget_kill(btrim(p_reason), false);
+    RETURN private.budget_kill(private.check_text('the kill reason', p_reason, 1000,
+        'Say why in 1 to 1000 characters, e.g. SELECT emergency_kill(''retry storm on work order 123'');'), false);
 END
 $$;
 

@@ -16,17 +16,10 @@ DECLARE
     v_orchestrator_restarted boolean := false;
     v_details jsonb;
     v_alert bigint;
+    v_note text;
 BEGIN
-    IF p_note IS NULL THEN
-        RAISE EXCEPTION 'the resume note must not be NULL'
-            USING ERRCODE = '22004',
-                  HINT = 'Say why it is safe, e.g. SELECT resume_operations(''retry loop fixed, limit raised'');';
-    END IF;
-    IF length(btrim(p_note)) = 0 OR length(p_note) > 1000 THEN
-        RAISE EXCEPTION 'the resume note must be 1 to 1000 characters, got %', length(btrim(p_note))
-            USING ERRCODE = '22023',
-                  HINT = 'Give a short note for the audit log, e.g. ''root cause fixed''.';
-    END IF;
+    v_note := private.check_text('the resume note', p_note, 1000,
+                                 'Say why it is safe in 1 to 1000 characters, e.g. SELECT resume_operations(''retry loop fixed, limit raised'');');
 
     PERFORM private.budget_lock_days(ARRAY[v_today]);
     SELECT * INTO v_ks FROM public.budget_kill_switch AS ks WHERE ks.id FOR UPDATE;
@@ -52,18 +45,18 @@ BEGIN
     END IF;
 
     UPDATE public.budget_kill_switch AS ks
-    SET active = false, resumed_at = now(), resumed_by = v_actor, resume_note = btrim(p_note)
+    SET active = false, resumed_at = now(), resumed_by = v_actor, resume_note = v_note
     WHERE ks.id;
     UPDATE public.budget_ledger AS l SET killed = false WHERE l.killed;
     -- Let the automatic kill fire again today if spend reaches the threshold again.
     UPDATE public.budget_ledger AS l SET kill_at = NULL WHERE l.budget_day = v_today;
 
-    v_details := jsonb_build_object('kill_id', v_ks.kill_id, 'note', btrim(p_note),
+    v_details := jsonb_build_object('kill_id', v_ks.kill_id, 'note', v_note,
                                     'kill_reason', v_ks.reason, 'killed_at', v_ks.killed_at,
                                     'resumed_work_orders', v_resumed,
                                     'orchestrator_restarted', v_orchestrator_restarted);
     v_alert := public.raise_alert('info', 'budget.resumed', 'Operations resumed after the emergency kill',
-        format('%s resumed operations: %s. %s work orders unpaused.', v_actor, btrim(p_note), v_resumed),
+        format('%s resumed operations: %s. %s work orders unpaused.', v_actor, v_note, v_resumed),
         format('budget_resumed:%s', v_ks.kill_id), v_details);
     INSERT INTO public.audit_log (actor, action, target, details)
     VALUES (v_actor, 'budget.resume_operations', 'budget', v_details || jsonb_build_object('alert_id', v_alert));

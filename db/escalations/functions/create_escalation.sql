@@ -20,11 +20,16 @@ DECLARE
     v_title text;
     v_recommendation jsonb;
 BEGIN
+    IF p_context IS NULL THEN
+        RAISE EXCEPTION 'escalation context must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass e.g. ''{"reason": "..."}''::jsonb; use ''{}'' for no context.';
+    END IF;
     IF p_trigger_type IS NULL THEN
         RAISE EXCEPTION 'trigger type must not be NULL'
             USING ERRCODE = '22004',
                   HINT = 'Pass one of the trigger types in escalation_policies, e.g. retry_exhausted.';
     END IF;
+    PERFORM private.check_text('trigger type', p_trigger_type, 63, 'Pass one of the trigger types in escalation_policies, e.g. retry_exhausted.');
     SELECT * INTO v_policy FROM public.escalation_policies AS p WHERE p.trigger_type = p_trigger_type;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown escalation trigger type "%"', left(p_trigger_type, 100)
@@ -32,8 +37,8 @@ BEGIN
                   HINT = 'Known types: ' || (SELECT string_agg(trigger_type, ', ' ORDER BY trigger_type)
                                               FROM public.escalation_policies) || '.';
     END IF;
-    IF p_context IS NULL OR jsonb_typeof(p_context) <> 'object' THEN
-        RAISE EXCEPTION 'escalation context must be a JSON object, got %', coalesce(jsonb_typeof(p_context), 'NULL')
+    IF jsonb_typeof(p_context) <> 'object' THEN
+        RAISE EXCEPTION 'escalation context must be a JSON object, got %', jsonb_typeof(p_context)
             USING ERRCODE = '22023',
                   HINT = 'Pass e.g. ''{"reason": "..."}''::jsonb; use ''{}'' for no context.';
     END IF;

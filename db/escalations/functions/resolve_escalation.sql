@@ -1,7 +1,8 @@
 -- The human's decision on an escalation (runbook 1.2 steps 4-5, 3.2): checks the option belongs
--- to the escalation's type and that notes are given where the option requires them, executes the
--- option's effect on the work order in this same transaction, and records the runbook's decision
--- log (decision, reasoning, expected outcome, fallback plan, follow-up), the actor (JWT sub, else
+-- to the escalation's type, that notes are given where the option requires them and that p_params
+-- are exactly what the option takes (private.escalation_params: declared, typed, bounded; an
+-- option's fixed value cannot be overridden), executes the option's effect on the work order in this same transaction, and records the runbook's decision
+-- log (decision, reasoning, expected outcome, fallback plan, follow-up, the parameters applied), the actor (JWT sub, else
 -- the role) and whether the recommendation was followed. Deciding an already decided escalation
 -- is 55000 and executes nothing; any failure rolls the whole decision back.
 CREATE OR REPLACE FUNCTION public.resolve_escalation(
@@ -27,6 +28,7 @@ DECLARE
     v_expected text := private.check_decision_text('expected outcome', p_expected_outcome, false);
     v_fallback text := private.check_decision_text('fallback plan', p_fallback_plan, false);
     v_follow_up text := private.check_decision_text('follow-up', p_follow_up, false);
+    v_params jsonb;
     v_effect jsonb;
     v_log jsonb;
 BEGIN
@@ -34,10 +36,17 @@ BEGIN
         RAISE EXCEPTION 'option must not be NULL'
             USING ERRCODE = '22004', HINT = 'Pass one of the keys in escalation_policies.resolution_options for the type.';
     END IF;
-    IF p_params IS NULL OR jsonb_typeof(p_params) <> 'object' THEN
-        RAISE EXCEPTION 'params must be a JSON object, got %', coalesce(jsonb_typeof(p_params), 'NULL')
+    IF p_params IS NULL THEN
+        RAISE EXCEPTION 'params must not be NULL'
+            USING ERRCODE = '22004', HINT = 'Pass ''{}'' when the option needs no parameters.';
+    END IF;
+    IF jsonb_typeof(p_params) <> 'object' THEN
+        RAISE EXCEPTION 'params must be a JSON object, got %', jsonb_typeof(p_params)
             USING ERRCODE = '22023', HINT = 'Pass ''{}'' when the option needs no parameters.';
     END IF;
+    PERFORM private.check_text('option', p_option, 63,
+                               'Pass one of the keys in escalation_policies.resolution_options for the type.');
+    PERFORM private.check_decision_text('notes', p_notes, false);  -- its length, before any lookup
     v_e := private.lock_open_escalation(p_escalation_id, 'resolved');
 
     SELECT p.resolution_options INTO v_options FROM public.escalation_policies AS p WHERE p.trigger_type = v_e.trigger_type;
@@ -51,12 +60,14 @@ BEGIN
     END IF;
     v_notes := private.check_decision_text('notes', p_notes, coalesce((v_option ->> 'requires_notes')::boolean, false));
 
-    v_effect := private.apply_escalation_effect(v_e, v_option, p_params, v_notes);
+    -- The parameters the option takes, checked before anything is done (22023 otherwise).
+    v_params := private.escalation_params(v_option, p_params);
+    v_effect := private.apply_escalation_effect(v_e, v_option, v_params, v_notes);
 
     v_log := jsonb_build_object(
         'decision', v_option ->> 'label', 'option', p_option, 'reasoning', v_notes,
         'expected_outcome', v_expected, 'fallback_plan', v_fallback, 'follow_up', v_follow_up,
-        'params', p_params, 'effect', v_effect, 'decided_by', v_actor, 'decided_at', now(),
+        'params', v_params, 'effect', v_effect, 'decided_by', v_actor, 'decided_at', now(),
         'recommended_option', v_e.recommendation ->> 'option',
         'recommendation_confidence', v_e.recommendation -> 'confidence');
     UPDATE public.escalations AS e
@@ -79,4 +90,4 @@ GRANT EXECUTE ON FUNCTION public.resolve_escalation(uuid, text, text, text, text
     TO authenticated, service_role, moose_runner;
 
 COMMENT ON FUNCTION public.resolve_escalation(uuid, text, text, text, text, text, jsonb) IS
-    'Decide an escalation: execute the option''s effect on the work order in this transaction and record the decision log (decision, reasoning = notes, expected outcome, fallback plan, follow-up, actor). Unknown option for the type: 22023; missing required notes: 22004; already decided: 55000.';
+    'Decide an escalation: execute the option''s effect on the work order in this transaction and record the decision log (decision, reasoning = notes, expected outcome, fallback plan, follow-up, actor). Unknown option for the type: 22023; params other than the option declares (private.escalation_actions), or out of bounds: 22023; missing required notes: 22004; already decided: 55000. The log records the parameters applied.';

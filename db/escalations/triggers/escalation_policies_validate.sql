@@ -1,6 +1,7 @@
 -- Resolution options are data a DBA may edit; this keeps them in the shape resolve_escalation
 -- and recommend_resolution rely on: an array of objects with a unique key, label, description,
--- pros and cons arrays, an effect whose action is known, requires_notes, a prior in [0, 1] and
+-- pros and cons arrays, an effect whose action is known (private.escalation_actions) and which
+-- sets only the fields that action lets an option fix (set_config: an existing key and its value), requires_notes, a prior in [0, 1] and
 -- well-formed context rules. A bad edit is refused (22023) instead of breaking decisions later.
 CREATE OR REPLACE FUNCTION private.escalation_policies_validate()
 RETURNS trigger
@@ -11,6 +12,8 @@ DECLARE
     v_option jsonb;
     v_rule jsonb;
     v_where text;
+    v_spec jsonb;
+    v_extra text;
 BEGIN
     IF (SELECT count(DISTINCT o.value ->> 'key') <> count(*) FROM jsonb_array_elements(NEW.resolution_options) AS o(value)) THEN
         RAISE EXCEPTION 'resolution options of % have duplicate keys', NEW.trigger_type
@@ -32,15 +35,27 @@ BEGIN
                 USING ERRCODE = '22023',
                       HINT = 'Each option: {"key": "snake_case", "label", "description", "pros": [], "cons": [], "effect": {"action": ...}, "requires_notes": bool, "prior": 0..1, "context_rules": []}.';
         END IF;
-        IF NOT (v_option -> 'effect' ->> 'action') = ANY (private.escalation_actions())
-           OR v_option -> 'effect' ->> 'action' IS NULL THEN
+        v_spec := private.escalation_actions() -> (v_option -> 'effect' ->> 'action');
+        IF v_spec IS NULL THEN
             RAISE EXCEPTION '% has unknown effect action %', v_where, coalesce(v_option -> 'effect' ->> 'action', 'NULL')
-                USING ERRCODE = '22023', HINT = 'Known actions: ' || array_to_string(private.escalation_actions(), ', ') || '.';
+                USING ERRCODE = '22023',
+                      HINT = 'Known actions: ' || (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(private.escalation_actions()) AS k) || '.';
         END IF;
-        IF v_option -> 'effect' ->> 'action' = 'set_config' AND NOT EXISTS (
-               SELECT 1 FROM public.system_config AS c WHERE c.key = v_option -> 'effect' ->> 'key') THEN
-            RAISE EXCEPTION '% sets unknown config key %', v_where, coalesce(v_option -> 'effect' ->> 'key', 'NULL')
-                USING ERRCODE = '22023', HINT = 'effect.key must name a row of system_config.';
+        SELECT string_agg(e.key, ', ') INTO v_extra
+        FROM jsonb_object_keys(v_option -> 'effect') AS e(key)
+        WHERE e.key <> 'action' AND NOT (v_spec -> 'fixes') ? e.key;
+        IF v_extra IS NOT NULL THEN
+            RAISE EXCEPTION '% sets effect fields its action % does not take: %', v_where, v_option -> 'effect' ->> 'action', v_extra
+                USING ERRCODE = '22023',
+                      HINT = format('Action %s lets an option fix: %s (see private.escalation_actions()).', v_option -> 'effect' ->> 'action',
+                                    coalesce((SELECT string_agg(f, ', ') FROM jsonb_array_elements_text(v_spec -> 'fixes') AS f), 'nothing'));
+        END IF;
+        IF v_option -> 'effect' ->> 'action' = 'set_config' AND (NOT EXISTS (
+               SELECT 1 FROM public.system_config AS c WHERE c.key = v_option -> 'effect' ->> 'key')
+               OR NOT (v_option -> 'effect') ? 'value') THEN
+            RAISE EXCEPTION '% must fix an existing config key and its value, got key %', v_where, coalesce(v_option -> 'effect' ->> 'key', 'NULL')
+                USING ERRCODE = '22023',
+                      HINT = 'effect.key names a row of system_config and effect.value is the value the decision sets; for a raise of the daily budget use action raise_daily_budget.';
         END IF;
         IF jsonb_typeof(coalesce(v_option -> 'context_rules', '[]'::jsonb)) <> 'array' THEN
             RAISE EXCEPTION '% context_rules must be an array', v_where USING ERRCODE = '22023', HINT = 'Use [] for none.';

@@ -35,6 +35,7 @@ BEGIN
             RETURN NULL;
         END IF;
     ELSE
+        PERFORM private.check_text('job name', p_name, 63, 'List the jobs with: moose jobs list (or SELECT name FROM jobs).');
         SELECT j.* INTO v_job FROM public.jobs AS j WHERE j.name = p_name FOR UPDATE OF j;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'unknown job %', quote_literal(left(p_name, 80))

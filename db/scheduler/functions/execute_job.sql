@@ -15,6 +15,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_owner text;
     v_holder text := private.check_holder(p_holder);
     v_now timestamptz := private.scheduler_now(p_now);
     v_run public.job_runs%ROWTYPE;
@@ -41,10 +42,10 @@ BEGIN
             USING ERRCODE = '55000',
                   HINT = 'The lease expired and the job was handed on, or the run already ended: claim the job again.';
     END IF;
-    SELECT j.function_name INTO v_function FROM public.jobs AS j WHERE j.name = v_run.job_name;
+    SELECT j.function_name, j.owner_role INTO v_function, v_owner FROM public.jobs AS j WHERE j.name = v_run.job_name;
 
     BEGIN
-        v_result := private.call_job_function(v_function, v_now);
+        v_result := private.call_job_function(v_function, v_now, v_owner);
     EXCEPTION
         WHEN query_canceled THEN
             GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_sqlstate = RETURNED_SQLSTATE;

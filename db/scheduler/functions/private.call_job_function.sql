@@ -1,8 +1,10 @@
 -- Calls a job's function by name and returns its result as jsonb. The function must be in
 -- schema public, return one value (or void), take no argument or one timestamptz (the
--- scheduler's now), and be executable by the caller (the runner's own role): a job cannot call
--- what its runner could not call by hand.
-CREATE OR REPLACE FUNCTION private.call_job_function(p_function_name text, p_now timestamptz)
+-- scheduler's now), and be executable by the caller (the runner's own role) AND by the job's
+-- owner (jobs.owner_role, the role that wrote it): a job cannot call what its runner could not
+-- call by hand, nor what the role that wrote the job could not (service_role naming
+-- schedule_pg_cron, which only the runner may call).
+CREATE OR REPLACE FUNCTION private.call_job_function(p_function_name text, p_now timestamptz, p_owner text)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -44,6 +46,15 @@ BEGIN
         RAISE EXCEPTION 'job function % returns a set; a job function returns one value', v_proc
             USING ERRCODE = '22023', HINT = 'Return a count (integer) or a jsonb summary.';
     END IF;
+    IF p_owner IS NULL THEN
+        RAISE EXCEPTION 'job function % has no owner', v_proc
+            USING ERRCODE = '22004', HINT = 'Pass jobs.owner_role: the job runs only what its owner may execute.';
+    END IF;
+    IF NOT has_function_privilege(p_owner, v_proc, 'EXECUTE') THEN
+        RAISE EXCEPTION 'the job''s owner % may not execute job function %', p_owner, v_proc
+            USING ERRCODE = '42501',
+                  HINT = 'A job runs only functions the role that wrote it could call; have a role that may re-create the job.';
+    END IF;
     IF NOT has_function_privilege(v_caller, v_proc, 'EXECUTE') THEN
         RAISE EXCEPTION 'role % may not execute job function %', v_caller, v_proc
             USING ERRCODE = '42501', HINT = 'GRANT EXECUTE on the function to the runner''s role, or run the job as a role that has it.';
@@ -60,7 +71,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.call_job_function(text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.call_job_function(text, timestamptz, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.call_job_function(text, timestamptz) IS
-    'Runs a job''s public function (no argument, or the scheduler''s now as one timestamptz) and returns its result as jsonb. P0002 when missing, 22023 for a set-returning function, 42501 when the calling role may not execute it.';
+COMMENT ON FUNCTION private.call_job_function(text, timestamptz, text) IS
+    'Runs a job''s public function (no argument, or the scheduler''s now as one timestamptz) and returns its result as jsonb. P0002 when missing, 22023 for a set-returning function, 42501 when the calling role or the job''s owner (p_owner) may not execute it.';

@@ -10,7 +10,7 @@ BEGIN
         RAISE EXCEPTION 'the runner name (holder) must not be NULL'
             USING ERRCODE = '22004', HINT = 'Pass a name unique per runner process, e.g. host:pid.';
     END IF;
-    IF length(p_holder) NOT BETWEEN 1 AND 200 OR p_holder ~ '[[:cntrl:]]' THEN
+    IF length(p_holder) NOT BETWEEN 1 AND 200 OR p_holder ~ '[[:cntrl:]]' OR private.is_blank(p_holder) THEN
         RAISE EXCEPTION 'the runner name must be 1 to 200 printable characters, got % characters', length(p_holder)
             USING ERRCODE = '22023', HINT = 'Use e.g. host:pid.';
     END IF;

@@ -26,6 +26,7 @@ BEGIN
         RAISE EXCEPTION 'p_scheduled must not be NULL'
             USING ERRCODE = '22004', HINT = 'true: skip a disabled or backed-off job (pg_cron); false: run now.';
     END IF;
+    PERFORM private.check_text('job name', p_name, 63, 'List the jobs with: moose jobs list (or SELECT name FROM jobs).');
     SELECT * INTO v_job FROM public.jobs AS j WHERE j.name = p_name;
     IF FOUND AND p_scheduled
        AND (NOT v_job.enabled OR (v_job.consecutive_failures > 0 AND v_job.next_run_at > private.scheduler_now(p_now))) THEN

@@ -17,8 +17,12 @@ DECLARE
     v_now timestamptz := private.scheduler_now(p_now);
     v_row public.runners%ROWTYPE;
 BEGIN
-    IF p_details IS NULL OR jsonb_typeof(p_details) <> 'object' THEN
-        RAISE EXCEPTION 'runner details must be a JSON object, got %', coalesce(jsonb_typeof(p_details), 'NULL')
+    IF p_details IS NULL THEN
+        RAISE EXCEPTION 'runner details must not be NULL'
+            USING ERRCODE = '22004', HINT = 'E.g. ''{"host": "a", "pid": 1}''::jsonb, or ''{}''.';
+    END IF;
+    IF jsonb_typeof(p_details) <> 'object' THEN
+        RAISE EXCEPTION 'runner details must be a JSON object, got %', jsonb_typeof(p_details)
             USING ERRCODE = '22023', HINT = 'E.g. ''{"host": "a", "pid": 1}''::jsonb, or ''{}''.';
     END IF;
     IF p_stopping IS NULL THEN

@@ -14,6 +14,7 @@ BEGIN
         RAISE EXCEPTION 'job name and enabled must not be NULL'
             USING ERRCODE = '22004', HINT = 'E.g. SELECT set_job_enabled(''retention'', false);';
     END IF;
+    PERFORM private.check_text('job name', p_name, 63, 'List the jobs with: moose jobs list (or SELECT name FROM jobs).');
     UPDATE public.jobs AS j
     SET enabled = p_enabled,
         next_run_at = CASE WHEN p_enabled AND NOT j.enabled THEN least(j.next_run_at, now()) ELSE j.next_run_at END,

@@ -9,22 +9,17 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_old public.orchestrator_state%ROWTYPE;
+    v_reason text;
 BEGIN
-    IF p_reason IS NULL THEN
-        RAISE EXCEPTION 'a reason to stop the orchestrator is required'
-            USING ERRCODE = '22004', HINT = 'E.g. SELECT orchestrator_stop(''deploying a fix'');';
-    END IF;
-    IF length(btrim(p_reason)) NOT BETWEEN 1 AND 1000 THEN
-        RAISE EXCEPTION 'the reason must be 1 to 1000 characters, got %', length(btrim(p_reason))
-            USING ERRCODE = '22023', HINT = 'Say briefly why, for the audit log.';
-    END IF;
+    v_reason := private.check_text('the reason to stop the orchestrator', p_reason, 1000,
+                                   'Say briefly why, for the audit log, e.g. SELECT orchestrator_stop(''deploying a fix'');');
     SELECT * INTO v_old FROM public.orchestrator_state AS o WHERE o.id FOR UPDATE;
     UPDATE public.orchestrator_state AS o
-    SET status = 'stopped', stopped_reason = btrim(p_reason), updated_by = private.current_actor()
+    SET status = 'stopped', stopped_reason = v_reason, updated_by = private.current_actor()
     WHERE o.id;
     INSERT INTO public.audit_log (actor, action, target, details)
     VALUES (private.current_actor(), 'orchestrator.stop', 'orchestrator',
-            jsonb_build_object('previous_status', v_old.status, 'reason', btrim(p_reason)));
+            jsonb_build_object('previous_status', v_old.status, 'reason', v_reason));
     RETURN public.orchestrator_status();
 END
 $$;

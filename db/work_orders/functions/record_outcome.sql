@@ -17,19 +17,16 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_model text;
     v_id bigint;
     v_wo public.work_orders%ROWTYPE;
     v_escalation uuid;
 BEGIN
-    PERFORM private.check_work_order(p_work_order_id);
-    IF p_model_used IS NULL OR p_cost IS NULL OR p_success IS NULL THEN
-        RAISE EXCEPTION 'model, cost and success must not be NULL'
+    IF p_model_used IS NULL OR p_cost IS NULL OR p_success IS NULL OR p_metadata IS NULL THEN
+        RAISE EXCEPTION 'model, cost, success and metadata must not be NULL'
             USING ERRCODE = '22004', HINT = 'E.g. SELECT record_outcome(''<uuid>'', ''gpt-4o-mini'', 0.02, false);';
     END IF;
-    IF length(btrim(p_model_used)) NOT BETWEEN 1 AND 200 THEN
-        RAISE EXCEPTION 'model name must be 1 to 200 characters'
-            USING ERRCODE = '22023', HINT = 'Pass the model id, e.g. claude-sonnet-4.5.';
-    END IF;
+    v_model := private.check_text('model name', p_model_used, 200, 'Pass the model id, e.g. claude-sonnet-4.5.');
     IF p_cost = 'NaN'::numeric OR p_cost < 0 OR p_cost >= 1000000000 THEN
         RAISE EXCEPTION 'cost must be a number from 0 to 999999999, got %', p_cost
             USING ERRCODE = '22023', HINT = 'Pass the attempt''s cost in USD.';
@@ -42,8 +39,8 @@ BEGIN
         RAISE EXCEPTION 'route reason must be at most 1000 characters'
             USING ERRCODE = '22023', HINT = 'Shorten the route reason.';
     END IF;
-    IF p_metadata IS NULL OR jsonb_typeof(p_metadata) <> 'object' THEN
-        RAISE EXCEPTION 'metadata must be a JSON object, got %', coalesce(jsonb_typeof(p_metadata), 'NULL')
+    IF jsonb_typeof(p_metadata) <> 'object' THEN
+        RAISE EXCEPTION 'metadata must be a JSON object, got %', jsonb_typeof(p_metadata)
             USING ERRCODE = '22023',
                   HINT = 'E.g. ''{"refinement_metadata": {...}, "error_details": {...}, "error_message": "..."}''.';
     END IF;
@@ -52,8 +49,9 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Put structured errors in metadata.error_details.';
     END IF;
 
+    PERFORM private.check_work_order(p_work_order_id);
     INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success, execution_time_ms, route_reason, metadata)
-    VALUES (p_work_order_id, btrim(p_model_used), p_cost, p_success, p_execution_time_ms, p_route_reason, p_metadata)
+    VALUES (p_work_order_id, v_model, p_cost, p_success, p_execution_time_ms, p_route_reason, p_metadata)
     RETURNING id INTO v_id;
 
     SELECT * INTO v_wo FROM public.work_orders AS w WHERE w.id = p_work_order_id;

@@ -14,20 +14,18 @@ AS $$
 DECLARE
     v_escalation uuid;
 BEGIN
-    PERFORM private.check_work_order(p_work_order_id);
-    IF p_output IS NULL THEN
-        RAISE EXCEPTION 'Aider output must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass Aider''s stdout/stderr (the tail is enough).';
+    IF p_details IS NULL THEN
+        RAISE EXCEPTION 'details must not be NULL'
+            USING ERRCODE = '22004', HINT = 'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}'', or ''{}''.';
     END IF;
-    IF length(btrim(p_output)) = 0 OR length(p_output) > 100000 THEN
-        RAISE EXCEPTION 'Aider output must be 1 to 100000 characters, got %', length(p_output)
-            USING ERRCODE = '22023', HINT = 'Send the last 100000 characters of the log.';
-    END IF;
-    IF p_details IS NULL OR jsonb_typeof(p_details) <> 'object' THEN
-        RAISE EXCEPTION 'details must be a JSON object, got %', coalesce(jsonb_typeof(p_details), 'NULL')
+    PERFORM private.check_text('Aider output', p_output, 100000,
+                               'Pass Aider''s stdout/stderr; the last 100000 characters are enough.');
+    IF jsonb_typeof(p_details) <> 'object' THEN
+        RAISE EXCEPTION 'details must be a JSON object, got %', jsonb_typeof(p_details)
             USING ERRCODE = '22023', HINT = 'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}''.';
     END IF;
 
+    PERFORM private.check_work_order(p_work_order_id);
     UPDATE public.work_orders AS w
     SET metadata = w.metadata || jsonb_build_object('aider_output',
             jsonb_build_object('output', p_output, 'details', p_details, 'reported_at', now()))

@@ -19,11 +19,11 @@ DECLARE
     v_validation jsonb;
     v_escalation uuid;
 BEGIN
-    PERFORM private.check_work_order(p_work_order_id);
     IF p_contract_id IS NULL OR p_violation IS NULL THEN
         RAISE EXCEPTION 'contract id and violation must not be NULL'
             USING ERRCODE = '22004', HINT = 'Pass the contracts.id and the validator''s errors as a JSON object.';
     END IF;
+    PERFORM private.check_work_order(p_work_order_id);
     SELECT * INTO v_contract FROM public.contracts AS c WHERE c.id = p_contract_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'contract % does not exist', p_contract_id

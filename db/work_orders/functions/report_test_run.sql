@@ -18,13 +18,16 @@ DECLARE
     v_run jsonb;
     v_escalation uuid;
 BEGIN
-    PERFORM private.check_work_order(p_work_order_id);
     IF p_passed IS NULL THEN
         RAISE EXCEPTION 'passed must not be NULL'
             USING ERRCODE = '22004', HINT = 'true for a green run, false for a red one.';
     END IF;
-    IF p_details IS NULL OR jsonb_typeof(p_details) <> 'object' THEN
-        RAISE EXCEPTION 'details must be a JSON object, got %', coalesce(jsonb_typeof(p_details), 'NULL')
+    IF p_details IS NULL THEN
+        RAISE EXCEPTION 'details must not be NULL'
+            USING ERRCODE = '22004', HINT = 'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}'', or ''{}''.';
+    END IF;
+    IF jsonb_typeof(p_details) <> 'object' THEN
+        RAISE EXCEPTION 'details must be a JSON object, got %', jsonb_typeof(p_details)
             USING ERRCODE = '22023', HINT = 'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}''.';
     END IF;
     IF length(p_details::text) > 100000 THEN
@@ -32,6 +35,7 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Send the failing test names and the run id, not the whole log.';
     END IF;
 
+    PERFORM private.check_work_order(p_work_order_id);
     v_run := jsonb_build_object('passed', p_passed, 'at', now(), 'details', p_details);
     UPDATE public.work_orders AS w
     SET test_failure_cycles = CASE WHEN p_passed THEN 0 ELSE w.test_failure_cycles + 1 END,
