@@ -19,14 +19,11 @@ or ``worker.deliver_due(limit)`` for one synchronous round (tests, `moose alerts
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -38,6 +35,9 @@ from typing import Any
 import psycopg
 
 from runner.db import connect, redact
+from runner.http_post import PostResult, post_json
+
+__all__ = ["DeliveryWorker", "PostResult", "post_json", "sync_env_channels"]
 
 log = logging.getLogger("moose.alerts")
 
@@ -60,51 +60,6 @@ class ClaimedDelivery:
     headers: dict[str, str]
     body: str
     timeout_ms: int
-
-
-@dataclass(frozen=True)
-class PostResult:
-    """What came back: an HTTP status, or the transport error when there was no response."""
-
-    status_code: int | None
-    error: str | None
-    elapsed: float
-    retry_after: str | None = None  # the receiver's Retry-After header as received (SQL reads it)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer to report (3xx), not something to follow with the body dropped."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect())
-
-
-def post_json(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> PostResult:
-    """POST the body as is. The timeout bounds the connect and every read (a receiver that
-    accepts and never answers times out after `timeout` seconds)."""
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    started = time.monotonic()
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return PostResult(response.status, None, time.monotonic() - started)
-    except urllib.error.HTTPError as error:
-        with error:
-            return PostResult(error.code, None, time.monotonic() - started,
-                              error.headers.get("Retry-After") if error.headers else None)
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError):
-            return PostResult(None, f"timeout after {timeout:g} s", time.monotonic() - started)
-        return PostResult(None, f"connection error: {reason}", time.monotonic() - started)
-    except TimeoutError:
-        return PostResult(None, f"timeout after {timeout:g} s", time.monotonic() - started)
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        return PostResult(None, f"{type(error).__name__}: {error}", time.monotonic() - started)
 
 
 def default_worker_id() -> str:
