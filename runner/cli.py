@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import click
 
-from runner import __version__, logs, settings
+from runner import __version__, embedded_version, logs, settings
 from runner.db import redact, with_database
 from runner.embedded import ClusterError, EmbeddedCluster
 from runner.migrations import MigrationError, migrate, plan
@@ -79,6 +79,21 @@ def db_up(ctx: Context) -> None:
     except ClusterError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"embedded PostgreSQL running on 127.0.0.1:{port} (data {cluster.data_dir})")
+    versions = cluster.version_check()
+    if versions.restart_needed:
+        click.echo(f"warning: {versions.advice()}", err=True)
+
+
+@db.command("restart")
+def db_restart() -> None:
+    """Stop and start the embedded cluster (same port, data kept, connections dropped), e.g. so
+    it runs the server binaries installed by a package upgrade; starts it if it was stopped."""
+    cluster = _cluster_or_fail()
+    try:
+        port = cluster.restart()
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"embedded PostgreSQL restarted on 127.0.0.1:{port} (server {cluster.version_check().running})")
 
 
 @db.command("down")
@@ -94,13 +109,19 @@ def db_down() -> None:
 
 @db.command("status")
 def db_status() -> None:
-    """Whether the embedded cluster exists and runs, and where. Exit 1 when it is not running."""
-    status = _cluster_or_fail().status()
+    """Whether the embedded cluster exists and runs, and where, and whether the running server is
+    the installed version (after a package upgrade it says to run `moose db restart`). Exit 1
+    when it is not running."""
+    cluster = _cluster_or_fail()
+    status = cluster.status()
     state = "running" if status.running else ("stopped" if status.initialized else "not created")
     click.echo(f"state: {state}")
     click.echo(f"port: {status.port if status.port else '-'}")
     click.echo(f"data: {status.data_dir}")
     click.echo(f"log: {status.log_file}")
+    if status.running:
+        for line in embedded_version.status_lines(cluster.version_check()):
+            click.echo(line)
     sys.exit(0 if status.running else 1)
 
 
