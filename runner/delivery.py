@@ -1,7 +1,7 @@
 """Alert delivery by the runner: claim due deliveries in SQL, POST them, report back in SQL.
 
 Every decision (which rows are due, throttling, payloads, signatures, backoff, giving up) is made
-by SQL functions; this module only moves bytes (the POST itself: runner/http_post.py):
+by SQL functions; this module only moves bytes:
 
     claim_alert_deliveries(worker, limit)      -> rows with url, headers, body text, timeout
     POST body (bytes of the text, unchanged)   -> HTTP status or transport error
@@ -10,7 +10,7 @@ by SQL functions; this module only moves bytes (the POST itself: runner/http_pos
 Use it as::
 
     worker = DeliveryWorker(database_url)
-    worker.sync_env_channels()            # SLACK_WEBHOOK_URL & friends -> env_* channels (alert_env.py)
+    worker.sync_env_channels()            # SLACK_WEBHOOK_URL & friends -> env_* channels
     stop = threading.Event()
     worker.run_forever(stop)              # until stop.set(); LISTEN moose_alerts + polling
 
@@ -20,49 +20,27 @@ or ``worker.deliver_due(limit)`` for one synchronous round (tests, `moose alerts
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from runner.alert_env import sync_env_channels
 from runner.db import connect, redact
-from runner.http_post import post_json
+from runner.delivery_sql import ClaimedDelivery, default_worker_id, sync_env_channels
+from runner.http_post import PostResult, post_json
+from runner.reconnect import Backoff, Outage
+
+__all__ = ["ClaimedDelivery", "DeliveryWorker", "PostResult", "post_json", "sync_env_channels"]
 
 log = logging.getLogger("moose.alerts")
 
 NOTIFY_CHANNEL = "moose_alerts"
 APPLICATION_NAME = "moose-alerts"
-
-
-@dataclass(frozen=True)
-class ClaimedDelivery:
-    """One row of claim_alert_deliveries: everything needed to send it."""
-
-    delivery_id: int
-    attempt: int
-    alert_id: int | None
-    channel: str
-    channel_kind: str
-    url: str
-    headers: dict[str, str]
-    body: str
-    timeout_ms: int
-
-
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
 class DeliveryWorker:
     """Delivers alerts from the alert_deliveries outbox over HTTP.
 
@@ -72,13 +50,17 @@ class DeliveryWorker:
     poll_interval: seconds between polls when no NOTIFY arrives; default from config
         alert_poll_interval.
     worker_id: recorded in alert_deliveries.claimed_by; default host:pid:random.
+    wake: an event another loop sets when it sees the database back (`moose run`'s main loop):
+        a sender waiting out its retry backoff (retry_initial doubling to retry_max seconds)
+        tries again at once. remind_every: seconds between "still unreachable" log lines.
 
     Thread safety: run_forever and deliver_due must not run at the same time on one worker;
     several workers (threads or processes) may run at once: claims use FOR UPDATE SKIP LOCKED.
     """
 
     def __init__(self, url: str, *, max_workers: int = 4, poll_interval: float | None = None,
-                 worker_id: str | None = None) -> None:
+                 worker_id: str | None = None, wake: threading.Event | None = None,
+                 retry_initial: float = 1.0, retry_max: float = 30.0, remind_every: float = 60.0) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.url = url
@@ -93,6 +75,8 @@ class DeliveryWorker:
         self._sender_conns: list[psycopg.Connection] = []
         self._pool: ThreadPoolExecutor | None = None
         self.stats: Counter[str] = Counter()
+        self.wake = wake or threading.Event()
+        self.outage = Outage("alert delivery", log, Backoff(retry_initial, retry_max), remind_every=remind_every)
 
     # -- connections ------------------------------------------------------------------------
 
@@ -209,6 +193,18 @@ class DeliveryWorker:
 
     # -- the service loop ---------------------------------------------------------------------
 
+    def _wait_for_retry(self, stop: threading.Event, seconds: float) -> bool:
+        """Wait out a retry delay, cut short by `stop` or by `wake`; True when woken."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self.wake.wait(min(left, 0.1)):
+                self.wake.clear()
+                return not stop.is_set()
+        return False
+
     def run_forever(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set: LISTEN moose_alerts wakes the loop at once (raise_alert
         notifies at commit); a poll every poll_interval catches retries and missed notifications.
@@ -221,7 +217,7 @@ class DeliveryWorker:
         listener: psycopg.Connection | None = None
         poll_interval = self._poll_interval
         next_poll = 0.0
-        retry_delay = 1.0
+        woken = False
         try:
             while not stop.is_set():
                 finished = {f for f in inflight if f.done()}
@@ -239,6 +235,8 @@ class DeliveryWorker:
                         if poll_interval is None:
                             poll_interval = float(self.settings()["poll_interval_s"])
                         next_poll = 0.0
+                        self.outage.succeeded("; woken by the runner's reconnect" if woken else "")
+                        woken = False
                     now = time.monotonic()
                     if free > 0 and now >= next_poll:
                         items = self.claim(free)
@@ -253,10 +251,10 @@ class DeliveryWorker:
                         timeout = max(min(slice_, next_poll - time.monotonic()), 0.001)
                         for _ in listener.notifies(timeout=timeout, stop_after=1):
                             next_poll = 0.0
-                    retry_delay = 1.0
                 except psycopg.Error as error:
-                    log.error("alert delivery: database error, retrying in %.0f s: %s", retry_delay,
-                              str(error).strip())
+                    if not self.outage.down:
+                        self.wake.clear()  # a wake from before this outage must not cut its first wait
+                    retry_in = self.outage.failed(error)
                     if listener is not None:
                         listener.close()
                     listener = None
@@ -264,8 +262,7 @@ class DeliveryWorker:
                         if self._conn is not None:
                             self._conn.close()
                             self._conn = None
-                    stop.wait(retry_delay)
-                    retry_delay = min(retry_delay * 2, 30.0)
+                    woken = self._wait_for_retry(stop, retry_in)
         finally:
             if listener is not None:
                 listener.close()

@@ -17,8 +17,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from runner import settings
+from runner import embedded_version, settings
 from runner.db import connect
+from runner.embedded_version import VersionCheck
 
 PG_BIN_DIR = Path(os.environ.get("MOOSE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PORT_BASE = 54330
@@ -249,6 +250,16 @@ class EmbeddedCluster:
             return False
         self._run([str(PG_BIN_DIR / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60"])
         return True
+
+    def restart(self) -> int:
+        """Stop (fast: connections are dropped) and start again on the same port, so the
+        server runs the installed binaries; starts it when it was not running."""
+        self.down()
+        return self.up()
+
+    def version_check(self) -> VersionCheck:
+        """The running server's version against the installed binaries' (runner/embedded_version.py)."""
+        return embedded_version.check(self.url("postgres"), PG_BIN_DIR)
 
     def destroy(self) -> None:
         self.down()

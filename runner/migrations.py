@@ -1,6 +1,8 @@
 """`moose migrate`: pending yoyo migrations (state), then every behaviour file re-applied
-(all domains' functions, then views, then triggers), all under one advisory lock so two runners migrating
-at once take turns. A failing file rolls back and is named with its line."""
+(all domains' functions, then views, then triggers), all in ONE transaction (runner/yoyo_tx.py
+keeps yoyo inside it) under one advisory lock so two runners migrating at once take turns. A
+failure at any step rolls the whole run back, so the database is exactly as it was, and the
+failing file is named with its line."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from pathlib import Path
 
 import psycopg
 import sqlparse
-from yoyo import get_backend, read_migrations
+from yoyo import read_migrations
 from yoyo.exceptions import BadMigration
 from yoyo.migrations import MigrationList, read_sql_migration, topological_sort
 
 from runner import settings
 from runner.db import connect, redact
+from runner.yoyo_tx import TransactionBackend
 
 # Any fixed 64-bit number; every runner uses the same one.
 MIGRATION_LOCK_KEY = 7_291_337_001
@@ -137,46 +140,45 @@ def plan(url: str) -> MigrationPlan:
     return MigrationPlan([m.id for m in pending], behaviour_files())
 
 
-def _locate_in_migration(url: str, path: Path, text: str) -> tuple[psycopg.Error, int | None] | None:
+def _locate_in_migration(conn: psycopg.Connection, path: Path, text: str) -> tuple[psycopg.Error, int | None] | None:
     """yoyo runs a SQL migration statement by statement, so PostgreSQL's error position is
-    relative to one statement. Replay the statements (split as yoyo splits them) in a
-    transaction that is rolled back, to find which one fails and where; None when the
-    migration cannot be replayed (not transactional) or does not fail again."""
-    directives, _comment, statements = read_sql_migration(str(path))
-    if directives.get("transactional", "true").lower() == "false":
-        return None
-    with connect(url) as conn:
-        try:
-            for offset, statement in _statements(text, statements):
-                try:
-                    conn.execute(statement.encode())
-                except psycopg.Error as error:
-                    return error, _error_offset(error, offset) if error.diag.statement_position else offset
-            return None
-        finally:
-            conn.rollback()
-
-
-def _apply_migrations(url: str, echo: Callable[[str], None]) -> list[str]:
-    backend = get_backend(_yoyo_url(url))
-    try:
-        pending = backend.to_apply(_read_migrations())
-        applied: list[str] = []
-        for migration in pending:
-            echo(f"  migration {migration.id}")
+    relative to one statement. Replay the statements (split as yoyo splits them) from a savepoint
+    in the run's own transaction (it sees the earlier migrations of the run), then roll back to
+    it, to find which one fails and where; None when it does not fail again."""
+    _directives, _comment, statements = read_sql_migration(str(path))
+    with conn.transaction(force_rollback=True):
+        for offset, statement in _statements(text, statements):
             try:
-                backend.apply_migrations_only([migration])
+                conn.execute(statement.encode())
             except psycopg.Error as error:
-                path = Path(migration.path)
-                text = path.read_text()
-                located = _locate_in_migration(url, path, text) if path.suffix == ".sql" else None
-                if located is None:
-                    raise MigrationError(_describe(error, path, text)) from error
-                raise MigrationError(_describe(located[0], path, text, located[1])) from error
-            applied.append(migration.id)
-        return applied
-    finally:
-        backend.connection.close()
+                return error, _error_offset(error, offset) if error.diag.statement_position else offset
+    return None
+
+
+def _apply_migrations(url: str, conn: psycopg.Connection, echo: Callable[[str], None]) -> list[str]:
+    """Every pending migration, on `conn` in its open transaction (nothing is committed here)."""
+    backend = TransactionBackend(_yoyo_url(url), conn)
+    pending = backend.to_apply(_read_migrations())
+    for migration in pending:
+        if not migration.use_transactions:
+            raise MigrationError(f"{migration.path}: `-- transactional: false` is not supported: `moose migrate` "
+                                 "applies every migration and behaviour file in one transaction, so that a "
+                                 "failure keeps nothing; split the statement that needs it (e.g. CREATE INDEX "
+                                 "CONCURRENTLY) out of the migrations")
+    applied: list[str] = []
+    for migration in pending:
+        echo(f"  migration {migration.id}")
+        try:
+            backend.apply_migrations_only([migration])
+        except psycopg.Error as error:
+            path = Path(migration.path)
+            text = path.read_text()
+            located = _locate_in_migration(conn, path, text) if path.suffix == ".sql" else None
+            if located is None:
+                raise MigrationError(_describe(error, path, text)) from error
+            raise MigrationError(_describe(located[0], path, text, located[1])) from error
+        applied.append(migration.id)
+    return applied
 
 
 def _locate_in_file(conn: psycopg.Connection, text: str) -> tuple[psycopg.Error, int] | None:
@@ -206,10 +208,9 @@ def _apply_file(conn: psycopg.Connection, path: Path) -> None:
 
 
 def _apply_behaviour(conn: psycopg.Connection, files: list[Path], echo: Callable[[str], None]) -> None:
-    """Two passes in one transaction: the first creates every object with body checks off, so
-    a LANGUAGE sql function may call one from a file that sorts later; the second re-applies
-    with checks on, so a syntax error is reported against its file and line. Any failure
-    rolls back the whole transaction: no file of the run is kept."""
+    """Two passes in a savepoint of the run's transaction: the first creates every object with
+    body checks off, so a LANGUAGE sql function may call one from a file that sorts later; the
+    second re-applies with checks on, so a syntax error is reported against its file and line."""
     with conn.transaction():
         for check_bodies in ("off", "on"):
             conn.execute(f"SET LOCAL check_function_bodies = {check_bodies}".encode())
@@ -222,16 +223,24 @@ def _apply_behaviour(conn: psycopg.Connection, files: list[Path], echo: Callable
 
 
 def migrate(url: str, *, echo: Callable[[str], None] = print) -> list[str]:
-    """Apply pending migrations and re-apply behaviour; returns the migrations applied."""
+    """Apply pending migrations and re-apply behaviour, all in one transaction: either all of it
+    is committed, or (any failure, at any step) none of it. Returns the migrations applied."""
     files = behaviour_files()
-    with connect(url, autocommit=True) as lock_conn:
-        lock_conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-        try:
-            applied = _apply_migrations(url, echo)
-            with connect(url) as conn:
-                _apply_behaviour(conn, files, echo)
-        except psycopg.OperationalError as error:
-            raise MigrationError(f"cannot migrate {redact(url)}: {error}") from error
-        finally:
-            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    try:
+        with connect(url, autocommit=True) as lock_conn:
+            lock_conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+            try:
+                with connect(url) as conn:
+                    try:
+                        applied = _apply_migrations(url, conn, echo)
+                        _apply_behaviour(conn, files, echo)
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    conn.commit()
+            finally:
+                if not lock_conn.closed:
+                    lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    except psycopg.OperationalError as error:
+        raise MigrationError(f"cannot migrate {redact(url)}: {error}") from error
     return applied

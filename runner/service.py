@@ -2,7 +2,8 @@
 (runner/delivery.py's DeliveryWorker, in a thread of its own), logs one health line per
 interval, says it is alive in the database and to systemd, and stops cleanly: SIGTERM or SIGINT
 let the running job and in-flight alert POSTs finish, then it exits; SIGHUP re-reads the config
-file."""
+file. While the database is away it backs off (runner/reconnect.py: one log line when it goes,
+a reminder now and then, one when it is back) and, once back, wakes the alert sender at once."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import psycopg
 from runner import __version__, logs, systemd
 from runner.db import redact
 from runner.delivery import DeliveryWorker
+from runner.reconnect import Backoff, Outage
 from runner.scheduler import Clock, Scheduler
 
 log = logging.getLogger("moose.run")
@@ -49,7 +51,9 @@ def read_summary(conn: psycopg.Connection) -> dict:
 class ServiceConfig:
     """What the service can be told, from the command line and (re-read on SIGHUP) from a TOML
     file: `interval = 60`, `poll = 2`, `jobs = true`, `deliver = true` (read at start only),
-`log_format = "json"`, `verbose = false`."""
+`log_format = "json"`, `verbose = false`, and while the database is away `reconnect_initial = 1`
+doubling to `reconnect_max = 15` seconds between tries, a reminder line every
+`reconnect_reminder = 60` seconds."""
 
     interval: float = 60.0
     poll: float = 2.0
@@ -57,6 +61,9 @@ class ServiceConfig:
     deliver: bool = True
     log_format: str = "plain"
     verbose: bool = False
+    reconnect_initial: float = 1.0
+    reconnect_max: float = 15.0
+    reconnect_reminder: float = 60.0
 
     def merged_with_file(self, path: Path | None) -> ServiceConfig:
         if path is None:
@@ -77,7 +84,14 @@ class ServiceConfig:
         config = ServiceConfig(**values)
         if config.interval < 0.1 or config.poll < 0.05 or config.log_format not in ("plain", "json"):
             raise ValueError(f"{path}: interval >= 0.1, poll >= 0.05 and log_format plain|json, got {data}")
+        if not (0.01 <= config.reconnect_initial <= config.reconnect_max) or config.reconnect_reminder < 0.1:
+            raise ValueError(f"{path}: 0.01 <= reconnect_initial <= reconnect_max and reconnect_reminder >= 0.1, "
+                             f"got {data}")
         return config
+
+    def outage(self, what: str, logger: logging.Logger) -> Outage:
+        return Outage(what, logger, Backoff(self.reconnect_initial, self.reconnect_max),
+                      remind_every=self.reconnect_reminder)
 
 
 class Service:
@@ -101,6 +115,8 @@ class Service:
             self.scheduler.holder = holder
         self._last_progress = time.monotonic()
         self._delivery_stop = threading.Event()
+        self._delivery_wake = threading.Event()  # set when the database is back: the sender retries at once
+        self.outage = self.config.outage("moose run", log)
 
     @property
     def interval(self) -> float:
@@ -141,6 +157,8 @@ class Service:
         if new.log_format != self.config.log_format or new.verbose != self.config.verbose:
             logs.configure(new.log_format, new.verbose)
         self.config = new
+        self.outage.backoff = Backoff(new.reconnect_initial, new.reconnect_max)
+        self.outage.remind_every = new.reconnect_reminder
         log.info("config reloaded: interval=%ss poll=%ss jobs=%s log_format=%s", new.interval, new.poll,
                  new.jobs, new.log_format)
 
@@ -161,8 +179,10 @@ class Service:
 
     def _start_delivery(self) -> threading.Thread:
         """The alert sender in a thread of its own: a slow receiver never delays a job."""
+
         def deliver() -> None:
-            with DeliveryWorker(self.url) as worker:
+            with DeliveryWorker(self.url, wake=self._delivery_wake,
+                                remind_every=self.config.reconnect_reminder) as worker:
                 try:
                     worker.sync_env_channels()
                 except psycopg.Error as error:
@@ -196,6 +216,8 @@ class Service:
                 try:
                     conn = self.scheduler.connection()
                     self.scheduler.heartbeat(details)
+                    if self.outage.succeeded():
+                        self._delivery_wake.set()
                     if not ready:
                         systemd.notify("READY=1", f"STATUS=running as {self.scheduler.holder}")
                         ready = True
@@ -212,8 +234,11 @@ class Service:
                     if self.config.jobs:
                         self.scheduler.run_due(self._should_stop)
                 except psycopg.Error as error:
-                    log.error("database unreachable, retrying: %s", str(error).strip())
+                    retry_in = self.outage.failed(error)
                     self.scheduler.close()
+                    self._last_progress = time.monotonic()
+                    self.stopping.wait(retry_in)
+                    continue
                 self._last_progress = time.monotonic()
                 if iterations is not None and done >= iterations:
                     break
@@ -222,6 +247,7 @@ class Service:
         finally:
             systemd.notify("STOPPING=1")
             self._delivery_stop.set()
+            self._delivery_wake.set()
             if delivery is not None:
                 delivery.join(timeout=60)
             with contextlib.suppress(psycopg.Error):

@@ -1,7 +1,8 @@
 """A real HTTP receiver on 127.0.0.1 for the alert tests and the benchmark: records every request
 (path, headers, raw body, arrival time) and answers per path from a script: a list of status
 codes to return in turn (then 200), an optional delay, a Retry-After header on the non-2xx
-answers, or a hang until the receiver stops."""
+answers, a hang until the receiver stops, or a trickle: the answer sent one byte at a time (in
+its headers or in its body), each byte well inside any per-read timeout, never finishing."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class Receiver:
     delays: dict[str, float] = field(default_factory=dict)
     hang: set[str] = field(default_factory=set)
     retry_after: dict[str, str] = field(default_factory=dict)  # Retry-After sent with non-2xx answers
+    trickle: dict[str, str] = field(default_factory=dict)  # path -> "headers" or "body"
+    trickle_every: float = 0.05  # seconds between two trickled bytes
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -51,6 +54,9 @@ class Receiver:
                 if self.path in receiver.hang:
                     receiver._stopping.wait(60)
                     return
+                if self.path in receiver.trickle:
+                    self._trickle(receiver.trickle[self.path])
+                    return
                 delay = receiver.delays.get(self.path, 0.0)
                 if delay:
                     time.sleep(delay)
@@ -63,6 +69,24 @@ class Receiver:
                     self.send_header("Retry-After", receiver.retry_after[self.path])
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _trickle(self, where: str) -> None:
+                """About 100 s of bytes at trickle_every apart: far longer than any test waits."""
+                count = int(100 / receiver.trickle_every)
+                if where == "headers":
+                    head, tail = b"HTTP/1.1 200 OK\r\nX-Pad: ", b"a" * count
+                else:
+                    head, tail = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % count, b"a" * count
+                try:
+                    self.wfile.write(head)
+                    self.wfile.flush()
+                    for byte in tail:
+                        if receiver._stopping.wait(receiver.trickle_every):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:  # the sender gave up and closed: what the test wants
+                    return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -17,8 +17,8 @@ import pytest
 from alert_helpers import add_channel, drain, fast_retries, raise_alert, set_config, statuses, wait_until
 from alert_receiver import Receiver
 
-from runner.alert_env import sync_env_channels
 from runner.delivery import DeliveryWorker
+from runner.delivery_sql import sync_env_channels
 from runner.http_post import post_json
 
 
@@ -96,6 +96,17 @@ def test_post_json_reports_refused_connections_and_redirects() -> None:
     with Receiver(statuses={"/moved": [307]}) as rx:
         moved = post_json(rx.url("/moved"), {"Content-Type": "application/json"}, b"{}", 1.0)
     assert moved.status_code == 307 and moved.error is None
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_a_receiver_that_trickles_bytes_is_cut_off_at_the_channel_timeout(where: str) -> None:
+    # Each byte arrives 0.05 s after the last, far inside a 1 s per-read timeout; the answer
+    # would take about 100 s. The whole request is bounded by the 1 s timeout.
+    with Receiver(trickle={"/slow": where}) as rx:
+        result = post_json(rx.url("/slow"), {"Content-Type": "application/json"}, b"{}", 1.0)
+        assert len(rx.on("/slow")) == 1
+    assert (result.status_code, result.error) == (None, "timeout after 1 s")
+    assert 1.0 <= result.elapsed < 15.0
 
 
 def test_after_max_attempts_failed_and_one_alert_about_the_channel(db_url: str, conn: psycopg.Connection) -> None:

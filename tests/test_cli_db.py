@@ -72,7 +72,7 @@ COMMAND_PATHS = all_command_paths(main)
 
 
 def test_the_core_commands_exist() -> None:
-    for path in [("db", "up"), ("db", "down"), ("db", "status"), ("db", "url"), ("db", "psql"),
+    for path in [("db", "up"), ("db", "down"), ("db", "restart"), ("db", "status"), ("db", "url"), ("db", "psql"),
                  ("migrate",), ("run",), ("test",)]:
         assert path in COMMAND_PATHS
 

@@ -206,7 +206,7 @@ def test_cli_reports_the_failing_file_and_exits_non_zero(behaviour_copy: Path, d
     (behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
     result = CliRunner().invoke(main, ["--database-url", db_url, "migrate"])
     assert result.exit_code == 1
-    assert "migration failed, nothing from the failing step was kept" in result.output
+    assert "migration failed, nothing of this run was kept (the database is as it was)" in result.output
     broken = behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql"
     assert f'{broken}:5: relation "public.no_such_table" does not exist' in result.output
 
@@ -239,6 +239,103 @@ def test_failing_migration_names_the_line_of_the_failing_statement(
     assert conn.execute("SELECT to_regclass('public.zz_first')").fetchone()[0] is None
     assert conn.execute("SELECT count(*) FROM _yoyo_migration WHERE migration_id = '9999_zz_broken'"
                         ).fetchone()[0] == 0
+
+
+# -- all or nothing: a failure at any step leaves the database exactly as it was -----------------
+
+def full_dump(url: str) -> str:
+    """Catalog and data (yoyo's bookkeeping rows included): the database's fingerprint."""
+    result = subprocess.run([PG_DUMP, "--restrict-key=moosedrift", "-d", url],
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+DROP_BUDGET_STATUS = """-- The documented pattern for a changed signature: drop the old function.
+-- depends: 0045_names_that_say_the_difference
+
+DROP FUNCTION public.budget_status();
+"""
+
+SECOND_OF_TWO_FAILS = """-- Fails after 9998 created its table in the same run.
+-- depends: 9998_zz_creates
+
+INSERT INTO public.zz_created (id) VALUES (1);
+INSERT INTO public.zz_created (id) VALUES (1);
+"""
+
+
+@pytest.fixture
+def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "migrations"
+    shutil.copytree(settings.MIGRATIONS_DIR, folder)
+    monkeypatch.setattr(settings, "MIGRATIONS_DIR", folder)
+    return folder
+
+
+def test_a_failing_behaviour_file_after_a_dropping_migration_keeps_the_function_and_the_migration_pending(
+        migrations_copy: Path, behaviour_copy: Path, db_url: str, conn: psycopg.Connection) -> None:
+    (migrations_copy / "9999_zz_drop_budget_status.sql").write_text(DROP_BUDGET_STATUS)
+    (behaviour_copy / "zz_test" / "functions" / "zz_broken.sql").write_text(BROKEN_SYNTAX)
+    before = full_dump(db_url)
+
+    with pytest.raises(MigrationError) as raised:
+        migrate(db_url, echo=quiet)
+
+    assert f"{behaviour_copy / 'zz_test' / 'functions' / 'zz_broken.sql'}:12: " in str(raised.value)
+    assert full_dump(db_url) == before
+    assert conn.execute("SELECT to_regprocedure('public.budget_status()')").fetchone()[0] is not None
+    assert conn.execute("SELECT public.system_health() IS NOT NULL").fetchone()[0] is True
+    # Still pending: the corrected run applies it.
+    (behaviour_copy / "zz_test" / "functions" / "zz_broken.sql").unlink()
+    (migrations_copy / "9999_zz_drop_budget_status.sql").write_text(
+        DROP_BUDGET_STATUS.replace("DROP FUNCTION public.budget_status();", "SELECT 1;"))
+    assert migrate(db_url, echo=quiet) == ["9999_zz_drop_budget_status"]
+
+
+def test_a_failing_second_migration_takes_back_the_first_of_the_run(
+        migrations_copy: Path, db_url: str, conn: psycopg.Connection) -> None:
+    (migrations_copy / "9998_zz_creates.sql").write_text(
+        "-- Creates a table.\n-- depends: 0045_names_that_say_the_difference\n\n"
+        "CREATE TABLE public.zz_created (id integer PRIMARY KEY);\n")
+    (migrations_copy / "9999_zz_fails.sql").write_text(SECOND_OF_TWO_FAILS)
+    before = full_dump(db_url)
+
+    with pytest.raises(MigrationError) as raised:
+        migrate(db_url, echo=quiet)
+
+    # The replay that locates the line sees 9998's table (the run's own transaction).
+    assert f"{migrations_copy / '9999_zz_fails.sql'}:5: duplicate key value" in str(raised.value)
+    assert "(SQLSTATE 23505)" in str(raised.value)
+    assert full_dump(db_url) == before
+    assert conn.execute("SELECT to_regclass('public.zz_created')").fetchone()[0] is None
+
+
+def test_a_failed_first_migrate_of_an_empty_database_leaves_it_empty(
+        empty_database: Callable[[], str], behaviour_copy: Path) -> None:
+    url = empty_database()
+    (behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
+    before = full_dump(url)
+    with pytest.raises(MigrationError):
+        migrate(url, echo=quiet)
+    # Not one migration, and not yoyo's own tables either.
+    assert user_relations(url) == []
+    assert full_dump(url) == before
+
+
+def test_a_migration_that_cannot_run_in_a_transaction_is_refused_before_anything_runs(
+        migrations_copy: Path, db_url: str) -> None:
+    (migrations_copy / "9998_zz_creates.sql").write_text(
+        "-- Creates a table.\n-- depends: 0045_names_that_say_the_difference\n\n"
+        "CREATE TABLE public.zz_created (id integer PRIMARY KEY);\n")
+    (migrations_copy / "9999_zz_concurrently.sql").write_text(
+        "-- An index built concurrently.\n-- depends: 9998_zz_creates\n-- transactional: false\n\n"
+        "CREATE INDEX CONCURRENTLY zz_idx ON public.zz_created (id);\n")
+    before = full_dump(db_url)
+    result = CliRunner().invoke(main, ["--database-url", db_url, "migrate"])
+    assert result.exit_code == 1
+    assert f"{migrations_copy / '9999_zz_concurrently.sql'}: `-- transactional: false` is not supported" \
+        in result.output
+    assert full_dump(db_url) == before
 
 
 # -- concurrency -----------------------------------------------------------------------------

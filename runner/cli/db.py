@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from runner import embedded_version
 from runner.cli.context import Context, cluster_or_fail, pass_context
 from runner.db import redact
 from runner.embedded import ClusterError
@@ -30,6 +31,21 @@ def db_up(ctx: Context) -> None:
     except ClusterError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"embedded PostgreSQL running on 127.0.0.1:{port} (data {cluster.data_dir})")
+    versions = cluster.version_check()
+    if versions.restart_needed:
+        click.echo(f"warning: {versions.advice()}", err=True)
+
+
+@db.command("restart")
+def db_restart() -> None:
+    """Stop and start the embedded cluster (same port, data kept, connections dropped), e.g. so
+    it runs the server binaries installed by a package upgrade; starts it if it was stopped."""
+    cluster = cluster_or_fail()
+    try:
+        port = cluster.restart()
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"embedded PostgreSQL restarted on 127.0.0.1:{port} (server {cluster.version_check().running})")
 
 
 @db.command("down")
@@ -45,13 +61,19 @@ def db_down() -> None:
 
 @db.command("status")
 def db_status() -> None:
-    """Whether the embedded cluster exists and runs, and where. Exit 1 when it is not running."""
-    status = cluster_or_fail().status()
+    """Whether the embedded cluster exists and runs, and where, and whether the running server is
+    the installed version (after a package upgrade it says to run `moose db restart`). Exit 1
+    when it is not running."""
+    cluster = cluster_or_fail()
+    status = cluster.status()
     state = "running" if status.running else ("stopped" if status.initialized else "not created")
     click.echo(f"state: {state}")
     click.echo(f"port: {status.port if status.port else '-'}")
     click.echo(f"data: {status.data_dir}")
     click.echo(f"log: {status.log_file}")
+    if status.running:
+        for line in embedded_version.status_lines(cluster.version_check()):
+            click.echo(line)
     sys.exit(0 if status.running else 1)
 
 

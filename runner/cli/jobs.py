@@ -24,7 +24,8 @@ from runner.service import Service
 @click.option("--no-deliver", is_flag=True, help="Deliver no alerts (another runner or pg_net does).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               envvar="MOOSE_CONFIG", default=None,
-              help="TOML file (interval, poll, jobs, log_format, verbose) re-read on SIGHUP (env MOOSE_CONFIG).")
+              help="TOML file (interval, poll, jobs, log_format, verbose, reconnect_initial, reconnect_max, "
+                   "reconnect_reminder) re-read on SIGHUP (env MOOSE_CONFIG).")
 @click.option("--iterations", type=click.IntRange(min=1), default=None,
               help="Stop after this many health lines (for smoke tests).")
 @pass_context

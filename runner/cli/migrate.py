@@ -30,7 +30,8 @@ def migrate_command(ctx: Context, dry_run: bool) -> None:
         click.echo(f"migrating {redact(url)}")
         applied = migrate(url, echo=click.echo)
     except MigrationError as error:
-        raise click.ClickException(f"migration failed, nothing from the failing step was kept:\n{error}") from error
+        raise click.ClickException("migration failed, nothing of this run was kept (the database is as it was):\n"
+                                   f"{error}") from error
     click.echo(f"done: {len(applied)} migration(s) applied")
 
 

@@ -1,16 +1,38 @@
-"""The env_* alert channels from the runner's environment (SLACK_WEBHOOK_URL, SENDGRID_API_KEY
-with ALERT_EMAIL_TO/ALERT_EMAIL_FROM, ALERT_WEBHOOK_URL with ALERT_WEBHOOK_SECRET,
-ALERT_MIN_SEVERITY): one call of sync_env_alert_channels, which validates and upserts them."""
+"""The rows alert delivery moves and the environment's channels: what claim_alert_deliveries
+returns (ClaimedDelivery), and SLACK_WEBHOOK_URL & friends upserted as env_* channels by
+sync_env_alert_channels. Every decision stays in SQL."""
 
 from __future__ import annotations
 
 import os
+import socket
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import psycopg
 
 ENV_VARIABLES = ("SLACK_WEBHOOK_URL", "SENDGRID_API_KEY", "ALERT_EMAIL_TO", "ALERT_EMAIL_FROM",
                  "ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET")
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """One row of claim_alert_deliveries: everything needed to send it."""
+
+    delivery_id: int
+    attempt: int
+    alert_id: int | None
+    channel: str
+    channel_kind: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    timeout_ms: int
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def sync_env_channels(conn: psycopg.Connection, environ: Mapping[str, str] | None = None) -> dict[str, str]:
