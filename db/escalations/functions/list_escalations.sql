@@ -13,8 +13,15 @@ SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
-        RAISE EXCEPTION 'limit must be between 1 and 10000, got %', coalesce(p_limit::text, 'NULL')
+    IF p_include_closed IS NULL THEN
+        RAISE EXCEPTION 'include_closed is required'
+            USING ERRCODE = '22004', HINT = 'Pass true to list decided escalations too, or omit it for open ones only.';
+    END IF;
+    IF p_limit IS NULL THEN
+        RAISE EXCEPTION 'limit is required' USING ERRCODE = '22004', HINT = 'Omit it for the first 200.';
+    END IF;
+    IF p_limit NOT BETWEEN 1 AND 10000 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 10000, got %', p_limit
             USING ERRCODE = '22023', HINT = 'Omit it for the first 200.';
     END IF;
     RETURN QUERY
@@ -23,7 +30,7 @@ BEGIN
            CASE WHEN o.is_open THEN floor(extract(epoch FROM e.sla_due_at - now()))::integer END
     FROM public.escalations AS e
     CROSS JOIN LATERAL (SELECT e.status IN ('pending', 'acknowledged') AS is_open) AS o
-    WHERE o.is_open OR coalesce(p_include_closed, false)
+    WHERE o.is_open OR p_include_closed
     ORDER BY o.is_open DESC, e.sla_due_at, e.created_at
     LIMIT p_limit;
 END
