@@ -112,8 +112,8 @@ GRANT SELECT ON public.budget_stripes, public.budget_cap_events TO service_role,
 
 -- Replaced by the stripe functions (db/budget/functions): the day-row helpers, and the
 -- crossing check that took the old ledger row.
-DROP FUNCTION private.budget_apply_spend(date, numeric);
-DROP FUNCTION private.budget_lock_days(date[]);
-DROP FUNCTION private.budget_open_day(date);
-DROP FUNCTION private.budget_check_crossings(public.budget_day_marks);
-DROP FUNCTION private.budget_reservation_answer(public.budget_reservations, private.budget_settings_t);
+DROP FUNCTION IF EXISTS private.budget_apply_spend(date, numeric);
+DROP FUNCTION IF EXISTS private.budget_lock_days(date[]);
+DROP FUNCTION IF EXISTS private.budget_open_day(date);
+DROP FUNCTION IF EXISTS private.budget_check_crossings(public.budget_day_marks);
+DROP FUNCTION IF EXISTS private.budget_reservation_answer(public.budget_reservations, private.budget_settings_t);

@@ -32,18 +32,20 @@ BEGIN
         RETURN;
     END IF;
 
-    UPDATE public.budget_stripes AS s SET reserved = s.reserved + p_amount
-    FROM (SELECT t.stripe FROM public.budget_stripes AS t
-          WHERE t.scope_rank = p_rank AND t.key = p_key AND t.period = p_period AND t.period_start = p_start
-            AND t.stripe <> v_pref AND NOT t.killed AND t.spent + t.reserved + p_amount <= t.allowance
-          ORDER BY t.stripe
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED) AS c
-    WHERE s.scope_rank = p_rank AND s.key = p_key AND s.period = p_period AND s.period_start = p_start
-      AND s.stripe = c.stripe AND NOT s.killed AND s.spent + s.reserved + p_amount <= s.allowance
-    RETURNING s.stripe INTO o_stripe;
+    SELECT t.stripe INTO o_stripe FROM public.budget_stripes AS t
+    WHERE t.scope_rank = p_rank AND t.key = p_key AND t.period = p_period AND t.period_start = p_start
+      AND t.stripe <> v_pref AND NOT t.killed AND t.spent + t.reserved + p_amount <= t.allowance
+    ORDER BY t.stripe
+    LIMIT 1
+    FOR NO KEY UPDATE SKIP LOCKED;
     IF FOUND THEN
-        RETURN;
+        -- Locked and re-checked by the SELECT: it still has room.
+        UPDATE public.budget_stripes AS s SET reserved = s.reserved + p_amount
+        WHERE s.scope_rank = p_rank AND s.key = p_key AND s.period = p_period AND s.period_start = p_start
+          AND s.stripe = o_stripe AND NOT s.killed AND s.spent + s.reserved + p_amount <= s.allowance;
+        IF FOUND THEN
+            RETURN;
+        END IF;
     END IF;
 
     LOOP
