@@ -159,6 +159,9 @@ BEGIN
         -- A kill due but not fired (concurrent settles crossed together): fire it now, holding
         -- no stripe yet, so the kill's lock order holds.
         PERFORM private.budget_fire_due_kill(v_day);
+        IF EXISTS (SELECT 1 FROM public.budget_kill_switch AS ks WHERE ks.id AND ks.active) THEN
+            v_reason := 'kill_switch';  -- fired now, or by the settle that crossed it meanwhile
+        END IF;
     END IF;
 
     v_r.expires_at := now() + v_s.reservation_ttl;
@@ -192,32 +195,24 @@ BEGIN
     END IF;
 
     IF v_reason IS NULL THEN
-        -- The global day budget: the fast path of private.budget_debit inlined (measured: a
-        -- function call per reservation cost more than this statement, docs/performance/budget.md).
-        UPDATE public.budget_stripes AS g SET reserved = g.reserved + p_amount
-        WHERE g.scope_rank = 1 AND g.key = '*' AND g.period = 'day' AND g.period_start = v_day
-          AND g.stripe = pg_backend_pid() % v_s.global_stripes
-          AND NOT g.killed AND g.spent + g.reserved + p_amount <= g.allowance
-        RETURNING g.stripe INTO v_stripe;
-        IF NOT FOUND THEN
+        -- The global day budget first (it leads the lock order).
+        SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
+                                                    v_s.daily_limit, v_s.global_stripes);
+        IF v_d.o_stripe = -1 AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
+                                         WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
+            -- Short, but partly with reservations past their expiry the sweep has not freed
+            -- yet: free them now (the global day stripes come first in the lock order, and
+            -- this call holds no other) and try once more, so expiry takes effect where it
+            -- matters.
+            PERFORM private.budget_expire(v_day);
             SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
                                                         v_s.daily_limit, v_s.global_stripes);
-            IF v_d.o_stripe = -1 AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
-                                             WHERE r.status = 'open' AND r.expires_at <= now()) THEN
-                -- Short, but partly with reservations past their expiry the sweep has not freed
-                -- yet: free them now (the global day stripes come first in the lock order, and
-                -- this call holds no other) and try once more, so expiry takes effect where it
-                -- matters.
-                PERFORM private.budget_expire();
-                SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
-                                                            v_s.daily_limit, v_s.global_stripes);
-            END IF;
-            v_stripe := v_d.o_stripe;
-            IF v_stripe < 0 THEN
-                v_reason := CASE WHEN v_stripe = -2 THEN 'kill_switch' ELSE 'limit_exceeded' END;
-                v_spent := v_d.o_spent;
-                v_reserved := v_d.o_reserved;
-            END IF;
+        END IF;
+        v_stripe := v_d.o_stripe;
+        IF v_stripe < 0 THEN
+            v_reason := CASE WHEN v_stripe = -2 THEN 'kill_switch' ELSE 'limit_exceeded' END;
+            v_spent := v_d.o_spent;
+            v_reserved := v_d.o_reserved;
         END IF;
         v_debits := jsonb_build_array(jsonb_build_array(1, '*', 'day', v_day, v_stripe));
     END IF;

@@ -5,10 +5,9 @@
 --  3. slow path: lock all the budget's stripes of the period in stripe order, then either
 --     refuse (kill switch, or the budget's total remaining is short) or re-split the slack so
 --     that the caller's stripe holds the amount and debit it.
--- An UPDATE whose condition fails locks nothing, so steps 1-2 hold no lock of this budget when
--- step 3 starts: the ordered lock is the only wait on more than one of its rows.
+-- Steps 1-2 hold no lock of this budget when step 3 starts (see the subtransaction below):
+-- the ordered lock is the only wait on more than one of its rows.
 -- Returns the stripe debited, or -1 (short) / -2 (killed) with the budget's totals.
--- check_and_reserve_budget inlines step 1 for the global day budget (see there).
 CREATE OR REPLACE FUNCTION private.budget_debit(
     p_rank smallint, p_scope text, p_key text, p_period text, p_start date,
     p_amount numeric, p_limit numeric, p_stripes integer,
@@ -24,29 +23,36 @@ DECLARE
     v_free numeric;
     v_share numeric;
 BEGIN
-    UPDATE public.budget_stripes AS s SET reserved = s.reserved + p_amount
-    WHERE s.scope_rank = p_rank AND s.key = p_key AND s.period = p_period AND s.period_start = p_start
-      AND s.stripe = v_pref AND NOT s.killed AND s.spent + s.reserved + p_amount <= s.allowance
-    RETURNING s.stripe INTO o_stripe;
-    IF FOUND THEN
-        RETURN;
-    END IF;
-
-    SELECT t.stripe INTO o_stripe FROM public.budget_stripes AS t
-    WHERE t.scope_rank = p_rank AND t.key = p_key AND t.period = p_period AND t.period_start = p_start
-      AND t.stripe <> v_pref AND NOT t.killed AND t.spent + t.reserved + p_amount <= t.allowance
-    ORDER BY t.stripe
-    LIMIT 1
-    FOR NO KEY UPDATE SKIP LOCKED;
-    IF FOUND THEN
-        -- Locked and re-checked by the SELECT: it still has room.
+    -- Steps 1 and 2 run in a subtransaction that is rolled back on a miss: an UPDATE that
+    -- waited for a stripe and then found its condition false still holds that row's lock (READ
+    -- COMMITTED re-check), and a caller holding one stripe while it waits for the others in
+    -- order could deadlock with another doing the same. The rollback frees it, so step 3
+    -- starts holding nothing of this budget.
+    BEGIN
         UPDATE public.budget_stripes AS s SET reserved = s.reserved + p_amount
         WHERE s.scope_rank = p_rank AND s.key = p_key AND s.period = p_period AND s.period_start = p_start
-          AND s.stripe = o_stripe AND NOT s.killed AND s.spent + s.reserved + p_amount <= s.allowance;
-        IF FOUND THEN
-            RETURN;
+          AND s.stripe = v_pref AND NOT s.killed AND s.spent + s.reserved + p_amount <= s.allowance
+        RETURNING s.stripe INTO o_stripe;
+        IF NOT FOUND THEN
+            SELECT t.stripe INTO o_stripe FROM public.budget_stripes AS t
+            WHERE t.scope_rank = p_rank AND t.key = p_key AND t.period = p_period AND t.period_start = p_start
+              AND t.stripe <> v_pref AND NOT t.killed AND t.spent + t.reserved + p_amount <= t.allowance
+            ORDER BY t.stripe
+            LIMIT 1
+            FOR NO KEY UPDATE SKIP LOCKED;
+            IF FOUND THEN
+                UPDATE public.budget_stripes AS s SET reserved = s.reserved + p_amount
+                WHERE s.scope_rank = p_rank AND s.key = p_key AND s.period = p_period AND s.period_start = p_start
+                  AND s.stripe = o_stripe AND NOT s.killed AND s.spent + s.reserved + p_amount <= s.allowance;
+            END IF;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = 'BM001';  -- a miss: roll back, free any lock taken
+            END IF;
         END IF;
-    END IF;
+        RETURN;
+    EXCEPTION WHEN SQLSTATE 'BM001' THEN
+        o_stripe := NULL;
+    END;
 
     LOOP
         SELECT count(*), bool_or(l.killed), sum(l.spent), sum(l.reserved), sum(l.allowance)

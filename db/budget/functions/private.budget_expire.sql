@@ -1,6 +1,8 @@
 -- Marks open reservations past their expiry as expired and frees their amounts on exactly the
--- stripes they debited (locked first, in lock order). Returns how many it expired.
-CREATE OR REPLACE FUNCTION private.budget_expire()
+-- stripes they debited (locked first, in lock order). p_day: only reservations made that day
+-- (the gate's own sweep, which holds that day's global stripes and must not lock an earlier
+-- day's after them). Returns how many it expired.
+CREATE OR REPLACE FUNCTION private.budget_expire(p_day date DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -10,7 +12,7 @@ DECLARE
     v_count integer;
 BEGIN
     SELECT array_agg(r.id) INTO v_ids FROM public.budget_reservations AS r
-    WHERE r.status = 'open' AND r.expires_at <= now();
+    WHERE r.status = 'open' AND r.expires_at <= now() AND (p_day IS NULL OR r.budget_day = p_day);
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
@@ -37,7 +39,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.budget_expire() FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.budget_expire(date) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_expire() IS
+COMMENT ON FUNCTION private.budget_expire(date) IS
     'Expire open reservations past expires_at and free their amounts on the stripes they debited; returns how many.';
