@@ -17,15 +17,30 @@ class _HasUrl(Protocol):
     def url(self, dbname: str | None = None) -> str: ...
 
 
+RETRIED = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)  # 40001, 40P01
+
+
+def call_retrying(url: str, query: str, params: tuple[Any, ...] = (), attempts: int = 5) -> Any:
+    """One function call in its own transaction, retried on a serialization failure or deadlock
+    (the kill must not fail because something else ran at that moment); the SQL is safe to repeat."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with connect(url, autocommit=True) as conn:
+                row = conn.execute(query.encode(), params).fetchone()
+            return row[0] if row else None
+        except RETRIED:
+            if attempt == attempts:
+                raise
+    return None
+
+
 def _call(obj: _HasUrl, query: str, params: tuple[Any, ...] = ()) -> Any:
     try:
-        with connect(obj.url(), autocommit=True) as conn:
-            row = conn.execute(query.encode(), params).fetchone()
+        return call_retrying(obj.url(), query, params, attempts=5 if "emergency_kill" in query else 1)
     except psycopg.Error as error:
         diag = error.diag
         hint = f"\nhint: {diag.message_hint}" if diag.message_hint else ""
         raise click.ClickException(f"{diag.message_primary or error} (SQLSTATE {diag.sqlstate}){hint}") from error
-    return row[0] if row else None
 
 
 def _echo_json(value: Any) -> None:
@@ -49,7 +64,8 @@ def budget_status(obj: _HasUrl) -> None:
 @click.pass_obj
 def budget_kill(obj: _HasUrl, reason: str) -> None:
     """Engage the emergency kill switch (runbook 5.1) with REASON: refuse all reservations, stop the
-    orchestrator, pause pending/approved work orders, escalate. Safe to repeat."""
+    orchestrator, pause pending/approved work orders, escalate. Safe to repeat; retried by itself
+    on a deadlock or serialization failure (SQLSTATE 40P01, 40001)."""
     _echo_json(_call(obj, "SELECT public.emergency_kill(%s)", (reason,)))
 
 

@@ -155,6 +155,16 @@ def _draw_budget(ctx: Context, as_json: bool) -> None:
     click.echo(f"Budget day {result.get('budget_day')}: " + budget_bar(result))
     if "remaining" in result:
         click.echo(f"Remaining: ${result['remaining']}")
+    scopes = result.get("fullest_scopes") or []
+    if scopes:
+        click.echo("Fullest scoped budgets:")
+    for scope in scopes:
+        percentage = float(scope.get("percentage") or 0)
+        filled = min(20, round(20 * percentage / 100))
+        colour = "red" if percentage >= 100 else "yellow" if percentage >= 80 else "green"
+        click.echo(f"  [{click.style('█' * filled, fg=colour)}{'░' * (20 - filled)}] {percentage:.1f}% "
+                   f"{scope.get('scope')} {scope.get('key')} per {scope.get('period')}: "
+                   f"${scope.get('spent')} spent, ${scope.get('reserved')} reserved of ${scope.get('budget_limit')}")
 
 
 @click.pass_context
@@ -178,10 +188,14 @@ budget = click.Group(
 @pass_context
 def kill(ctx: Context, reason: str, yes: bool) -> None:
     """Emergency kill switch (runbook 5.1): stop all spend, stop the orchestrator, pause pending
-    work orders, cancel reservations, open a budget_critical escalation. Idempotent."""
+    work orders, cancel reservations, open a budget_critical escalation. Idempotent; retried on a
+    deadlock or serialization failure (SQLSTATE 40P01, 40001)."""
     if not yes:
         click.confirm(f"Stop all LLM operations now ({reason})?", abort=True)
-    result = call(ctx, "SELECT public.emergency_kill(p_reason => %s)", (reason,))
+    try:  # retried on 40001/40P01 by itself: the kill must not fail because something else ran
+        result = budget_cli.call_retrying(ctx.url(), "SELECT public.emergency_kill(p_reason => %s)", (reason,))
+    except psycopg.Error as error:
+        raise sql_error(error) from error
     click.echo(click.style("KILL SWITCH ON", fg="red", bold=True))
     click.echo(json.dumps(result, indent=2, default=str))
 
