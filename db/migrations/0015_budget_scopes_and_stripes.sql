@@ -82,18 +82,6 @@ SET budget_debits = jsonb_build_array(jsonb_build_array(1, '*', 'day',
         (c.created_at AT TIME ZONE (SELECT s.value #>> '{}' FROM public.system_config AS s WHERE s.key = 'budget_timezone'))::date, 0))
 WHERE c.budget_debits IS NULL;
 
--- Once per scope and period: the cap escalation of a service or work order budget.
-CREATE TABLE public.budget_cap_events (
-    scope        text NOT NULL,
-    key          text NOT NULL,
-    period       text NOT NULL,
-    period_start date NOT NULL,
-    escalation_id uuid,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (scope, key, period, period_start)
-);
-COMMENT ON TABLE public.budget_cap_events IS 'A service or work-order budget reached its cap: one escalation per scope, key and period.';
-
 ALTER TYPE private.budget_settings_t ADD ATTRIBUTE global_stripes integer;
 ALTER TYPE private.budget_settings_t ADD ATTRIBUTE scoped boolean;
 ALTER TABLE private.budget_config ADD COLUMN global_stripes integer;
@@ -103,12 +91,10 @@ COMMENT ON COLUMN private.budget_config.scoped IS 'Whether any budget other than
 
 ALTER TABLE public.budgets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.budget_stripes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE public.budget_cap_events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY service_read ON public.budgets FOR SELECT TO authenticated, service_role, moose_runner USING (true);
 CREATE POLICY service_read ON public.budget_stripes FOR SELECT TO service_role, moose_runner USING (true);
-CREATE POLICY service_read ON public.budget_cap_events FOR SELECT TO service_role, moose_runner USING (true);
 GRANT SELECT ON public.budgets TO authenticated, service_role, moose_runner;
-GRANT SELECT ON public.budget_stripes, public.budget_cap_events TO service_role, moose_runner;
+GRANT SELECT ON public.budget_stripes TO service_role, moose_runner;
 
 -- Replaced by the stripe functions (db/budget/functions): the day-row helpers, and the
 -- crossing check that took the old ledger row.
