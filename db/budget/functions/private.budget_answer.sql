@@ -1,8 +1,8 @@
 -- check_and_reserve_budget's answer, built here and nowhere else: admitted, refused and
 -- idempotent replay alike. The totals are the global day budget's at the time of the call.
 -- A refusal has reason and message (and scope when a scoped budget refused) and no amount,
--- status or modelDecision; a replay adds idempotentReplay. Plain SQL without SET, so the
--- planner inlines it into the gate's RETURN (a PL/pgSQL frame per reservation was measurable).
+-- status or modelDecision; a replay adds idempotentReplay. Plain SQL without SET and without
+-- FROM, so the planner inlines it into the gate's RETURN expression instead of calling it.
 CREATE OR REPLACE FUNCTION private.budget_answer(
     p_reason text, p_message text, p_reservation public.budget_reservations,
     p_spent numeric, p_reserved numeric, p_limit numeric, p_tier text, p_model text, p_decision text,
