@@ -97,8 +97,10 @@ def test_cli_migrate_second_run_reports_zero(db_url: str) -> None:
 
 def test_fresh_migrate_and_reapplied_behaviour_give_the_same_catalog(empty_database: Callable[[], str]) -> None:
     fresh, reapplied = empty_database(), empty_database()
-    assert migrate(fresh, echo=quiet) == all_migration_ids()
-    assert migrate(reapplied, echo=quiet) == all_migration_ids()
+    # Every migration once; yoyo orders them by their `depends:` lines, which is not the number
+    # order when a domain's migration depends on a newer one of another domain.
+    assert sorted(migrate(fresh, echo=quiet)) == all_migration_ids()
+    assert sorted(migrate(reapplied, echo=quiet)) == all_migration_ids()
     # Re-apply every behaviour file twice more: CREATE OR REPLACE must converge on one catalog.
     assert migrate(reapplied, echo=quiet) == []
     assert migrate(reapplied, echo=quiet) == []

@@ -118,6 +118,11 @@ def test_budget_kill_and_resume(db_url: str, conn: psycopg.Connection) -> None:
     assert json.loads(moose(db_url, "budget", "--json").output)["tier"] == "warning"
     assert moose(db_url, "budget", "status").exit_code == 0, "the budget part's subcommands stay"
     assert "forced to the hard-cap model" not in drawn.output
+    assert "Fullest scoped budgets" not in drawn.output, "no scoped budget: nothing drawn"
+    conn.execute("SELECT set_budget('service', 'architect', 'day', 4)")
+    conn.execute("SELECT check_and_reserve_budget(3, 'architect')")
+    scoped = moose(db_url, "budget").output
+    assert "Fullest scoped budgets:" in scoped and "75.0% service architect per day" in scoped, scoped
     conn.execute("SELECT update_config('budget_force_hard_cap_model', 'true')")
     assert "Every reservation is forced to the hard-cap model" in moose(db_url, "budget").output
     conn.execute("SELECT update_config('budget_force_hard_cap_model', 'false')")

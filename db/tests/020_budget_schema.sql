@@ -3,11 +3,11 @@
 BEGIN;
 SELECT plan(22);
 
-SELECT has_table('public', 'budget_ledger', 'budget_ledger exists');
+SELECT has_view('public', 'budget_ledger', 'budget_ledger (the global day per day, over its stripes) exists');
 SELECT has_table('public', 'budget_reservations', 'budget_reservations exists');
 SELECT has_table('public', 'budget_kill_switch', 'budget_kill_switch exists');
 SELECT has_table('public', 'model_policies', 'model_policies exists');
-SELECT col_is_pk('public', 'budget_ledger', 'budget_day', 'one ledger row per budget day');
+SELECT col_is_pk('public', 'budget_stripes', ARRAY['scope_rank', 'key', 'period', 'period_start', 'stripe'], 'one stripe row per budget, period and stripe, in lock order');
 SELECT has_column('public', 'cost_tracking', 'reservation_id', 'cost_tracking links to its reservation');
 SELECT ok((SELECT bool_and(i.indisunique) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
            WHERE i.indrelid = 'public.cost_tracking'::regclass AND a.attname = 'reservation_id'),

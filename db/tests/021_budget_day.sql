@@ -34,27 +34,41 @@ SELECT is((SELECT spent FROM public.budget_ledger WHERE budget_day = '2026-01-14
 SELECT is((SELECT spent FROM public.budget_ledger WHERE budget_day = '2026-01-15'), 4::numeric(16, 6),
           'New York: the row after local midnight counts to the 15th');
 
--- A new day is a new row: private.budget_open_day creates it once; budget_lock_days creates and locks.
-SELECT lives_ok($$SELECT private.budget_open_day('2030-01-01'); SELECT private.budget_open_day('2030-01-01')$$,
-                'private.budget_open_day is idempotent');
-SELECT private.budget_lock_days(ARRAY['2030-01-03', NULL, '2030-01-02']::date[]);
+-- A new day is a new set of stripes: private.budget_open_stripes creates it once; the kill's
+-- lock (private.budget_lock with days) creates and locks the missing days.
+SELECT lives_ok($$SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', '2030-01-01', 100, 8);
+                  SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', '2030-01-01', 100, 8)$$,
+                'private.budget_open_stripes is idempotent');
+SELECT private.budget_lock(NULL, ARRAY['2030-01-03', NULL, '2030-01-02']::date[]);
 SELECT is((SELECT count(*)::int FROM public.budget_ledger WHERE budget_day BETWEEN '2030-01-01' AND '2030-01-03'), 3,
-          'private.budget_lock_days creates the missing days it locks');
+          'private.budget_lock creates the missing days it locks');
 
 -- Midnight: a reservation made yesterday and still open is carried into today's admission.
 UPDATE public.system_config SET value = '"UTC"' WHERE key = 'budget_timezone';
 SET LOCAL moose.budget_keep_ledger = 'on';  -- rows booked under another time zone
 DELETE FROM public.cost_tracking;
 SET LOCAL moose.budget_keep_ledger = 'off';
-DELETE FROM public.budget_ledger WHERE budget_day = private.budget_day(now());
-INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, model_decision, expires_at)
-VALUES (private.budget_day(now()) - 1, 7, 'coder', 'normal', 'any', now() + interval '5 minutes');
+-- A call in flight at midnight counts on the day it was admitted on (its stripes), until it
+-- closes; its settle books there too.
 UPDATE public.system_config SET value = '10' WHERE key = 'daily_budget_limit';
-SELECT is(public.check_and_reserve_budget(3.5, 'coder') ->> 'reason', 'limit_exceeded',
-          'a call in flight since yesterday still counts against the new day');
-SELECT is((SELECT carried_in FROM public.budget_ledger WHERE budget_day = private.budget_day(now())), 7::numeric(16, 6),
-          'the new day''s row carries in yesterday''s open reservations');
-SELECT is(public.check_and_reserve_budget(3, 'coder') ->> 'canProceed', 'true', 'what is left of the day is admitted');
+SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', private.budget_day(now()) - 1, 10, 8);
+UPDATE public.budget_stripes SET reserved = 7
+WHERE scope_rank = 1 AND key = '*' AND period = 'day' AND period_start = private.budget_day(now()) - 1 AND stripe = 0;
+INSERT INTO public.budget_reservations (id, budget_day, amount, service_name, tier, model_decision, expires_at, debits)
+VALUES ('00000000-0000-4000-8000-000000000777', private.budget_day(now()) - 1, 7, 'coder', 'normal', 'any',
+        now() + interval '5 minutes',
+        jsonb_build_array(jsonb_build_array(1, '*', 'day', private.budget_day(now()) - 1, 0)));
+SELECT is(public.check_and_reserve_budget(
+              10 - coalesce((SELECT spent + reserved FROM public.budget_ledger WHERE budget_day = private.budget_day(now())), 0),
+              'coder') ->> 'canProceed', 'true',
+          'a call in flight since yesterday does not count against the new day');
+SELECT is((SELECT reserved FROM public.budget_ledger WHERE budget_day = private.budget_day(now()) - 1), 7::numeric,
+          'it stays reserved on yesterday''s budget');
+CREATE TEMP TABLE before_settle AS SELECT spent FROM public.budget_ledger WHERE budget_day = private.budget_day(now()) - 1;
+SELECT public.settle_reservation('00000000-0000-4000-8000-000000000777', 6.5);
+SELECT is((SELECT (l.spent - b.spent, l.reserved)::text FROM public.budget_ledger AS l, before_settle AS b
+           WHERE l.budget_day = private.budget_day(now()) - 1),
+          '(6.500000,0.000000)', 'its settle books the cost on yesterday''s stripes and frees them');
 
 SELECT * FROM finish();
 ROLLBACK;

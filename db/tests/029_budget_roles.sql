@@ -16,7 +16,7 @@ SELECT ok(NOT has_function_privilege('authenticated', 'public.check_and_reserve_
           AND NOT has_function_privilege('authenticated', 'public.resume_operations(text)', 'EXECUTE'),
           'authenticated may not reserve, settle, kill or resume');
 SELECT ok(NOT has_function_privilege('service_role', 'private.budget_kill(text, boolean)', 'EXECUTE')
-          AND NOT has_function_privilege('service_role', 'private.budget_apply_spend(date, numeric)', 'EXECUTE'),
+          AND NOT has_function_privilege('service_role', 'private.budget_apply(jsonb, numeric, numeric)', 'EXECUTE'),
           'the private helpers are not callable by the API roles');
 
 -- pgTAP's own functions are not executable by the API roles, so each role's calls are made

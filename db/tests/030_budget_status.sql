@@ -10,7 +10,7 @@ SELECT is(public.budget_status() ->> 'status', 'healthy', 'an empty day is healt
 SELECT is(public.current_budget_tier(), 'normal', 'and normal');
 
 INSERT INTO public.cost_tracking (service_name, cost) VALUES ('legacy', 12.5);
-SELECT is((public.budget_status() - 'budget_day' - 'kill_switch' - 'tier' - 'reserved' - 'remaining' - 'carried_in' - 'force_hard_cap_model'),
+SELECT is((public.budget_status() - 'budget_day' - 'kill_switch' - 'tier' - 'reserved' - 'remaining' - 'carried_in' - 'force_hard_cap_model' - 'fullest_scopes'),
           '{"daily_total": 12.5, "limit": 100, "percentage": 12.5, "status": "healthy"}'::jsonb,
           'the runbook''s example answer, to the cent');
 

@@ -47,7 +47,8 @@ INSERT INTO work_orders (id, title, status)
 SELECT ('60000000-0000-0000-0000-1' || lpad(i::text, 11, '0'))::uuid, 'past ' || i, CASE WHEN i <= 10 THEN 'completed' ELSE 'failed' END
 FROM generate_series(1, 14) AS i;
 INSERT INTO escalations (work_order_id, trigger_type, status, priority, sla_due_at, resolved_at, decision_option, decision_effect)
-SELECT ('60000000-0000-0000-0000-1' || lpad(i::text, 11, '0'))::uuid, 'retry_exhausted', 'resolved', 'medium', now(), now() - interval '1 day',
+SELECT ('60000000-0000-0000-0000-1' || lpad(i::text, 11, '0'))::uuid, 'retry_exhausted', 'resolved', 'medium', now(),
+       now() - interval '1 day' - i * interval '1 second',  -- distinct, so "the latest N" is one set
        CASE WHEN i <= 10 THEN 'pivot_solution' ELSE 'retry_stronger_model' END,
        CASE WHEN i <= 10 THEN '{"action": "amend"}'::jsonb ELSE '{"action": "retry"}'::jsonb END
 FROM generate_series(1, 14) AS i;

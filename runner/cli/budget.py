@@ -11,7 +11,7 @@ import inspect
 import click
 
 from runner.cli.context import Context, call, echo_json, pass_context
-from runner.cli.draw import budget_bar
+from runner.cli.draw import budget_bar, scope_bar
 
 
 @click.command("kill")
@@ -21,10 +21,11 @@ from runner.cli.draw import budget_bar
 def kill(ctx: Context, reason: str, yes: bool) -> None:
     """Emergency kill switch (runbook 5.1): stop all spend, stop the orchestrator, pause pending
     work orders, cancel reservations, open a budget_critical escalation. Asks for confirmation
-    unless --yes. Idempotent."""
+    unless --yes. Idempotent, so it retries by itself on a deadlock or serialization failure
+    (SQLSTATE 40P01, 40001): the kill must not fail because something else ran at that moment."""
     if not yes:
         click.confirm(f"Stop all LLM operations now ({reason})?", abort=True)
-    result = call(ctx, "SELECT public.emergency_kill(p_reason => %s)", (reason,))
+    result = call(ctx, "SELECT public.emergency_kill(p_reason => %s)", (reason,), attempts=5)
     click.echo(click.style("KILL SWITCH ON", fg="red", bold=True))
     echo_json(result)
 
@@ -65,6 +66,11 @@ def budget(click_ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Budget day {result.get('budget_day')}: " + budget_bar(result))
     if "remaining" in result:
         click.echo(f"Remaining: ${result['remaining']}")
+    scopes = result.get("fullest_scopes") or []
+    if scopes:
+        click.echo("Fullest scoped budgets:")
+    for scope in scopes:
+        click.echo("  " + scope_bar(scope))
 
 
 @budget.command("status")

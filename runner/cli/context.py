@@ -63,17 +63,27 @@ def database_error(error: psycopg.Error) -> click.ClickException:
     return click.ClickException(text)
 
 
-def rows(ctx: Context, query: str, params: Params = ()) -> list[tuple[Any, ...]]:
-    """Every row of one statement, run in its own transaction (committed)."""
-    try:
-        with connect(ctx.url()) as conn:
-            # No server-side prepared statements: PgBouncer in transaction mode.
-            conn.prepare_threshold = None
-            result = conn.execute(query, params).fetchall()
-            conn.commit()
-    except psycopg.Error as error:
-        raise database_error(error) from error
-    return result
+# Errors after which the same statement may simply run again: a serialization failure, a deadlock.
+RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)  # 40001, 40P01
+
+
+def rows(ctx: Context, query: str, params: Params = (), *, attempts: int = 1) -> list[tuple[Any, ...]]:
+    """Every row of one statement, run in its own transaction (committed). With attempts > 1 a
+    serialization failure or deadlock runs it again (for statements safe to repeat)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with connect(ctx.url()) as conn:
+                # No server-side prepared statements: PgBouncer in transaction mode.
+                conn.prepare_threshold = None
+                result = conn.execute(query, params).fetchall()
+                conn.commit()
+            return result
+        except RETRYABLE as error:
+            if attempt == attempts:
+                raise database_error(error) from error
+        except psycopg.Error as error:
+            raise database_error(error) from error
+    return []
 
 
 def records(ctx: Context, query: str, params: Params = ()) -> list[dict[str, Any]]:
@@ -89,9 +99,9 @@ def records(ctx: Context, query: str, params: Params = ()) -> list[dict[str, Any
     return result
 
 
-def call(ctx: Context, query: str, params: Params = ()) -> Any:
+def call(ctx: Context, query: str, params: Params = (), *, attempts: int = 1) -> Any:
     """Run one SQL function call in its own transaction and return its single value."""
-    result = rows(ctx, query, params)
+    result = rows(ctx, query, params, attempts=attempts)
     return result[0][0] if result else None
 
 

@@ -62,3 +62,13 @@ def budget_bar(budget: dict[str, Any], width: int = 30) -> str:
         line += click.style(f"\n    KILL SWITCH ON since {kill.get('killed_at')}: {kill.get('reason')}", fg="red",
                             bold=True)
     return line
+
+
+def scope_bar(scope: dict[str, Any], width: int = 20) -> str:
+    """One row of budget_status()'s fullest_scopes: [████░░] 85.0% service architect per day: ..."""
+    percentage = float(scope.get("percentage") or 0)
+    filled = min(width, round(width * percentage / 100))
+    colour = "red" if percentage >= 100 else "yellow" if percentage >= 80 else "green"
+    return (f"[{click.style('█' * filled, fg=colour)}{'░' * (width - filled)}] {percentage:.1f}% "
+            f"{scope.get('scope')} {scope.get('key')} per {scope.get('period')}: "
+            f"${scope.get('spent')} spent, ${scope.get('reserved')} reserved of ${scope.get('budget_limit')}")

@@ -1,9 +1,12 @@
--- The gate in front of every LLM call (runbook 4.2, DESIGN "Budget"): admits an estimated
--- amount against today's ledger row in one conditional UPDATE (locks one row; never sums
--- cost_tracking), so under any number of concurrent callers spent + reserved never passes the
--- limit; records the reservation (before taking that lock, so the lock covers only the UPDATE
--- and the commit) with an expiry; tells the caller which model it must use in the current
--- spend tier. A refusal is an answer (canProceed false, reason), not an error.
+-- The gate in front of every LLM call (runbook 4.2, docs/BUDGET.md): admits an estimated
+-- amount against every budget that applies to the call, all or nothing: the global day budget
+-- (daily_budget_limit) and the service, project, work-order and global month/total budgets.
+-- Each budget's allowance is split over escrow stripes; the amount is debited on one stripe
+-- per budget with one conditional UPDATE (private.budget_debit rebalances or refuses when
+-- that stripe is short), so concurrent callers mostly lock different rows and no budget ever
+-- passes its limit. Records the reservation with the stripes it debited and an expiry; tells
+-- the caller which model it must use in the current spend tier. A refusal is an answer
+-- (canProceed false, reason, and scope when a scoped budget refused), not an error.
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
 CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
     p_amount numeric,
@@ -20,19 +23,22 @@ DECLARE
     v_day date;
     v_key text;
     v_model text;
+    v_project text;
+    v_work_order text;
     v_existing public.budget_reservations%ROWTYPE;
+    v_r public.budget_reservations%ROWTYPE;
     v_spent numeric;
     v_reserved numeric;
-    v_carried numeric;
     v_killed boolean;
     v_tier text;
     v_grant text;
     v_decision text;
-    v_id uuid;
-    v_expires timestamptz;
     v_reason text;
-    v_attempt integer := 0;
-    v_swept boolean := false;
+    v_stripe integer;
+    v_debits jsonb;
+    v_scope jsonb;
+    v_b record;
+    v_d record;
 BEGIN
     -- Bad input: an error that writes nothing. Valid input passes the first test alone; the
     -- checks inside it only run to say what is wrong (this is the hot path: one expression
@@ -90,12 +96,34 @@ BEGIN
         END IF;
         v_model := p_metadata ->> 'model';
     END IF;
+    IF p_metadata ? 'project' THEN
+        IF jsonb_typeof(p_metadata -> 'project') <> 'string' OR length(btrim(p_metadata ->> 'project')) = 0
+           OR length(p_metadata ->> 'project') > 200 THEN
+            RAISE EXCEPTION 'metadata.project must be a string of 1 to 200 characters'
+                USING ERRCODE = '22023', HINT = 'Name the project the call is for, e.g. "checkout"; project budgets apply by this name.';
+        END IF;
+        v_project := p_metadata ->> 'project';
+    END IF;
+    IF p_metadata ? 'work_order_id' THEN
+        v_work_order := p_metadata ->> 'work_order_id';
+        IF jsonb_typeof(p_metadata -> 'work_order_id') <> 'string'
+           OR v_work_order !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+            RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(p_metadata ->> 'work_order_id', 100)
+                USING ERRCODE = '22023', HINT = 'Pass the work order''s id as a string, or leave work_order_id out.';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order::uuid) THEN
+            RAISE EXCEPTION 'work order % does not exist', v_work_order
+                USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders; its budgets apply by this id.';
+        END IF;
+        v_work_order := lower(v_work_order);
+    END IF;
 
     -- The settings row read in place (private.budget_settings() reads the same row; calling it
     -- costs a function frame per reservation), falling back to it when the row is incomplete,
     -- which also names a missing key.
     SELECT (now() AT TIME ZONE c.budget_timezone)::date, c.daily_limit, c.max_single_reservation, c.reservation_ttl,
-           c.warning_pct, c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model, c.force_hard_cap
+           c.warning_pct, c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model, c.force_hard_cap,
+           c.global_stripes, c.scoped
     INTO v_s
     FROM private.budget_config AS c;
     IF NOT FOUND OR NOT (v_s IS NOT NULL) THEN
@@ -108,131 +136,142 @@ BEGIN
     END IF;
     v_day := v_s.budget_day;
 
-    -- The reservation is recorded first, before the admission below takes the day's row lock:
-    -- that lock is held until commit and every reservation of the day queues on it, so the
-    -- INSERT (heap, indexes, a wait on a concurrent call with the same key) stays out of it.
-    -- Recorded for the normal tier, where most calls of a day fall (its model rules, or the
--- hard-cap model while budget_force_hard_cap_model is on); under the lock the spend
-    -- decides, the row is corrected if the tier is another, and a refusal deletes it again,
-    -- so a refused call writes nothing.
-    IF v_model IS NULL AND NOT v_s.force_hard_cap THEN
+    -- The spend tier, from the global day's committed spend (one read of its K stripes, no
+    -- lock): it lags the exact total by the settles in flight (docs/BUDGET.md, "The tier lag").
+    SELECT coalesce(sum(g.spent), 0), coalesce(sum(g.reserved), 0), coalesce(bool_or(g.killed), false)
+    INTO v_spent, v_reserved, v_killed
+    FROM public.budget_stripes AS g
+    WHERE g.scope_rank = 1 AND g.key = '*' AND g.period = 'day' AND g.period_start = v_day;
+    v_tier := private.budget_tier(v_spent, v_s);
+    IF v_model IS NULL AND NOT v_s.force_hard_cap AND v_tier IN ('normal', 'warning') THEN
         v_decision := 'any';  -- the common case, decided without a call
     ELSE
         SELECT m.model, m.decision INTO v_grant, v_decision
-        FROM private.budget_model_for(v_model, private.budget_model_tier('normal', v_s), v_s.hard_cap_model) AS m;
+        FROM private.budget_model_for(v_model, private.budget_model_tier(v_tier, v_s), v_s.hard_cap_model) AS m;
     END IF;
-    v_expires := now() + v_s.reservation_ttl;
-    IF v_key IS NULL THEN
-        INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
-                                                model_decision, metadata, expires_at)
-        VALUES (v_day, p_amount, p_service_name, 'normal', v_model, v_grant, v_decision, p_metadata, v_expires)
-        RETURNING id INTO v_id;
-    ELSE
-        INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
-                                                requested_model, model, model_decision, metadata, expires_at)
-        VALUES (v_day, p_amount, p_service_name, v_key, 'normal', v_model, v_grant, v_decision, p_metadata, v_expires)
-        ON CONFLICT (budget_day, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING id INTO v_id;
-        IF v_id IS NULL THEN
-            -- The key's reservation exists (a retry, or a concurrent call with the same key that
-            -- committed first, which this INSERT waited for): the same reservation, and nothing
-            -- reserved by this call.
+    v_reason := CASE WHEN v_killed THEN 'kill_switch'
+                     WHEN v_s.daily_limit <= 0 THEN 'limit_zero'
+                     WHEN v_tier = 'emergency_kill' THEN 'emergency_tier'
+                     WHEN v_decision = 'refused' THEN 'model_not_allowed' END;
+    IF v_reason = 'emergency_tier' THEN
+        -- A kill due but not fired (concurrent settles crossed together): fire it now, holding
+        -- no stripe yet, so the kill's lock order holds.
+        PERFORM private.budget_fire_due_kill(v_day);
+        IF EXISTS (SELECT 1 FROM public.budget_kill_switch AS ks WHERE ks.id AND ks.active) THEN
+            v_reason := 'kill_switch';  -- fired now, or by the settle that crossed it meanwhile
+        END IF;
+    END IF;
+
+    v_r.expires_at := now() + v_s.reservation_ttl;
+    IF v_key IS NOT NULL THEN
+        -- Record first, so a concurrent call with the same key waits here and gets this one.
+        IF v_reason IS NULL THEN
+            INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
+                                                    requested_model, model, model_decision, metadata, expires_at)
+            VALUES (v_day, p_amount, p_service_name, v_key, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at)
+            ON CONFLICT (budget_day, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING * INTO v_r;
+        END IF;
+        IF v_r.id IS NULL THEN
             SELECT * INTO v_existing FROM public.budget_reservations AS r
             WHERE r.budget_day = v_day AND r.idempotency_key = v_key AND r.idempotency_key IS NOT NULL;
+        END IF;
+        IF v_r.id IS NULL AND v_existing.id IS NOT NULL THEN
+            -- A retry, or a concurrent call with the same key that committed first: the same
+            -- reservation, and nothing reserved by this call.
             PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
-            RETURN private.budget_reservation_answer(v_existing, v_s);
+            v_reason := CASE WHEN v_existing.status = 'open' AND v_existing.expires_at <= now() THEN 'reservation_expired'
+                             WHEN v_existing.status IN ('open', 'settled') THEN NULL
+                             ELSE 'reservation_' || v_existing.status END;
+            IF v_existing.status = 'open' AND v_existing.expires_at <= now() THEN
+                v_existing.status := 'expired';
+            END IF;
+            RETURN private.budget_answer(v_reason, NULL, v_existing, v_spent, v_reserved, v_s.daily_limit,
+                                         v_existing.tier, v_existing.model, v_existing.model_decision,
+                                         v_existing.requested_model, v_existing.budget_day, true, NULL);
         END IF;
     END IF;
 
-    -- The admission: one statement checks the kill switch copy and the limit under the day's
-    -- row lock and adds the amount; a concurrent writer makes it re-check the newest row
-    -- version. Nothing reads the ledger row before (a plain read of a row this hot costs more
-    -- than the lock), and the lock is held until commit, so what follows is kept short.
-    LOOP
-        UPDATE public.budget_ledger AS l
-        SET reserved = l.reserved + p_amount
-        WHERE l.budget_day = v_day
-          AND NOT l.killed
-          AND l.spent + l.reserved + l.carried_in + p_amount <= v_s.daily_limit
-        RETURNING l.spent, l.reserved, l.carried_in INTO v_spent, v_reserved, v_carried;
-        EXIT WHEN FOUND;
-        v_attempt := v_attempt + 1;
-        SELECT l.spent, l.reserved, l.carried_in, l.killed INTO v_spent, v_reserved, v_carried, v_killed
-        FROM public.budget_ledger AS l WHERE l.budget_day = v_day;
-        IF NOT FOUND THEN
-            PERFORM private.budget_open_day(v_day);  -- the first call of the budget day
-        ELSIF NOT v_killed AND NOT v_swept AND v_spent + v_reserved + v_carried + p_amount > v_s.daily_limit
-              AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
-                          WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
-            -- Full, but partly with reservations past their expiry the sweep has not freed yet:
-            -- free them now and try again, so expiry takes effect where it matters.
-            v_swept := true;
-            PERFORM public.expire_reservations();
-        ELSIF v_killed OR v_spent + v_reserved + v_carried + p_amount > v_s.daily_limit OR v_attempt > 3 THEN
-            v_reason := CASE WHEN v_killed THEN 'kill_switch' WHEN v_s.daily_limit <= 0 THEN 'limit_zero'
-                             ELSE 'limit_exceeded' END;
-            EXIT;
-        END IF;
-        -- Else the row appeared (a concurrent first call of the day) or changed since the UPDATE
-        -- looked: try again.
-    END LOOP;
-    v_tier := private.budget_tier(coalesce(v_spent, 0), v_s);
-
     IF v_reason IS NULL THEN
-        IF v_tier <> 'normal' THEN
-            v_grant := NULL;
-            SELECT m.model, m.decision INTO v_grant, v_decision
-            FROM private.budget_model_for(v_model, private.budget_model_tier(v_tier, v_s), v_s.hard_cap_model) AS m;
+        -- The global day budget first (it leads the lock order).
+        SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
+                                                    v_s.daily_limit, v_s.global_stripes);
+        IF v_d.o_stripe = -1 AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
+                                         WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
+            -- Short, but partly with reservations past their expiry the sweep has not freed
+            -- yet: free them now (the global day stripes come first in the lock order, and
+            -- this call holds no other) and try once more, so expiry takes effect where it
+            -- matters.
+            PERFORM private.budget_expire(v_day);
+            SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
+                                                        v_s.daily_limit, v_s.global_stripes);
         END IF;
-        IF v_decision = 'refused' THEN
-            v_reason := CASE WHEN v_tier = 'emergency_kill' THEN 'emergency_tier' ELSE 'model_not_allowed' END;
-            UPDATE public.budget_ledger AS l SET reserved = l.reserved - p_amount WHERE l.budget_day = v_day
-            RETURNING l.reserved INTO v_reserved;
-        ELSIF v_tier <> 'normal' THEN
-            UPDATE public.budget_reservations AS r
-            SET tier = v_tier, model = v_grant, model_decision = v_decision
-            WHERE r.id = v_id;
+        v_stripe := v_d.o_stripe;
+        IF v_stripe < 0 THEN
+            v_reason := CASE WHEN v_stripe = -2 THEN 'kill_switch' ELSE 'limit_exceeded' END;
+            v_spent := v_d.o_spent;
+            v_reserved := v_d.o_reserved;
         END IF;
+        v_debits := jsonb_build_array(jsonb_build_array(1, '*', 'day', v_day, v_stripe));
+    END IF;
+
+    IF v_reason IS NULL AND v_s.scoped THEN
+        -- Every other budget that applies, in lock order; the first that is short refuses the
+        -- whole call and what was debited before it is given back.
+        FOR v_b IN SELECT * FROM private.budget_applicable(p_service_name, v_project, v_work_order, v_day) LOOP
+            SELECT * INTO v_d FROM private.budget_debit(v_b.scope_rank, v_b.scope, v_b.key, v_b.period, v_b.period_start,
+                                                        p_amount, v_b.budget_limit, v_b.stripes);
+            IF v_d.o_stripe < 0 THEN
+                v_reason := 'limit_exceeded';
+                v_scope := jsonb_build_object('scope', v_b.scope, 'key', v_b.key, 'budgetKey', v_b.budget_key,
+                                              'period', v_b.period,
+                                              'periodStart', CASE WHEN v_b.period <> 'total' THEN v_b.period_start END,
+                                              'limit', v_b.budget_limit, 'spent', v_d.o_spent, 'reserved', v_d.o_reserved,
+                                              'remaining', greatest(v_d.o_allowance - v_d.o_spent - v_d.o_reserved, 0));
+                PERFORM private.budget_apply(v_debits, 0, p_amount);  -- give back (locks held)
+                EXIT;
+            END IF;
+            v_debits := v_debits || jsonb_build_array(jsonb_build_array(v_b.scope_rank, v_b.key, v_b.period,
+                                                                        v_b.period_start, v_d.o_stripe));
+        END LOOP;
     END IF;
 
     IF v_reason IS NOT NULL THEN
-        DELETE FROM public.budget_reservations AS r WHERE r.id = v_id;  -- recorded above; a refusal writes nothing
-        RETURN jsonb_build_object(
-            'canProceed', false,
-            'reason', v_reason,
-            'message', CASE v_reason
+        IF v_r.id IS NOT NULL THEN
+            DELETE FROM public.budget_reservations AS r WHERE r.id = v_r.id;  -- a refusal writes nothing
+        END IF;
+        IF v_reason = 'limit_exceeded' AND v_scope IS NULL THEN
+            v_scope := jsonb_build_object('scope', 'global', 'key', '*', 'budgetKey', '*', 'period', 'day',
+                                          'periodStart', v_day, 'limit', v_s.daily_limit, 'spent', v_spent,
+                                          'reserved', v_reserved,
+                                          'remaining', greatest(v_s.daily_limit - v_spent - v_reserved, 0));
+        END IF;
+        RETURN private.budget_answer(
+            v_reason,
+            CASE v_reason
                 WHEN 'kill_switch' THEN 'The emergency kill switch is on: no LLM call may start. See budget_status().'
                 WHEN 'limit_zero' THEN 'The daily budget limit is 0: every reservation is refused until it is raised.'
-                WHEN 'limit_exceeded' THEN format('Reserving %s would pass the daily limit of %s.', p_amount, v_s.daily_limit)
+                WHEN 'limit_exceeded' THEN
+                    CASE WHEN v_scope ->> 'scope' = 'global' AND v_scope ->> 'period' = 'day'
+                         THEN format('Reserving %s would pass the daily limit of %s.', p_amount, v_s.daily_limit)
+                         ELSE format('Reserving %s would pass the %s budget of %s for %s %s.', p_amount,
+                                     v_scope ->> 'period', v_scope ->> 'limit', v_scope ->> 'scope', v_scope ->> 'key') END
                 WHEN 'emergency_tier' THEN 'Spend has reached the emergency kill share of the limit.'
                 ELSE format('Model %s is not allowed in the %s tier; use %s.', v_model, v_tier, v_s.hard_cap_model) END,
-            'currentTotal', coalesce(v_spent, 0),
-            'reservationId', NULL,
-            'tier', v_tier,
-            'model', CASE WHEN v_reason = 'model_not_allowed' THEN v_s.hard_cap_model END,
-            'requestedModel', v_model,
-            'limit', v_s.daily_limit,
-            'reserved', coalesce(v_reserved, 0),
-            'remaining', greatest(v_s.daily_limit - coalesce(v_spent + v_reserved + v_carried, 0), 0),
-            'expiresAt', NULL,
-            'budgetDay', v_day);
+            NULL, v_spent, v_reserved, v_s.daily_limit, v_tier,
+            CASE WHEN v_reason = 'model_not_allowed' THEN v_s.hard_cap_model END, NULL, v_model, v_day, false, v_scope);
     END IF;
 
-    RETURN jsonb_build_object(
-        'canProceed', true,
-        'currentTotal', v_spent,
-        'reservationId', v_id,
-        'amount', p_amount::numeric(14, 6),
-        'status', 'open',
-        'tier', v_tier,
-        'model', v_grant,
-        'modelDecision', v_decision,
-        'requestedModel', v_model,
-        'limit', v_s.daily_limit,
-        'reserved', v_reserved,
-        'remaining', v_s.daily_limit - v_spent - v_reserved - v_carried,
-        'expiresAt', v_expires,
-        'budgetDay', v_day);
+    IF v_r.id IS NULL THEN
+        INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
+                                                model_decision, metadata, expires_at, debits)
+        VALUES (v_day, p_amount, p_service_name, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at, v_debits)
+        RETURNING * INTO v_r;
+    ELSE
+        UPDATE public.budget_reservations AS r SET debits = v_debits WHERE r.id = v_r.id;
+    END IF;
+    RETURN private.budget_answer(NULL, NULL, v_r, v_spent, v_reserved + p_amount, v_s.daily_limit, v_tier, v_grant,
+                                 v_decision, v_model, v_day, false, NULL);
 END
 $$;
 
@@ -240,4 +279,4 @@ REVOKE ALL ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) FRO
 GRANT EXECUTE ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) IS
-    'Reserve an estimated LLM cost against today''s budget. Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded | emergency_tier | model_not_allowed. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation. Settle with settle_reservation, or release_reservation.';
+    'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';

@@ -9,7 +9,8 @@ AS $$
 DECLARE
     v_spent numeric;
 BEGIN
-    SELECT l.spent INTO v_spent FROM public.budget_ledger AS l WHERE l.budget_day = private.budget_day(now());
+    SELECT sum(g.spent) INTO v_spent FROM public.budget_stripes AS g
+    WHERE g.scope_rank = 1 AND g.key = '*' AND g.period = 'day' AND g.period_start = private.budget_day(now());
     RETURN private.budget_tier(coalesce(v_spent, 0), private.budget_settings());
 END
 $$;

@@ -1,63 +1,84 @@
--- Fires each tier crossing of today's ledger row once per budget day: hard-cap share ->
+-- Fires each tier crossing of the global day budget once per budget day: hard-cap share ->
 -- budget_warning escalation and alert, critical share -> budget_critical escalation and alert,
--- kill share -> the automatic emergency kill. The row passed in is the one just updated (and
--- locked) by the caller; when each crossing fired is recorded on it.
-CREATE OR REPLACE FUNCTION private.budget_check_crossings(p_row public.budget_ledger)
+-- kill share -> the automatic emergency kill. Reads the day's total over its stripes (the
+-- caller's own bookings included); when each crossing fired is kept in budget_day_marks,
+-- whose row is locked (after the stripes, as the lock order says) only when a crossing is due.
+-- The kill fires only when p_may_kill: the caller holds the kill's lock set (every global day
+-- stripe, private.budget_lock with kill days), taken before its own stripes. A caller without
+-- it leaves a due kill to the next settle, cost row, reservation or expiry sweep.
+CREATE OR REPLACE FUNCTION private.budget_check_crossings(p_day date, p_may_kill boolean)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_s private.budget_settings_t;
+    v_spent numeric;
     v_pct numeric;
     v_context jsonb;
+    v_marks public.budget_day_marks%ROWTYPE;
 BEGIN
-    IF p_row.budget_day <> private.budget_day(now()) THEN
-        RETURN;  -- other days' rows fire nothing
+    IF p_day <> private.budget_day(now()) THEN
+        RETURN;  -- other days' spend fires nothing
     END IF;
     v_s := private.budget_settings();
     IF v_s.daily_limit <= 0 THEN
         RETURN;  -- a limit of 0 is an operator's manual stop: no percentages to cross
     END IF;
-    v_pct := round(100 * p_row.spent / v_s.daily_limit, 2);
-    v_context := jsonb_build_object('daily_total', p_row.spent, 'limit', v_s.daily_limit,
-                                    'percentage', v_pct, 'budget_day', p_row.budget_day);
+    SELECT coalesce(sum(s.spent), 0) INTO v_spent FROM public.budget_stripes AS s
+    WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.period_start = p_day;
+    IF 100 * v_spent < v_s.hard_cap_pct * v_s.daily_limit
+       AND 100 * v_spent < v_s.critical_pct * v_s.daily_limit
+       AND 100 * v_spent < v_s.kill_pct * v_s.daily_limit THEN
+        RETURN;
+    END IF;
+    SELECT * INTO v_marks FROM public.budget_day_marks AS m WHERE m.budget_day = p_day;
+    IF (v_marks.warning_at IS NOT NULL OR 100 * v_spent < v_s.hard_cap_pct * v_s.daily_limit)
+       AND (v_marks.critical_at IS NOT NULL OR 100 * v_spent < v_s.critical_pct * v_s.daily_limit)
+       AND (v_marks.kill_at IS NOT NULL OR 100 * v_spent < v_s.kill_pct * v_s.daily_limit OR NOT p_may_kill) THEN
+        RETURN;  -- nothing due: no lock taken
+    END IF;
+    INSERT INTO public.budget_day_marks (budget_day) VALUES (p_day) ON CONFLICT DO NOTHING;
+    SELECT * INTO v_marks FROM public.budget_day_marks AS m WHERE m.budget_day = p_day FOR UPDATE;
+    v_pct := round(100 * v_spent / v_s.daily_limit, 2);
+    v_context := jsonb_build_object('daily_total', v_spent, 'limit', v_s.daily_limit,
+                                    'percentage', v_pct, 'budget_day', p_day);
 
-    IF 100 * p_row.spent >= v_s.hard_cap_pct * v_s.daily_limit AND p_row.warning_at IS NULL THEN
-        UPDATE public.budget_ledger AS l SET warning_at = now() WHERE l.budget_day = p_row.budget_day;
+    IF 100 * v_spent >= v_s.hard_cap_pct * v_s.daily_limit AND v_marks.warning_at IS NULL THEN
+        UPDATE public.budget_day_marks AS m SET warning_at = now() WHERE m.budget_day = p_day;
         PERFORM public.create_escalation(NULL, 'budget_warning',
                                          v_context || jsonb_build_object('threshold_pct', v_s.hard_cap_pct));
         PERFORM public.raise_alert('warning', 'budget.tier',
             format('Budget warning: %s%% of the daily limit spent', v_pct),
             format('Spend on %s is %s of %s USD (%s%%): the hard-cap tier now forces %s.',
-                   p_row.budget_day, p_row.spent, v_s.daily_limit, v_pct, v_s.hard_cap_model),
-            format('budget_warning:%s', p_row.budget_day),
+                   p_day, v_spent, v_s.daily_limit, v_pct, v_s.hard_cap_model),
+            format('budget_warning:%s', p_day),
             v_context || jsonb_build_object('tier', 'hard_cap'));
     END IF;
 
-    IF 100 * p_row.spent >= v_s.critical_pct * v_s.daily_limit AND p_row.critical_at IS NULL THEN
-        UPDATE public.budget_ledger AS l SET critical_at = now() WHERE l.budget_day = p_row.budget_day;
+    IF 100 * v_spent >= v_s.critical_pct * v_s.daily_limit AND v_marks.critical_at IS NULL THEN
+        UPDATE public.budget_day_marks AS m SET critical_at = now() WHERE m.budget_day = p_day;
         PERFORM public.create_escalation(NULL, 'budget_critical',
                                          v_context || jsonb_build_object('threshold_pct', v_s.critical_pct));
         PERFORM public.raise_alert('error', 'budget.tier',
             format('Budget critical: %s%% of the daily limit spent', v_pct),
             format('Spend on %s is %s of %s USD (%s%%): only %s is allowed; the kill switch fires at %s%%.',
-                   p_row.budget_day, p_row.spent, v_s.daily_limit, v_pct, v_s.hard_cap_model, v_s.kill_pct),
-            format('budget_critical:%s', p_row.budget_day),
+                   p_day, v_spent, v_s.daily_limit, v_pct, v_s.hard_cap_model, v_s.kill_pct),
+            format('budget_critical:%s', p_day),
             v_context || jsonb_build_object('tier', 'critical'));
     END IF;
 
-    IF 100 * p_row.spent >= v_s.kill_pct * v_s.daily_limit AND p_row.kill_at IS NULL THEN
-        UPDATE public.budget_ledger AS l SET kill_at = now() WHERE l.budget_day = p_row.budget_day;
+    IF p_may_kill AND 100 * v_spent >= v_s.kill_pct * v_s.daily_limit AND v_marks.kill_at IS NULL THEN
+        UPDATE public.budget_day_marks AS m SET kill_at = now() WHERE m.budget_day = p_day;
         PERFORM private.budget_kill(
-            format('automatic: spend %s USD reached %s%% of the daily limit %s USD', p_row.spent, v_pct,
+            format('automatic: spend %s USD reached %s%% of the daily limit %s USD', v_spent, v_pct,
                    v_s.daily_limit),
             true);
     END IF;
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.budget_check_crossings(public.budget_ledger) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.budget_check_crossings(date, boolean) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_check_crossings(public.budget_ledger) IS
-    'On today''s ledger row, fire the budget_warning, budget_critical and automatic kill crossings once per budget day.';
+COMMENT ON FUNCTION private.budget_check_crossings(date, boolean) IS
+    'Fire the global day budget''s budget_warning, budget_critical and (when the caller holds the kill''s lock set) automatic kill crossings, once per budget day.';

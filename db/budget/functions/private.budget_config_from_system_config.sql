@@ -1,6 +1,6 @@
 -- The budget keys of system_config as one typed row, straight from system_config. Used to
 -- rewrite the private.budget_config copy when the config changes, and by budget_settings()
--- when that copy is missing. A missing key is a NULL column here; budget_settings() turns it
+-- when that copy is missing. Also whether any scoped budget exists (public.budgets). A missing key is a NULL column here; budget_settings() turns it
 -- into an error naming the key.
 CREATE OR REPLACE FUNCTION private.budget_config_from_system_config()
 RETURNS private.budget_config
@@ -19,11 +19,13 @@ AS $$
            max(c.value #>> '{}') FILTER (WHERE c.key = 'tier_emergency_kill_pct')::numeric,
            max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_hard_cap_model'),
            now(),
-           max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_force_hard_cap_model')::boolean
+           max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_force_hard_cap_model')::boolean,
+           max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_global_stripes')::integer,
+           EXISTS (SELECT 1 FROM public.budgets AS b WHERE NOT (b.scope = 'global' AND b.period = 'day'))
     FROM public.system_config AS c
     WHERE c.key IN ('budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl',
                     'tier_warning_pct', 'tier_hard_cap_pct', 'tier_critical_pct', 'tier_emergency_kill_pct',
-                    'budget_hard_cap_model', 'budget_force_hard_cap_model');
+                    'budget_hard_cap_model', 'budget_force_hard_cap_model', 'budget_global_stripes');
 $$;
 
 REVOKE ALL ON FUNCTION private.budget_config_from_system_config() FROM PUBLIC;

@@ -24,7 +24,9 @@ BEGIN
         kill_pct = EXCLUDED.kill_pct,
         hard_cap_model = EXCLUDED.hard_cap_model,
         refreshed_at = EXCLUDED.refreshed_at,
-        force_hard_cap = EXCLUDED.force_hard_cap;
+        force_hard_cap = EXCLUDED.force_hard_cap,
+        global_stripes = EXCLUDED.global_stripes,
+        scoped = EXCLUDED.scoped;
 END
 $$;
 

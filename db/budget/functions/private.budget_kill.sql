@@ -1,9 +1,9 @@
 -- The kill switch (runbook 5.1's immediate actions) in one transaction: refuse every
--- reservation (kill switch row and each current ledger row's `killed`), stop the orchestrator,
+-- reservation (kill switch row and each current global day stripe's `killed`), stop the orchestrator,
 -- pause pending and approved work orders marked with this kill's id, cancel open reservations,
 -- open one budget_critical escalation, raise an alert and write the audit row. A second call
 -- while the kill is in force changes nothing. Shared by emergency_kill() and the automatic
--- kill in private.budget_apply_spend(). The daily limit is left as it is.
+-- kill in private.budget_check_crossings(). The daily limit is left as it is.
 CREATE OR REPLACE FUNCTION private.budget_kill(p_reason text, p_automatic boolean)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -24,13 +24,14 @@ DECLARE
     v_alert bigint;
     v_details jsonb;
 BEGIN
-    -- Ledger rows first (every day with open reservations, yesterday, today and tomorrow,
-    -- ascending), then the kill switch row: the budget engine's one lock order. Yesterday's and
-    -- tomorrow's rows are locked (created if missing) too, so a reservation racing the kill
-    -- across midnight, on either side, meets a killed row.
-    PERFORM private.budget_lock_days(
-        ARRAY(SELECT DISTINCT r.budget_day FROM public.budget_reservations AS r WHERE r.status = 'open')
-        || ARRAY[v_today - 1, v_today, v_today + 1]);
+    -- The lock order (docs/BUDGET.md): the global day stripes of every day with open
+    -- reservations, yesterday, today and tomorrow (created if missing), then the other stripes
+    -- the open reservations debited, then the kill switch row. A reservation racing the kill
+    -- across midnight, on either side, meets a killed stripe.
+    PERFORM private.budget_lock(NULL, private.budget_kill_days());
+    PERFORM private.budget_lock((SELECT jsonb_agg(d.ref) FROM public.budget_reservations AS r
+                                 CROSS JOIN LATERAL jsonb_array_elements(r.debits) AS d(ref)
+                                 WHERE r.status = 'open'));
     SELECT * INTO v_ks FROM public.budget_kill_switch AS ks WHERE ks.id FOR UPDATE;
     IF v_ks.active THEN
         RETURN jsonb_build_object('killed', true, 'alreadyActive', true, 'killId', v_ks.kill_id,
@@ -51,20 +52,24 @@ BEGIN
         resumed_at = NULL, resumed_by = NULL, resume_note = NULL
     WHERE ks.id;
 
-    -- Rows of later days created from now on copy the switch (private.budget_open_day).
-    UPDATE public.budget_ledger AS l SET killed = true WHERE l.budget_day >= v_today - 1 AND NOT l.killed;
+    -- Stripes of later days created from now on copy the switch (private.budget_open_stripes).
+    UPDATE public.budget_stripes AS s SET killed = true
+    WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.period_start >= v_today - 1 AND NOT s.killed;
 
     WITH cancelled AS (
         UPDATE public.budget_reservations AS r
         SET status = 'cancelled', closed_at = now()
         WHERE r.status = 'open'
-        RETURNING r.budget_day, r.amount
+        RETURNING r.debits, r.amount
     ), freed AS (
-        UPDATE public.budget_ledger AS l
-        SET reserved = l.reserved - f.amount
-        FROM (SELECT c.budget_day, sum(c.amount) AS amount FROM cancelled AS c GROUP BY c.budget_day) AS f
-        WHERE l.budget_day = f.budget_day
-        RETURNING l.budget_day
+        UPDATE public.budget_stripes AS s
+        SET reserved = s.reserved - f.amount
+        FROM (SELECT d.ref, sum(c.amount) AS amount
+              FROM cancelled AS c CROSS JOIN LATERAL jsonb_array_elements(c.debits) AS d(ref)
+              GROUP BY d.ref) AS f
+        WHERE s.scope_rank = (f.ref ->> 0)::smallint AND s.key = f.ref ->> 1 AND s.period = f.ref ->> 2
+          AND s.period_start = (f.ref ->> 3)::date AND s.stripe = (f.ref ->> 4)::smallint
+        RETURNING 1
     )
     SELECT count(*), coalesce(sum(c.amount), 0) INTO v_cancelled, v_cancelled_amount FROM cancelled AS c;
 
@@ -75,7 +80,8 @@ BEGIN
     WHERE w.status IN ('pending', 'approved');
     GET DIAGNOSTICS v_paused = ROW_COUNT;
 
-    SELECT l.spent INTO v_spent FROM public.budget_ledger AS l WHERE l.budget_day = v_today;
+    SELECT coalesce(sum(s.spent), 0) INTO v_spent FROM public.budget_stripes AS s
+    WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.period_start = v_today;
     v_details := jsonb_build_object(
         'kill_id', v_kill_id, 'reason', p_reason, 'automatic', p_automatic,
         'daily_total', v_spent, 'limit', v_limit, 'budget_day', v_today,

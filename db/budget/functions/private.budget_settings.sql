@@ -23,7 +23,7 @@ BEGIN
             FOREACH v_key IN ARRAY ARRAY['budget_timezone', 'daily_budget_limit', 'max_single_reservation', 'reservation_ttl',
                                          'tier_warning_pct', 'tier_hard_cap_pct', 'tier_critical_pct',
                                          'tier_emergency_kill_pct', 'budget_hard_cap_model',
-                                         'budget_force_hard_cap_model'] LOOP
+                                         'budget_force_hard_cap_model', 'budget_global_stripes'] LOOP
                 PERFORM private.config_value(v_key);  -- raises P0002 naming the missing key
             END LOOP;
         END IF;
@@ -32,7 +32,7 @@ BEGIN
     RETURN ROW((now() AT TIME ZONE v_config.budget_timezone)::date, v_config.daily_limit,
                v_config.max_single_reservation, v_config.reservation_ttl, v_config.warning_pct,
                v_config.hard_cap_pct, v_config.critical_pct, v_config.kill_pct, v_config.hard_cap_model,
-               v_config.force_hard_cap);
+               v_config.force_hard_cap, v_config.global_stripes, v_config.scoped);
 END
 $$;
 

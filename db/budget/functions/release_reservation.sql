@@ -1,5 +1,5 @@
 -- Gives a reservation's amount back when the call will not happen (or failed before costing
--- anything). Idempotent: a reservation already released, expired or cancelled is returned as
+-- anything), on exactly the stripes it debited. Idempotent: a reservation already released, expired or cancelled is returned as
 -- it is; a settled one cannot be released.
 CREATE OR REPLACE FUNCTION public.release_reservation(p_reservation_id uuid)
 RETURNS jsonb
@@ -20,7 +20,7 @@ BEGIN
             USING ERRCODE = 'P0002', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
     END IF;
     IF v_r.status = 'open' THEN
-        PERFORM private.budget_lock_days(ARRAY[v_r.budget_day]);
+        PERFORM private.budget_lock(v_r.debits);  -- lock order: its stripes, then the reservation
         SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
     END IF;
     IF v_r.status = 'settled' THEN
@@ -33,7 +33,7 @@ BEGIN
     END IF;
 
     UPDATE public.budget_reservations AS r SET status = 'released', closed_at = now() WHERE r.id = v_r.id;
-    UPDATE public.budget_ledger AS l SET reserved = l.reserved - v_r.amount WHERE l.budget_day = v_r.budget_day;
+    PERFORM private.budget_apply(v_r.debits, 0, v_r.amount);
     RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'released', 'released', true,
                               'amount', v_r.amount, 'closedAt', now());
 END

@@ -21,7 +21,12 @@ BEGIN
     v_note := private.check_text('the resume note', p_note, 1000,
                                  'Say why it is safe in 1 to 1000 characters, e.g. SELECT resume_operations(''retry loop fixed, limit raised'');');
 
-    PERFORM private.budget_lock_days(ARRAY[v_today]);
+    -- The kill's lock order: the global day stripes of the kill's days and of every killed
+    -- day, then today's crossing marks, then the kill switch row.
+    PERFORM private.budget_lock(NULL, private.budget_kill_days()
+        || ARRAY(SELECT DISTINCT s.period_start FROM public.budget_stripes AS s
+                 WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.killed));
+    PERFORM 1 FROM public.budget_day_marks AS m WHERE m.budget_day = v_today FOR UPDATE;
     SELECT * INTO v_ks FROM public.budget_kill_switch AS ks WHERE ks.id FOR UPDATE;
     IF NOT v_ks.active THEN
         RETURN jsonb_build_object('resumed', false, 'alreadyRunning', true,
@@ -47,9 +52,10 @@ BEGIN
     UPDATE public.budget_kill_switch AS ks
     SET active = false, resumed_at = now(), resumed_by = v_actor, resume_note = v_note
     WHERE ks.id;
-    UPDATE public.budget_ledger AS l SET killed = false WHERE l.killed;
+    UPDATE public.budget_stripes AS s SET killed = false
+    WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.killed;
     -- Let the automatic kill fire again today if spend reaches the threshold again.
-    UPDATE public.budget_ledger AS l SET kill_at = NULL WHERE l.budget_day = v_today;
+    UPDATE public.budget_day_marks AS m SET kill_at = NULL WHERE m.budget_day = v_today;
 
     v_details := jsonb_build_object('kill_id', v_ks.kill_id, 'note', v_note,
                                     'kill_reason', v_ks.reason, 'killed_at', v_ks.killed_at,

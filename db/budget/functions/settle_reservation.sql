@@ -1,9 +1,11 @@
 -- Records what a reserved LLM call actually cost: writes its cost_tracking row exactly once
--- (cost_tracking.reservation_id is unique; the row's trigger adds it to the day's spend and
--- fires tier crossings) and frees the reserved amount. The actual cost may exceed the
--- estimate. A second settle with the same cost returns the same row; another cost is an error.
--- A reservation cancelled by the kill switch can still be settled: the call was in flight and
--- its cost is real. Expired and released reservations cannot.
+-- (cost_tracking.reservation_id is unique) booked on exactly the stripes the reservation
+-- debited, and frees the reserved amount there. The actual cost may exceed the estimate. A
+-- second settle with the same cost returns the same row; another cost is an error.
+-- Recording a real cost never fails because of what happened after the reservation: a kill
+-- (a cancelled reservation can still be settled: the call was in flight), a removed or
+-- lowered budget, a deleted work order (the row gets a NULL work order). Expired and released
+-- reservations cannot be settled.
 CREATE OR REPLACE FUNCTION public.settle_reservation(
     p_reservation_id uuid,
     p_actual_cost numeric,
@@ -16,14 +18,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_r public.budget_reservations%ROWTYPE;
-    v_today date;
+    v_refs jsonb;
+    v_kill boolean := false;
     v_cost_id bigint;
     v_work_order uuid;
     v_work_order_text text;
     v_was_open boolean;
     v_spent numeric;
-    v_fast boolean;
-    v_ledger public.budget_ledger%ROWTYPE;
 BEGIN
     IF p_reservation_id IS NULL THEN
         RAISE EXCEPTION 'reservation id must not be NULL'
@@ -56,43 +57,16 @@ BEGIN
         RAISE EXCEPTION 'reservation % does not exist', p_reservation_id
             USING ERRCODE = 'P0002', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
     END IF;
-    IF v_r.status = 'settled' THEN
-        IF v_r.actual_cost = p_actual_cost THEN
-            SELECT c.id INTO v_cost_id FROM public.cost_tracking AS c WHERE c.reservation_id = v_r.id;
-            RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
-                                      'actualCost', v_r.actual_cost, 'estimatedAmount', v_r.amount,
-                                      'settledAt', v_r.closed_at, 'alreadySettled', true);
-        END IF;
-        RAISE EXCEPTION 'reservation % is already settled with cost %', v_r.id, v_r.actual_cost
-            USING ERRCODE = '55000', HINT = 'A reservation is settled once; record a correction in cost_tracking if the cost was wrong.';
+    IF v_r.status <> 'settled' THEN
+        -- Lock order: the reservation's stripes (when this cost may fire the automatic kill,
+        -- the kill's lock set first), then the reservation row, re-checked under its lock.
+        v_refs := coalesce(v_r.debits, jsonb_build_array(jsonb_build_array(1, '*', 'day', v_r.budget_day, 0)));
+        v_kill := private.budget_kill_due(v_r.budget_day, p_actual_cost);
+        PERFORM private.budget_lock(v_refs, CASE WHEN v_kill THEN private.budget_kill_days() END);
+        SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
     END IF;
 
-    -- Lock order: ledger rows (ascending days), then the reservation. The common case (an open
-    -- reservation of today) frees the amount and books the cost in one UPDATE of today's row;
-    -- the cost row's trigger is told below not to book it a second time.
-    v_today := private.budget_day(now());
-    v_fast := v_r.status = 'open' AND v_r.budget_day = v_today;
-    IF v_fast THEN
-        UPDATE public.budget_ledger AS l
-        SET spent = l.spent + p_actual_cost, reserved = l.reserved - v_r.amount
-        WHERE l.budget_day = v_today
-          AND l.reserved >= v_r.amount  -- else a concurrent settle freed it already: slow path
-        RETURNING l.* INTO v_ledger;
-        v_fast := FOUND;
-    END IF;
-    IF NOT v_fast THEN
-        PERFORM private.budget_lock_days(ARRAY[v_r.budget_day, v_today]);
-    END IF;
-    SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
-    IF v_fast AND v_r.status <> 'open' THEN
-        -- Closed between the first read and the lock: take the booking back, decide below.
-        UPDATE public.budget_ledger AS l
-        SET spent = l.spent - p_actual_cost, reserved = l.reserved + v_r.amount
-        WHERE l.budget_day = v_today;
-        v_fast := false;
-    END IF;
-
-    IF v_r.status = 'settled' THEN  -- a concurrent settle won
+    IF v_r.status = 'settled' THEN  -- settled before, or by a concurrent settle that won
         IF v_r.actual_cost = p_actual_cost THEN
             SELECT c.id INTO v_cost_id FROM public.cost_tracking AS c WHERE c.reservation_id = v_r.id;
             RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
@@ -109,7 +83,10 @@ BEGIN
                   HINT = 'Reserve again before calling; if the call did run, record its cost with INSERT INTO cost_tracking (service_name, cost, metadata).';
     END IF;
 
-    v_work_order_text := coalesce(p_metadata ->> 'work_order_id', v_r.metadata ->> 'work_order_id');
+    -- The work order: one named by this settle must exist (a caller's mistake otherwise); the
+    -- reservation's own was checked when it was admitted, and if it is gone since, the cost
+    -- is still recorded, with a NULL work order.
+    v_work_order_text := p_metadata ->> 'work_order_id';
     IF v_work_order_text IS NOT NULL THEN
         IF v_work_order_text !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
             RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(v_work_order_text, 100)
@@ -120,38 +97,35 @@ BEGIN
             RAISE EXCEPTION 'work order % does not exist', v_work_order
                 USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders.';
         END IF;
+    ELSIF v_r.metadata ->> 'work_order_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        SELECT w.id INTO v_work_order FROM public.work_orders AS w WHERE w.id = (v_r.metadata ->> 'work_order_id')::uuid;
     END IF;
 
     v_was_open := v_r.status = 'open';
-    -- Close the reservation before writing the cost row: an automatic kill fired by a crossing
-    -- then no longer sees it as open, so its amount is freed exactly once.
+    -- Close the reservation before writing the cost row: an automatic kill fired by the
+    -- crossing then no longer sees it as open, so its amount is freed exactly once.
     UPDATE public.budget_reservations AS r
     SET status = 'settled', actual_cost = p_actual_cost, closed_at = now()
     WHERE r.id = v_r.id;
-    IF v_was_open AND NOT v_fast THEN
-        UPDATE public.budget_ledger AS l SET reserved = l.reserved - v_r.amount WHERE l.budget_day = v_r.budget_day;
-    END IF;
+    PERFORM private.budget_apply(v_refs, p_actual_cost, CASE WHEN v_was_open THEN v_r.amount ELSE 0 END);
 
-    IF v_fast THEN
-        PERFORM set_config('moose.budget_booked_reservation', v_r.id::text, true);
-    END IF;
-    INSERT INTO public.cost_tracking (service_name, cost, work_order_id, metadata, reservation_id)
+    -- Booked above: the cost row's trigger is told to leave this one row alone.
+    PERFORM set_config('moose.budget_booked_reservation', v_r.id::text, true);
+    INSERT INTO public.cost_tracking (service_name, cost, work_order_id, metadata, reservation_id, budget_debits)
     VALUES (v_r.service_name, p_actual_cost, v_work_order,
             v_r.metadata || p_metadata || jsonb_build_object('reservation_id', v_r.id, 'estimated_amount', v_r.amount,
                                                              'model', v_r.model, 'tier', v_r.tier),
-            v_r.id)
+            v_r.id, v_refs)
     RETURNING id INTO v_cost_id;
-    IF v_fast THEN
-        PERFORM set_config('moose.budget_booked_reservation', '', true);
-        PERFORM private.budget_check_crossings(v_ledger);
-        v_spent := v_ledger.spent;
-    ELSE
-        SELECT l.spent INTO v_spent FROM public.budget_ledger AS l WHERE l.budget_day = v_today;
-    END IF;
+    PERFORM set_config('moose.budget_booked_reservation', '', true);
+    PERFORM private.budget_check_crossings(v_r.budget_day, v_kill);
+
+    SELECT coalesce(sum(g.spent), 0) INTO v_spent FROM public.budget_stripes AS g
+    WHERE g.scope_rank = 1 AND g.key = '*' AND g.period = 'day' AND g.period_start = v_r.budget_day;
     RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'settled', 'costTrackingId', v_cost_id,
                               'actualCost', p_actual_cost, 'estimatedAmount', v_r.amount, 'settledAt', now(),
                               'alreadySettled', false, 'wasCancelled', NOT v_was_open,
-                              'dailyTotal', v_spent, 'budgetDay', v_today);
+                              'dailyTotal', v_spent, 'budgetDay', v_r.budget_day);
 END
 $$;
 

@@ -1,11 +1,14 @@
--- Every cost_tracking row counts toward its budget day exactly once, whoever writes it
--- (settle_reservation, a legacy writer, a DBA): an insert adds its cost to the day's ledger
--- row (which also fires the tier crossings) unless settle_reservation already booked it in the
--- same UPDATE that freed its reservation (it names that reservation in the transaction-local
--- setting moose.budget_booked_reservation for the one INSERT), a corrected cost or timestamp moves the
--- difference, a delete (runbook 4.2's duplicate clean-up) takes it off. A retention purge of old
--- raw rows that must keep the ledger as the day's history sets
--- `SET LOCAL moose.budget_keep_ledger = on` first.
+-- Every cost_tracking row counts exactly once on the budget stripes it is booked on
+-- (cost_tracking.budget_debits), whoever writes it (settle_reservation, a legacy writer, a
+-- DBA): an insert books its cost on the global day budget of its day and every other budget
+-- that applies (which also fires the tier crossings), unless settle_reservation already booked
+-- it on its reservation's stripes (it names that reservation in the transaction-local setting
+-- moose.budget_booked_reservation for the one INSERT); a corrected cost moves the difference,
+-- a corrected created_at on another day moves the cost to that day's budgets, a delete
+-- (runbook 4.2's duplicate clean-up) takes it off. budget_debits itself cannot be edited. A
+-- retention purge of old raw rows that must keep the totals as history sets
+-- `SET LOCAL moose.budget_keep_ledger = on` first. A BEFORE trigger, so the row records the
+-- stripes it was booked on.
 CREATE OR REPLACE FUNCTION private.cost_tracking_ledger()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -13,47 +16,65 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_old_day date;
-    v_new_day date;
+    v_day date;
+    v_old jsonb;
+    v_new jsonb;
+    v_kill boolean := false;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.reservation_id IS NOT NULL
            AND NEW.reservation_id::text = current_setting('moose.budget_booked_reservation', true) THEN
-            RETURN NULL;  -- settle_reservation booked this row in its own ledger UPDATE
+            RETURN NEW;  -- settle_reservation booked this row on its reservation's stripes
         END IF;
-        PERFORM private.budget_apply_spend(private.budget_day(NEW.created_at), NEW.cost);
-        RETURN NULL;
-    END IF;
-    IF current_setting('moose.budget_keep_ledger', true) = 'on' THEN
-        RETURN NULL;
+        v_day := private.budget_day(NEW.created_at);
+        NEW.budget_debits := private.budget_cost_refs(NEW.service_name, NEW.metadata ->> 'project',
+                                                      NEW.work_order_id::text, v_day);
+        v_kill := private.budget_kill_due(v_day, NEW.cost);
+        PERFORM private.budget_lock(NEW.budget_debits, CASE WHEN v_kill THEN private.budget_kill_days() END);
+        PERFORM private.budget_apply(NEW.budget_debits, NEW.cost, 0);
+        PERFORM private.budget_check_crossings(v_day, v_kill);
+        RETURN NEW;
     END IF;
     IF TG_OP = 'DELETE' THEN
-        PERFORM private.budget_apply_spend(private.budget_day(OLD.created_at), -OLD.cost);
-        RETURN NULL;
+        IF current_setting('moose.budget_keep_ledger', true) IS DISTINCT FROM 'on' THEN
+            v_old := coalesce(OLD.budget_debits,
+                              jsonb_build_array(jsonb_build_array(1, '*', 'day', private.budget_day(OLD.created_at), 0)));
+            PERFORM private.budget_lock(v_old);
+            PERFORM private.budget_apply(v_old, -OLD.cost, 0);
+        END IF;
+        RETURN OLD;
     END IF;
-    v_old_day := private.budget_day(OLD.created_at);
-    v_new_day := private.budget_day(NEW.created_at);
-    IF v_old_day = v_new_day THEN
-        PERFORM private.budget_apply_spend(v_new_day, NEW.cost - OLD.cost);
-    ELSIF v_old_day < v_new_day THEN  -- ascending day order, as everywhere
-        PERFORM private.budget_apply_spend(v_old_day, -OLD.cost);
-        PERFORM private.budget_apply_spend(v_new_day, NEW.cost);
-    ELSE
-        PERFORM private.budget_apply_spend(v_new_day, NEW.cost);
-        PERFORM private.budget_apply_spend(v_old_day, -OLD.cost);
+    NEW.budget_debits := OLD.budget_debits;
+    IF current_setting('moose.budget_keep_ledger', true) = 'on'
+       OR (NEW.cost = OLD.cost AND NEW.created_at = OLD.created_at) THEN
+        RETURN NEW;
     END IF;
-    RETURN NULL;
+    v_old := coalesce(OLD.budget_debits,
+                      jsonb_build_array(jsonb_build_array(1, '*', 'day', private.budget_day(OLD.created_at), 0)));
+    v_new := v_old;
+    v_day := private.budget_day(NEW.created_at);
+    IF v_day <> private.budget_day(OLD.created_at) THEN
+        v_new := private.budget_cost_refs(NEW.service_name, NEW.metadata ->> 'project', NEW.work_order_id::text, v_day);
+    END IF;
+    PERFORM private.budget_lock(v_old || v_new);
+    PERFORM private.budget_apply(v_old, -OLD.cost, 0);
+    PERFORM private.budget_apply(v_new, NEW.cost, 0);
+    NEW.budget_debits := v_new;
+    IF NEW.cost > OLD.cost OR v_new <> v_old THEN
+        PERFORM private.budget_check_crossings(v_day, false);
+    END IF;
+    RETURN NEW;
 END
 $$;
 
 REVOKE ALL ON FUNCTION private.cost_tracking_ledger() FROM PUBLIC;
 COMMENT ON FUNCTION private.cost_tracking_ledger() IS
-    'Trigger function: keeps budget_ledger.spent = SUM(cost_tracking.cost) per budget day on insert, update of cost/created_at and delete (delete/update skipped when moose.budget_keep_ledger = on).';
+    'Trigger function: books every cost_tracking row on its budget stripes (budget_debits) on insert, moves corrections of cost/created_at, takes deletes off (delete/update skipped when moose.budget_keep_ledger = on).';
 
 CREATE OR REPLACE TRIGGER cost_tracking_ledger
-    AFTER INSERT OR DELETE OR UPDATE OF cost, created_at ON public.cost_tracking
+    BEFORE INSERT OR DELETE OR UPDATE OF cost, created_at, budget_debits ON public.cost_tracking
     FOR EACH ROW
     EXECUTE FUNCTION private.cost_tracking_ledger();
 
 COMMENT ON TRIGGER cost_tracking_ledger ON public.cost_tracking IS
-    'Keeps budget_ledger.spent equal to SUM(cost_tracking.cost) per budget day however rows are written, corrected or deleted.';
+    'Keeps the budget stripes'' spent equal to the cost rows booked on them however rows are written, corrected or deleted.';
