@@ -97,7 +97,7 @@ BEGIN
         v_model := p_metadata ->> 'model';
     END IF;
     IF p_metadata ? 'project' THEN
-        IF jsonb_typeof(p_metadata -> 'project') <> 'string' OR length(btrim(p_metadata ->> 'project')) = 0
+        IF jsonb_typeof(p_metadata -> 'project') <> 'string' OR private.is_blank(p_metadata ->> 'project')
            OR length(p_metadata ->> 'project') > 200 THEN
             RAISE EXCEPTION 'metadata.project must be a string of 1 to 200 characters'
                 USING ERRCODE = '22023', HINT = 'Name the project the call is for, e.g. "checkout"; project budgets apply by this name.';

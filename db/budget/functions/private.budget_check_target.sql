@@ -22,7 +22,7 @@ BEGIN
         RAISE EXCEPTION 'unknown budget period %', left(p_period, 100)
             USING ERRCODE = '22023', HINT = 'Use day (the budget day in budget_timezone), month or total.';
     END IF;
-    IF length(btrim(p_key)) = 0 OR length(p_key) > 200 OR p_key <> btrim(p_key) THEN
+    IF private.is_blank(p_key) OR length(p_key) > 200 OR p_key <> private.strip_blank(p_key) THEN
         RAISE EXCEPTION 'budget key must be 1 to 200 characters without surrounding blanks, got %', length(p_key)
             USING ERRCODE = '22023', HINT = 'Name the service, project or work order id, or * for each one separately.';
     END IF;
