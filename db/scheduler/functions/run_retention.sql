@@ -36,6 +36,16 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Omit it to use system_config.retention_batch_size.';
     END IF;
 
+    -- The batch's work orders' running figures (work_order_outcome_totals) are locked first, in
+    -- work_order_id order like every writer takes them: a writer that inserted for a work order
+    -- and then touches one of this batch's rows cannot deadlock with the purge's figures update.
+    PERFORM 1 FROM private.work_order_outcome_totals AS t
+    WHERE t.work_order_id IN (
+            SELECT o2.work_order_id FROM public.outcome_vectors AS o2
+            WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
+            ORDER BY o2.created_at LIMIT v_batch)
+    ORDER BY t.work_order_id
+    FOR UPDATE;
     DELETE FROM public.outcome_vectors AS o
     WHERE o.id = ANY (ARRAY(
             SELECT o2.id FROM public.outcome_vectors AS o2
