@@ -30,27 +30,33 @@ DECLARE
     v_reservations bigint;
     v_history bigint;
     v_deleted jsonb;
+    v_ids bigint[];
+    v_work_orders uuid[];
+    v_locked uuid[];
+    v_busy uuid[];
 BEGIN
     IF v_batch IS NULL OR v_batch NOT BETWEEN 1 AND 1000000 THEN
         RAISE EXCEPTION 'batch size must be between 1 and 1000000, got %', v_batch
             USING ERRCODE = '22023', HINT = 'Omit it to use system_config.retention_batch_size.';
     END IF;
 
-    -- The batch's work orders' running figures (work_order_outcome_totals) are locked first, in
-    -- work_order_id order like every writer takes them: a writer that inserted for a work order
-    -- and then touches one of this batch's rows cannot deadlock with the purge's figures update.
-    PERFORM 1 FROM private.work_order_outcome_totals AS t
-    WHERE t.work_order_id IN (
-            SELECT o2.work_order_id FROM public.outcome_vectors AS o2
-            WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
-            ORDER BY o2.created_at LIMIT v_batch)
-    ORDER BY t.work_order_id
-    FOR UPDATE;
+    -- Outcome vectors: the batch's rows are locked first (SKIP LOCKED), then the running figures
+    -- of their work orders (work_order_outcome_totals, which the delete trigger moves), also
+    -- SKIP LOCKED; rows of a work order whose figures a writer holds right now stay for the next
+    -- pass. The purge never waits on a writer, so a writer that inserted for a work order and then
+    -- touches an expired row cannot deadlock with it.
+    v_ids := ARRAY(SELECT o2.id FROM public.outcome_vectors AS o2
+                   WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
+                   ORDER BY o2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED);
+    v_work_orders := ARRAY(SELECT DISTINCT o.work_order_id FROM public.outcome_vectors AS o WHERE o.id = ANY (v_ids));
+    v_locked := ARRAY(SELECT t.work_order_id FROM private.work_order_outcome_totals AS t
+                      WHERE t.work_order_id = ANY (v_work_orders)
+                      ORDER BY t.work_order_id FOR UPDATE SKIP LOCKED);
+    v_busy := ARRAY(SELECT t.work_order_id FROM private.work_order_outcome_totals AS t
+                    WHERE t.work_order_id = ANY (v_work_orders)
+                    EXCEPT SELECT unnest(v_locked));
     DELETE FROM public.outcome_vectors AS o
-    WHERE o.id = ANY (ARRAY(
-            SELECT o2.id FROM public.outcome_vectors AS o2
-            WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
-            ORDER BY o2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
+    WHERE o.id = ANY (v_ids) AND o.work_order_id <> ALL (v_busy);
     GET DIAGNOSTICS v_outcomes = ROW_COUNT;
 
     -- The budget ledger keeps each day's spend as history: this purge must not take it off.

@@ -43,7 +43,7 @@ BEGIN
             SELECT w.id FROM public.work_orders AS w
             WHERE w.id IN (SELECT f.work_order_id FROM failed AS f)
             ORDER BY w.id
-            FOR UPDATE
+            FOR NO KEY UPDATE  -- what the UPDATE takes: compatible with other inserts' foreign-key checks
         ), counted AS (
             UPDATE public.work_orders AS w
             SET refinement_attempts = w.refinement_attempts + f.n
