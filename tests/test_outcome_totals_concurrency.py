@@ -1,8 +1,9 @@
-"""The running figures per work order (private.work_order_outcome_totals) under real concurrency:
-writers on their own connections insert outcome vectors (failed and successful), correct costs,
-delete rows and touch expired ones while run_retention purges in batches. Nobody deadlocks, the
-purge finishes, and at the end every work order's figures equal what summing its rows gives and
-refinement_attempts counts every committed failure."""
+"""The running figures per work order (private.outcome_figures: totals plus pending deltas) under
+real concurrency: writers on their own connections insert outcome vectors (failed and
+successful), correct costs, delete rows and touch expired ones while run_retention purges in
+batches, or while the runbook's single DELETE purges in one transaction. Nobody deadlocks, the
+purge finishes, and at the end every work order's figures equal what summing its rows gives
+and refinement_attempts counts every committed failure."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import random
 import threading
 
 import psycopg
+import pytest
 
 WORK_ORDERS = 10
 EXPIRED = 3000
@@ -25,7 +27,9 @@ def work_order(index: int) -> str:
     return f"00000000-0000-0000-0000-{index:012d}"
 
 
-def test_figures_equal_sums_under_concurrent_writers_and_retention(db_url: str, conn: psycopg.Connection) -> None:
+@pytest.mark.parametrize("single_delete", [False, True], ids=["run_retention", "single DELETE"])
+def test_figures_equal_sums_under_concurrent_writers_and_purge(db_url: str, conn: psycopg.Connection,
+                                                              single_delete: bool) -> None:
     conn.execute("UPDATE system_config SET value = '100' WHERE key = 'max_refinement_attempts'")
     conn.execute("""INSERT INTO work_orders (id, title, status)
                     SELECT ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid, 'wo ' || i, 'in_progress'
@@ -68,6 +72,8 @@ def test_figures_equal_sums_under_concurrent_writers_and_retention(db_url: str, 
     def purger() -> None:
         try:
             with psycopg.connect(db_url, autocommit=True) as pconn:
+                if single_delete:  # the runbook's hand-written purge, one transaction
+                    pconn.execute(f"DELETE FROM outcome_vectors WHERE {EXPIRED_ROWS}")
                 while True:
                     more = pconn.execute("SELECT (run_retention(NULL, 100) ->> 'more')::boolean").fetchone()[0]  # type: ignore[index]
                     if not more and writers_done.is_set():
@@ -89,11 +95,11 @@ def test_figures_equal_sums_under_concurrent_writers_and_retention(db_url: str, 
     assert not purge.is_alive(), "the purge did not finish"
 
     drift = conn.execute("""
-        SELECT count(*) FROM private.work_order_outcome_totals AS t
-        FULL JOIN (SELECT work_order_id, count(*) AS n, count(*) FILTER (WHERE NOT success) AS f, sum(cost) AS c
-                   FROM outcome_vectors GROUP BY work_order_id) AS s USING (work_order_id)
-        WHERE (coalesce(t.outcomes, 0), coalesce(t.failures, 0), coalesce(t.cost, 0))
-              IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.f, 0), coalesce(s.c, 0))""").fetchone()[0]  # type: ignore[index]
+        SELECT count(*) FROM work_orders AS w CROSS JOIN LATERAL private.outcome_figures(w.id) AS f
+        LEFT JOIN (SELECT work_order_id, count(*) AS n, count(*) FILTER (WHERE NOT success) AS fl, sum(cost) AS c
+                   FROM outcome_vectors GROUP BY work_order_id) AS s ON s.work_order_id = w.id
+        WHERE (f.outcomes, f.failures, f.cost) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.fl, 0), coalesce(s.c, 0))
+        """).fetchone()[0]  # type: ignore[index]
     assert drift == 0
     assert conn.execute(f"SELECT count(*) FROM outcome_vectors WHERE {EXPIRED_ROWS}").fetchone() == (0,)
     attempts = dict(conn.execute("SELECT id::text, refinement_attempts FROM work_orders").fetchall())

@@ -1,20 +1,20 @@
--- The running figures per work order (private.work_order_outcome_totals: outcomes, failures,
--- cost) equal what summing outcome_vectors gives after any mix of inserts (single, multi-row,
+-- The running figures per work order (private.outcome_figures: totals plus pending deltas;
+-- outcomes, failures, cost) equal what summing outcome_vectors gives after any mix of inserts (single, multi-row,
 -- record_outcome, each role), retention purges, a DBA's deletes, corrections of cost, success
 -- and work_order_id, a deleted work order and TRUNCATE; the retry_exhausted escalation's
 -- cost_spent is the exact sum; a multi-row failed INSERT counts every row and escalates once.
 BEGIN;
-SELECT plan(21);
+SELECT plan(25);
 
--- Figures that differ from the rows' sums (a work order with no rows must show zeros, or no row).
+-- Work orders whose figures (totals plus pending deltas, private.outcome_figures) differ from
+-- what summing their rows gives.
 CREATE FUNCTION pg_temp.drift() RETURNS bigint LANGUAGE sql AS $$
-    SELECT count(*) FROM (
-        SELECT coalesce(t.work_order_id, s.work_order_id) AS id
-        FROM private.work_order_outcome_totals AS t
-        FULL JOIN (SELECT o.work_order_id, count(*) AS n, count(*) FILTER (WHERE NOT o.success) AS f, sum(o.cost) AS c
-                   FROM public.outcome_vectors AS o GROUP BY o.work_order_id) AS s USING (work_order_id)
-        WHERE (coalesce(t.outcomes, 0), coalesce(t.failures, 0), coalesce(t.cost, 0))
-              IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.f, 0), coalesce(s.c, 0))) AS d
+    SELECT count(*)
+    FROM public.work_orders AS w
+    CROSS JOIN LATERAL private.outcome_figures(w.id) AS f
+    LEFT JOIN (SELECT o.work_order_id, count(*) AS n, count(*) FILTER (WHERE NOT o.success) AS fl, sum(o.cost) AS c
+               FROM public.outcome_vectors AS o GROUP BY o.work_order_id) AS s ON s.work_order_id = w.id
+    WHERE (f.outcomes, f.failures, f.cost) IS DISTINCT FROM (coalesce(s.n, 0), coalesce(s.fl, 0), coalesce(s.c, 0))
 $$;
 
 UPDATE system_config SET value = '100' WHERE key = 'max_refinement_attempts';
@@ -30,7 +30,7 @@ SELECT ('53000000-0000-0000-0000-00000000000' || (1 + g % 4))::uuid, 'gpt-4o-min
        g % 3 <> 0, now() - (g || ' days')::interval
 FROM generate_series(1, 300) AS g;
 SELECT is(pg_temp.drift(), 0::bigint, 'after single, record_outcome and multi-row inserts the figures equal the sums');
-SELECT is((SELECT outcomes FROM private.work_order_outcome_totals WHERE work_order_id = '53000000-0000-0000-0000-000000000002'), 75::bigint,
+SELECT is((SELECT outcomes FROM private.outcome_figures('53000000-0000-0000-0000-000000000002')), 75::bigint,
           'a multi-row insert counts each of its rows once');
 SELECT is((SELECT refinement_attempts FROM work_orders WHERE id = '53000000-0000-0000-0000-000000000002'),
           (SELECT count(*)::int FROM outcome_vectors WHERE work_order_id = '53000000-0000-0000-0000-000000000002' AND NOT success),
@@ -40,6 +40,9 @@ SELECT is((SELECT refinement_attempts FROM work_orders WHERE id = '53000000-0000
 SELECT public.run_retention(now(), 50) FROM generate_series(1, 6);
 SELECT is((SELECT count(*) FROM outcome_vectors WHERE created_at < now() - interval '90 days'), 0::bigint, 'retention purged the old rows');
 SELECT is(pg_temp.drift(), 0::bigint, 'after retention batches the figures equal the sums');
+
+SELECT is((SELECT count(*) FROM private.work_order_outcome_deltas), 0::bigint,
+          'run_retention folded the deltas its purge left into the totals rows');
 
 -- a DBA's clean-up (runbook 4.2 style duplicate delete)
 DELETE FROM outcome_vectors WHERE work_order_id = '53000000-0000-0000-0000-000000000003' AND cost > 0.5;
@@ -58,7 +61,7 @@ SET cost = CASE WHEN id % 2 = 0 THEN 0 ELSE cost * 2 END,
     work_order_id = CASE WHEN id % 5 = 0 THEN '53000000-0000-0000-0000-000000000006'::uuid ELSE work_order_id END,
     success = CASE WHEN id % 7 = 0 THEN NOT success ELSE success END;
 SELECT is(pg_temp.drift(), 0::bigint, 'a multi-row update mixing every correction nets out per work order');
-SELECT is((SELECT cost FROM private.work_order_outcome_totals WHERE work_order_id = '53000000-0000-0000-0000-000000000001'),
+SELECT is((SELECT cost FROM private.outcome_figures('53000000-0000-0000-0000-000000000001')),
           (SELECT sum(cost) FROM outcome_vectors WHERE work_order_id = '53000000-0000-0000-0000-000000000001'),
           'the running cost is exact (numeric, to the micro-dollar)');
 SELECT lives_ok($$UPDATE outcome_vectors SET metadata = '{"late_fix": true}'$$, 'a metadata-only update');
@@ -85,6 +88,9 @@ BEGIN
 END
 $$;
 SELECT is(pg_temp.drift(), 0::bigint, 'after 300 random inserts, deletes and corrections the figures equal the sums');
+SELECT ok(private.fold_outcome_deltas(1000) > 0, 'fold_outcome_deltas folds the pending deltas of the work orders');
+SELECT is((SELECT count(*) FROM private.work_order_outcome_deltas), 0::bigint, 'no delta is left pending');
+SELECT is(pg_temp.drift(), 0::bigint, 'and the figures still equal the sums');
 
 -- the escalation's cost_spent: the exact sum at the moment it opened, after some history left
 UPDATE system_config SET value = '3' WHERE key = 'max_refinement_attempts';
@@ -116,7 +122,8 @@ SELECT is(pg_temp.drift() + (SELECT count(*) FROM private.work_order_outcome_tot
           0::bigint, 'deleting a work order removes its rows and its figures');
 
 TRUNCATE outcome_vectors;
-SELECT is((SELECT count(*) FROM private.work_order_outcome_totals), 0::bigint, 'TRUNCATE outcome_vectors empties the figures');
+SELECT is((SELECT count(*) FROM private.work_order_outcome_totals) + (SELECT count(*) FROM private.work_order_outcome_deltas),
+          0::bigint, 'TRUNCATE outcome_vectors empties the figures');
 
 SELECT * FROM finish();
 ROLLBACK;

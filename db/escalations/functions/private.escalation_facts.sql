@@ -29,8 +29,7 @@ BEGIN
         SELECT o.model_used INTO v_model FROM public.outcome_vectors AS o
         WHERE o.work_order_id = v_e.work_order_id ORDER BY o.created_at DESC, o.id DESC LIMIT 1;
         -- The running figure (exactly SUM(cost) of its outcome vectors), not a scan of them.
-        SELECT t.cost INTO v_cost FROM private.work_order_outcome_totals AS t
-        WHERE t.work_order_id = v_e.work_order_id;
+        SELECT f.cost INTO v_cost FROM private.outcome_figures(v_e.work_order_id) AS f;
         v_facts := v_facts || jsonb_strip_nulls(jsonb_build_object(
             'model_used', coalesce(v_model, v_e.context ->> 'model_used'),
             'cost_spent', coalesce(v_cost, 0),

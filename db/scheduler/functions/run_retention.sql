@@ -6,6 +6,8 @@
 -- survives. The result says which tables shrank (the runner VACUUM (ANALYZE)s them) and whether
 -- more is left ({"more": true} makes the scheduler call again at once, each batch its own
 -- transaction). Cut-offs come from config and are measured from p_now (the scheduler's clock).
+-- Deleted outcome vectors leave their work orders' running figures as deltas (trigger
+-- outcome_vectors_totals_deleted), folded here a batch at a time.
 -- Raw cost rows leave the budget ledger untouched (moose.budget_keep_ledger: the ledger keeps
 -- each day's spend). Each batch deletes by `id = ANY (ARRAY(...))`, so it costs index lookups for its own rows only
 -- (a join would merge-scan the whole primary key on every batch).
@@ -30,34 +32,21 @@ DECLARE
     v_reservations bigint;
     v_history bigint;
     v_deleted jsonb;
-    v_ids bigint[];
-    v_work_orders uuid[];
-    v_locked uuid[];
-    v_busy uuid[];
 BEGIN
     IF v_batch IS NULL OR v_batch NOT BETWEEN 1 AND 1000000 THEN
         RAISE EXCEPTION 'batch size must be between 1 and 1000000, got %', v_batch
             USING ERRCODE = '22023', HINT = 'Omit it to use system_config.retention_batch_size.';
     END IF;
 
-    -- Outcome vectors: the batch's rows are locked first (SKIP LOCKED), then the running figures
-    -- of their work orders (work_order_outcome_totals, which the delete trigger moves), also
-    -- SKIP LOCKED; rows of a work order whose figures a writer holds right now stay for the next
-    -- pass. The purge never waits on a writer, so a writer that inserted for a work order and then
-    -- touches an expired row cannot deadlock with it.
-    v_ids := ARRAY(SELECT o2.id FROM public.outcome_vectors AS o2
-                   WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
-                   ORDER BY o2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED);
-    v_work_orders := ARRAY(SELECT DISTINCT o.work_order_id FROM public.outcome_vectors AS o WHERE o.id = ANY (v_ids));
-    v_locked := ARRAY(SELECT t.work_order_id FROM private.work_order_outcome_totals AS t
-                      WHERE t.work_order_id = ANY (v_work_orders)
-                      ORDER BY t.work_order_id FOR UPDATE SKIP LOCKED);
-    v_busy := ARRAY(SELECT t.work_order_id FROM private.work_order_outcome_totals AS t
-                    WHERE t.work_order_id = ANY (v_work_orders)
-                    EXCEPT SELECT unnest(v_locked));
     DELETE FROM public.outcome_vectors AS o
-    WHERE o.id = ANY (v_ids) AND o.work_order_id <> ALL (v_busy);
+    WHERE o.id = ANY (ARRAY(
+            SELECT o2.id FROM public.outcome_vectors AS o2
+            WHERE o2.created_at < v_now - private.config_interval('outcome_vectors_retention')
+            ORDER BY o2.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED));
     GET DIAGNOSTICS v_outcomes = ROW_COUNT;
+    -- The purge left one delta per work order in the running figures; fold a batch of pending
+    -- deltas into the totals rows, skipping any a writer holds (never waits).
+    PERFORM private.fold_outcome_deltas(v_batch);
 
     -- The budget ledger keeps each day's spend as history: this purge must not take it off.
     v_keep_ledger := current_setting('moose.budget_keep_ledger', true);

@@ -5,8 +5,9 @@
 -- One statement trigger per INSERT: the statement's rows are grouped by work order, the running
 -- figures (private.work_order_outcome_totals: outcomes, failures, cost) and refinement_attempts
 -- move by the group's sums, so the cost of a write does not depend on the history behind it,
--- and a bulk INSERT ... SELECT costs one UPDATE per work order, not one per row. The escalation
--- context's cost_spent is the running cost: exactly SUM(cost) of the work order's rows.
+-- and a bulk INSERT ... SELECT costs one UPDATE per work order, not one per row. Holding the
+-- totals row, it folds in the deltas deletes and corrections appended for the work order, so
+-- the escalation context's cost_spent is the running cost: exactly SUM(cost) of its rows.
 -- Locks are taken in work_order_id order (totals, then work orders) so concurrent multi-row
 -- writers cannot deadlock each other.
 CREATE OR REPLACE FUNCTION private.outcome_vectors_count_attempts()
@@ -29,6 +30,18 @@ BEGIN
     SET outcomes = t.outcomes + EXCLUDED.outcomes,
         failures = t.failures + EXCLUDED.failures,
         cost = t.cost + EXCLUDED.cost;
+    -- Holding those rows now, fold in what deletes and corrections appended for these work orders.
+    WITH folded AS (
+        DELETE FROM private.work_order_outcome_deltas AS d
+        WHERE d.work_order_id IN (SELECT n.work_order_id FROM new_rows AS n)
+        RETURNING d.work_order_id, d.outcomes, d.failures, d.cost
+    ), summed AS (
+        SELECT f.work_order_id, sum(f.outcomes) AS n, sum(f.failures) AS fl, sum(f.cost) AS c
+        FROM folded AS f GROUP BY f.work_order_id
+    )
+    UPDATE private.work_order_outcome_totals AS t
+    SET outcomes = t.outcomes + s.n, failures = t.failures + s.fl, cost = t.cost + s.c
+    FROM summed AS s WHERE t.work_order_id = s.work_order_id;
 
     IF NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT n.success) THEN
         RETURN NULL;

@@ -1,9 +1,10 @@
--- Keeps the running figures per work order (private.work_order_outcome_totals) equal to what
--- summing its outcome vectors gives when rows leave: a delete (retention, a DBA's clean-up, a
--- deleted work order's cascade) takes them off, TRUNCATE empties them. One statement per
--- DELETE, grouped by work order and locked in work_order_id order: a retention batch of
--- thousands of rows is one UPDATE per work order. refinement_attempts is not touched: it
--- counts failures since the last retry decision, not rows kept.
+-- Keeps the running figures per work order equal to what summing its outcome vectors gives when
+-- rows leave: a delete (retention, a DBA's clean-up) appends one delta row per work order of the
+-- statement (private.work_order_outcome_deltas) instead of updating the totals row, so it never
+-- waits on a writer that holds that row (a writer that inserted for the work order and then
+-- touches an expired row cannot deadlock with a purge). A deleted work order's own cascade
+-- appends nothing: its totals row goes with it. TRUNCATE empties the figures.
+-- refinement_attempts is not touched: it counts failures since the last retry decision.
 CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_deleted()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -13,28 +14,21 @@ AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM private.work_order_outcome_totals;
+        DELETE FROM private.work_order_outcome_deltas;
         RETURN NULL;
     END IF;
-    WITH gone AS (
-        SELECT o.work_order_id, count(*) AS n, count(*) FILTER (WHERE NOT o.success) AS f, sum(o.cost) AS c
-        FROM old_rows AS o GROUP BY o.work_order_id
-    ), locked AS (
-        SELECT t.work_order_id FROM private.work_order_outcome_totals AS t
-        WHERE t.work_order_id IN (SELECT g.work_order_id FROM gone AS g)
-        ORDER BY t.work_order_id
-        FOR UPDATE
-    )
-    UPDATE private.work_order_outcome_totals AS t
-    SET outcomes = t.outcomes - g.n, failures = t.failures - g.f, cost = t.cost - g.c
-    FROM gone AS g
-    WHERE t.work_order_id = g.work_order_id AND t.work_order_id IN (SELECT l.work_order_id FROM locked AS l);
+    INSERT INTO private.work_order_outcome_deltas (work_order_id, outcomes, failures, cost)
+    SELECT o.work_order_id, -count(*), -count(*) FILTER (WHERE NOT o.success), -sum(o.cost)
+    FROM old_rows AS o
+    WHERE EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = o.work_order_id)
+    GROUP BY o.work_order_id;
     RETURN NULL;
 END
 $$;
 
 REVOKE ALL ON FUNCTION private.outcome_vectors_totals_deleted() FROM PUBLIC;
 COMMENT ON FUNCTION private.outcome_vectors_totals_deleted() IS
-    'Statement trigger function: deleted outcome vectors leave their work orders'' running figures (work_order_outcome_totals); TRUNCATE empties them.';
+    'Statement trigger function: deleted outcome vectors leave their work orders'' running figures as one delta row per work order (no lock on the totals row); TRUNCATE empties the figures.';
 
 CREATE OR REPLACE TRIGGER outcome_vectors_totals_deleted
     AFTER DELETE ON public.outcome_vectors
@@ -48,6 +42,6 @@ CREATE OR REPLACE TRIGGER outcome_vectors_totals_truncated
     EXECUTE FUNCTION private.outcome_vectors_totals_deleted();
 
 COMMENT ON TRIGGER outcome_vectors_totals_deleted ON public.outcome_vectors IS
-    'Deleted outcome vectors leave the running figures of their work orders (work_order_outcome_totals).';
+    'Deleted outcome vectors leave the running figures of their work orders (one delta row per work order).';
 COMMENT ON TRIGGER outcome_vectors_totals_truncated ON public.outcome_vectors IS
     'TRUNCATE outcome_vectors empties the running figures.';
