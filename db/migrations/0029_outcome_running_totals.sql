@@ -7,7 +7,7 @@
 -- never wait on a writer that holds the totals row; the next insert for the work order, or
 -- run_retention, folds the deltas in. Statement triggers: db/work_orders/triggers/outcome_vectors_*.
 -- The old row trigger is dropped: the behaviour file recreates it as a statement trigger.
--- depends: 0045_names_that_say_the_difference
+-- depends: 0024_check_orchestrator_starts_it 0020_work_order_lifecycle
 
 CREATE TABLE private.work_order_outcome_totals (
     work_order_id uuid PRIMARY KEY REFERENCES public.work_orders (id) ON DELETE CASCADE,
