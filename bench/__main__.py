@@ -34,6 +34,7 @@ def run(argv: list[str]) -> int:
         return 2
     for name in chosen:
         print(f"== bench {name}", flush=True)
+        sys.argv = [f"python -m bench.{name}"]  # each runs with its defaults (options: python -m bench.NAME --help)
         importlib.import_module(f"bench.{name}").main()
     return 0
 

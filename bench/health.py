@@ -4,12 +4,17 @@ measured in the same run: the straightforward health query a dashboard would sen
 stuck query, pending escalations, error rate as one count over the last 24 h, today's spend).
 
 Run: `.venv/bin/python -m bench.health` (the embedded cluster must be up; MOOSE_DATABASE_URL
-points elsewhere). MOOSE_BENCH_SCALE=0.1 builds a tenth of the data; MOOSE_BENCH_KEEP=1 keeps
-the scratch database (moose_bench_health) for EXPLAIN sessions afterwards.
+points elsewhere). The default scale, 0.1 (100,000 work orders, 1,000,000 outcome vectors: about
+ten outcome vectors and half a failure per work order), builds in seconds; `--scale 1` (or
+MOOSE_BENCH_SCALE=1) is the full size docs/performance/health.md records; `--keep` (or
+MOOSE_BENCH_KEEP=1) keeps the scratch database (moose_bench_health) for EXPLAIN sessions. The
+bulk load runs with triggers off and then writes what the triggers would have: each work
+order's running figures (outcome count, failures, cost) and refinement attempts.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
@@ -126,6 +131,14 @@ def build(conn: psycopg.Connection, scale: float) -> None:
         FROM generate_series(1, 20000)"""))
     for name, definition in indexes:
         step(f"index {name}", lambda definition=definition: conn.execute(definition.encode()))
+    step("running figures and refinement attempts (the triggers' effects)", lambda: conn.execute("""
+        WITH figures AS (
+            INSERT INTO private.work_order_outcome_totals (work_order_id, outcomes, failures, cost)
+            SELECT work_order_id, count(*), count(*) FILTER (WHERE NOT success), sum(cost)
+            FROM outcome_vectors GROUP BY work_order_id
+            RETURNING work_order_id, failures)
+        UPDATE work_orders AS w SET refinement_attempts = f.failures
+        FROM figures AS f WHERE w.id = f.work_order_id AND f.failures > 0"""))
     conn.execute("SET session_replication_role = origin")
     step("VACUUM ANALYZE", lambda: [conn.execute(f"VACUUM ANALYZE public.{table}".encode())
                                     for table in ("work_orders", "outcome_vectors", "escalations", "cost_tracking")])
@@ -148,9 +161,19 @@ def describe(samples: list[float]) -> str:
     return f"median {statistics.median(samples):7.2f} ms  p95 {p95:7.2f} ms  max {max(samples):7.2f} ms"
 
 
-def main() -> None:
-    scale = float(os.environ.get("MOOSE_BENCH_SCALE", "1"))
-    keep = os.environ.get("MOOSE_BENCH_KEEP") == "1"
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.health", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("MOOSE_BENCH_SCALE", "0.1")),
+                        help="share of 1M work orders / 10M outcome vectors to build (default 0.1)")
+    parser.add_argument("--keep", action="store_true", default=os.environ.get("MOOSE_BENCH_KEEP") == "1",
+                        help="keep the scratch database moose_bench_health afterwards")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    scale, keep = args.scale, args.keep
     server = server_url()
     with connect(with_database(server, "postgres"), autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DBNAME)))

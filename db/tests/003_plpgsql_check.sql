@@ -1,5 +1,6 @@
 -- Lint: every PL/pgSQL function and trigger function of ours passes plpgsql_check with no
 -- errors (missing columns, wrong types, unknown functions surface here, not in production).
+-- Statement trigger functions are checked with their trigger's transition tables.
 BEGIN;
 SELECT plan(1);
 
@@ -10,11 +11,13 @@ SELECT is_empty(
       JOIN pg_namespace n ON n.oid = p.pronamespace
       JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
       LEFT JOIN LATERAL (
-          SELECT t.tgrelid FROM pg_trigger t WHERE t.tgfoid = p.oid ORDER BY t.oid LIMIT 1
+          SELECT t.tgrelid, t.tgoldtable, t.tgnewtable FROM pg_trigger t WHERE t.tgfoid = p.oid ORDER BY t.oid LIMIT 1
       ) AS trg ON true
       CROSS JOIN LATERAL plpgsql_check_function_tb(
           p.oid,
           relid => coalesce(trg.tgrelid, 0),
+          oldtable => trg.tgoldtable,
+          newtable => trg.tgnewtable,
           fatal_errors => false,
           other_warnings => false,
           performance_warnings => false,

@@ -28,11 +28,11 @@ BEGIN
         SELECT * INTO v_wo FROM public.work_orders AS w WHERE w.id = v_e.work_order_id;
         SELECT o.model_used INTO v_model FROM public.outcome_vectors AS o
         WHERE o.work_order_id = v_e.work_order_id ORDER BY o.created_at DESC, o.id DESC LIMIT 1;
-        SELECT coalesce(sum(o.cost), 0) INTO v_cost FROM public.outcome_vectors AS o
-        WHERE o.work_order_id = v_e.work_order_id;
+        -- The running figure (exactly SUM(cost) of its outcome vectors), not a scan of them.
+        SELECT f.cost INTO v_cost FROM private.outcome_figures(v_e.work_order_id) AS f;
         v_facts := v_facts || jsonb_strip_nulls(jsonb_build_object(
             'model_used', coalesce(v_model, v_e.context ->> 'model_used'),
-            'cost_spent', v_cost,
+            'cost_spent', coalesce(v_cost, 0),
             'attempts', v_wo.refinement_attempts,
             'test_failure_cycles', v_wo.test_failure_cycles,
             'complexity_score', v_wo.complexity_score,

@@ -8,7 +8,9 @@
 -- them, and with moose.budget_keep_ledger on, so the budget ledger keeps each day's spend. The
 -- result says which tables shrank (the runner VACUUM (ANALYZE)s them) and whether more is left
 -- ({"more": true} makes the scheduler call again at once, each batch its own transaction).
--- Cut-offs are measured from p_now (the scheduler's clock).
+-- Cut-offs are measured from p_now (the scheduler's clock). Deleted outcome vectors leave their
+-- work orders' running figures as deltas (trigger outcome_vectors_totals_deleted); each call
+-- folds a batch of pending deltas into the totals, skipping any a writer holds (never waits).
 CREATE OR REPLACE FUNCTION public.run_retention(p_now timestamptz DEFAULT NULL, p_batch_size integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -75,6 +77,7 @@ BEGIN
             v_vacuum := v_vacuum || v_policy.table_name || v_policy.cascades_to;
         END IF;
     END LOOP;
+    PERFORM private.fold_outcome_deltas(v_default_batch);
 
     RETURN jsonb_build_object(
         'rows_affected', (SELECT coalesce(sum(d.value::bigint), 0) FROM jsonb_each_text(v_deleted) AS d),

@@ -9,7 +9,7 @@ AS $$
 DECLARE
     v_status text;
 BEGIN
-    SELECT w.status INTO v_status FROM public.work_orders AS w WHERE w.id = p_work_order_id FOR UPDATE;
+    SELECT w.status INTO v_status FROM public.work_orders AS w WHERE w.id = p_work_order_id FOR NO KEY UPDATE;
     IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM public.work_order_transitions AS t
                                 WHERE t.from_status = v_status AND t.to_status = 'blocked') THEN
         RETURN false;

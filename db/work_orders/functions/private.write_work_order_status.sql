@@ -14,7 +14,7 @@ AS $$
 DECLARE
     v_old text;
 BEGIN
-    SELECT w.status INTO v_old FROM public.work_orders AS w WHERE w.id = p_work_order_id FOR UPDATE;
+    SELECT w.status INTO v_old FROM public.work_orders AS w WHERE w.id = p_work_order_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'work order % does not exist', p_work_order_id
             USING ERRCODE = 'P0002', HINT = 'Check the id in work_orders.';
