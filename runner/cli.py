@@ -101,7 +101,20 @@ def db_status() -> None:
     click.echo(f"port: {status.port if status.port else '-'}")
     click.echo(f"data: {status.data_dir}")
     click.echo(f"log: {status.log_file}")
+    if status.running:
+        _echo_preload(_cluster_or_fail())
     sys.exit(0 if status.running else 1)
+
+
+def _echo_preload(cluster: EmbeddedCluster) -> None:
+    """The preloaded libraries and where pg_net's worker is (it serves one database)."""
+    pg_net = cluster.pg_net_status()
+    click.echo(f"preload: {', '.join(pg_net.preloaded) or '-'}")
+    if pg_net.database is None:
+        click.echo("pg_net: not preloaded (alerts go through the runner; see docs/ALERTS.md)")
+    else:
+        worker = f"worker connected to {pg_net.worker_database}" if pg_net.worker_database else "worker not connected"
+        click.echo(f"pg_net: database {pg_net.database}, {worker}")
 
 
 @db.command("url")
