@@ -4,6 +4,11 @@
 -- load otherwise). Anywhere else this says why in a NOTICE and changes nothing: the runner
 -- delivers alerts and the pg_net functions answer 55000. A server that gets pg_net later needs
 -- `CREATE EXTENSION pg_net;` by hand (docs/ALERTS.md).
+-- pg_net grants ALL on its queue and response tables to PUBLIC: any role could read a queued
+-- request (the SendGrid key is in its headers) or write a response (a forged 200 would mark a
+-- delivery delivered). Where this migration creates pg_net it takes that back; the worker runs
+-- as superuser and dispatch_alerts / reconcile_alert_deliveries are SECURITY DEFINER. An
+-- extension that was already there (Supabase) keeps the privileges its platform gave it.
 -- depends: 0031_alert_retry_after
 
 DO $$
@@ -16,6 +21,8 @@ BEGIN
         RETURN;
     END IF;
     CREATE EXTENSION IF NOT EXISTS pg_net;
+    REVOKE ALL ON ALL TABLES IN SCHEMA net FROM PUBLIC;
+    REVOKE ALL ON ALL SEQUENCES IN SCHEMA net FROM PUBLIC;
 EXCEPTION
     -- Not preloaded ("pg_net is not in shared_preload_libraries", XX000), or not allowed to.
     WHEN internal_error OR insufficient_privilege THEN

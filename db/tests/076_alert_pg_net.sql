@@ -4,11 +4,18 @@
 -- worker end to end (a real receiver) is tests/test_alert_pg_net.py. Without pg_net on the
 -- server only the 55000 answers are checked.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 SELECT private.pg_net_installed() AS has_pg_net \gset
 \if :has_pg_net
 
+SELECT is((SELECT count(*) FROM unnest(ARRAY['anon', 'authenticated', 'service_role', 'moose_runner']) AS r(role)
+           WHERE has_table_privilege(r.role, 'net.http_request_queue', 'SELECT')
+              OR has_table_privilege(r.role, 'net._http_response', 'INSERT')
+              OR has_table_privilege(r.role, 'net._http_response', 'DELETE')),
+          0::bigint, 'no API role reads pg_net''s queue (secrets in headers) or writes its responses');
+SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM net.http_request_queue$$), 'ERROR 42501',
+          'anon cannot read queued requests');
 SELECT throws_ok($$SELECT dispatch_alerts(0)$$, '22023', NULL, 'dispatch limit 0');
 SELECT throws_ok($$SELECT dispatch_alerts(NULL)$$, '22004', NULL, 'dispatch limit NULL');
 
@@ -67,7 +74,7 @@ SELECT is(reconcile_alert_deliveries() ->> 'retry', '1', 'a request id pg_net ne
 
 DROP EXTENSION pg_net;  -- rolled back with the rest
 \else
-SELECT skip('pg_net is not installed on this server', 19);
+SELECT skip('pg_net is not installed on this server', 21);
 \endif
 
 SELECT throws_ok($$SELECT dispatch_alerts()$$, '55000', NULL, 'dispatch_alerts without pg_net: 55000');
