@@ -94,7 +94,8 @@ def db_down() -> None:
 
 @db.command("status")
 def db_status() -> None:
-    """Whether the embedded cluster exists and runs, and where. Exit 1 when it is not running."""
+    """Whether the embedded cluster exists and runs, and where; the preloaded libraries and the
+    database pg_net's worker serves. Exit 1 when it is not running."""
     status = _cluster_or_fail().status()
     state = "running" if status.running else ("stopped" if status.initialized else "not created")
     click.echo(f"state: {state}")
