@@ -163,6 +163,8 @@ def test_the_runner_and_dispatch_alerts_at_once_send_each_delivery_once(net_conn
                 thread.join(timeout=30)
         ids = [r.headers["x-moose-delivery-id"] for r in rx.requests]
     assert statuses(conn) == {"delivered": 120}
+    retried = conn.execute("SELECT id, via, last_error FROM alert_deliveries WHERE attempts <> 1").fetchall()
+    assert retried == [], "no attempt failed (a lost answer is sent again: at least once)"
     assert len(ids) == 120 and len(set(ids)) == 120, "each delivery posted once"
     via = dict(conn.execute("SELECT via, count(*) FROM alert_deliveries GROUP BY via").fetchall())
     assert sum(via.values()) == 120 and set(via) <= {"runner", "pg_net"}
