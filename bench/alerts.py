@@ -1,6 +1,8 @@
 """Alert delivery benchmark: alerts delivered per second to a local receiver, and the time from
 raise_alert's commit to the receiver seeing the request (median, p95), each against a baseline
 measured in the same run: the same POSTs sent straight to the same receiver without the database.
+Where pg_net is preloaded, the same figures through dispatch_alerts and pg_net's worker follow
+(bench/pg_net_path.py), same run, same receiver, same channel.
 
 Run: `.venv/bin/python -m bench.alerts` (needs `moose db up`, or MOOSE_DATABASE_URL pointing at a
 server where it may create and drop a scratch database).
@@ -20,6 +22,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench import pg_net_path
+from runner import preload
 from runner.db import connect, with_database
 from runner.delivery import DeliveryWorker
 from runner.embedded import EmbeddedCluster
@@ -30,6 +34,15 @@ from runner.testing import recreate_database
 THROUGHPUT_ALERTS = 400
 LATENCY_SAMPLES = 150
 THREADS = 4
+PG_NET_NARROW_ALERTS = 100
+PG_NET_LATENCY_SAMPLES = 50
+
+
+class _Server(ThreadingHTTPServer):
+    # pg_net opens up to a whole batch of connections at once: with the default listen backlog
+    # (5) the kernel drops connections and the requests time out.
+    request_queue_size = 1024
+    daemon_threads = True
 
 
 class _Receiver:
@@ -60,8 +73,7 @@ class _Receiver:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bench"
 
@@ -158,9 +170,31 @@ def _through_database(db_url: str, rx: _Receiver) -> tuple[float, list[float]]:
     return rate, latencies
 
 
+def _database(server_url: str) -> tuple[str, bool]:
+    """Where to run: pg_net's worker database on the embedded cluster (the test database, which
+    `moose test` recreates anyway), else a scratch database and no pg_net half."""
+    database = pg_net_path.worker_database(server_url)
+    if database is not None and not os.environ.get("MOOSE_DATABASE_URL"):
+        return database, True
+    return f"moose_bench_alerts_{os.getpid()}", False
+
+
+def _pg_net_half(db_url: str, rx: _Receiver) -> tuple[float, float, list[float]]:
+    with connect(db_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE alert_deliveries, alerts CASCADE")
+
+        def raise_one(title: str) -> int:
+            return _raise(conn, title)
+        # pg_net's worker sends one batch about every second: fewer alerts where that is slow.
+        same = pg_net_path.throughput(conn, rx, raise_one, PG_NET_NARROW_ALERTS, THREADS)
+        wide = pg_net_path.throughput(conn, rx, raise_one, THROUGHPUT_ALERTS, 200)
+        latencies = pg_net_path.latency(conn, rx, raise_one, PG_NET_LATENCY_SAMPLES)
+    return same, wide, latencies
+
+
 def main() -> None:
     server_url = _server_url()
-    dbname = f"moose_bench_alerts_{os.getpid()}"
+    dbname, with_pg_net = _database(server_url)
     db_url = recreate_database(server_url, dbname)
     rx = _Receiver()
     try:
@@ -168,10 +202,17 @@ def main() -> None:
         body = json.dumps({"type": "alert", "alert_id": 1, "title": "x" * 200, "body": "y" * 300}).encode()
         base_rate, base_lat = _baseline(rx, body)
         db_rate, db_lat = _through_database(db_url, rx)
+        if with_pg_net:
+            with connect(db_url, autocommit=True) as conn:
+                preload.wait_for_pg_net_worker(conn)
+            net_same, net_wide, net_lat = _pg_net_half(db_url, rx)
     finally:
         rx.close()
-        with connect(with_database(server_url, "postgres"), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+        if with_pg_net:
+            recreate_database(server_url, dbname)  # left empty, as after a drop; `moose test` migrates it
+        else:
+            with connect(with_database(server_url, "postgres"), autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
 
     ms = 1000.0
     print(f"alert delivery benchmark ({THROUGHPUT_ALERTS} alerts backlog, {LATENCY_SAMPLES} latency samples, "
@@ -183,6 +224,18 @@ def main() -> None:
     print(f"              raise_alert commit -> receiver: median {statistics.median(db_lat) * ms:6.2f} ms  "
           f"p95 {_pct(db_lat, 0.95) * ms:6.2f} ms  max {max(db_lat) * ms:6.2f} ms")
     print(f"              ratio (median) {statistics.median(db_lat) / statistics.median(base_lat):.1f}x")
+    if not with_pg_net:
+        print("  pg_net      not preloaded on this server (or not the embedded cluster): pg_net half skipped")
+        return
+    print(f"  pg_net      ({PG_NET_NARROW_ALERTS} and {THROUGHPUT_ALERTS} alerts backlog, "
+          f"{PG_NET_LATENCY_SAMPLES} latency samples)")
+    print(f"              throughput, {THREADS} in flight per channel: {net_same:8.0f} alerts/s   "
+          f"ratio to the runner {net_same / db_rate:.2f}   to raw POST {net_same / base_rate:.2f}")
+    print(f"              throughput, 200 in flight (pg_net's batch): {net_wide:8.0f} alerts/s   "
+          f"ratio to the runner {net_wide / db_rate:.2f}")
+    print(f"              commit -> dispatch_alerts -> receiver: median {statistics.median(net_lat) * ms:6.2f} ms  "
+          f"p95 {_pct(net_lat, 0.95) * ms:6.2f} ms  max {max(net_lat) * ms:6.2f} ms   "
+          f"ratio to the runner (median) {statistics.median(net_lat) / statistics.median(db_lat):.1f}x")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from runner import embedded_version, settings
+from runner import embedded_version, preload, settings
 from runner.db import connect
 from runner.embedded_version import VersionCheck
 
@@ -198,8 +198,6 @@ class EmbeddedCluster:
             "timezone = 'UTC'",
             "log_timezone = 'UTC'",
         ]
-        if (PG_BIN_DIR.parent / "lib" / "pg_cron.so").exists():
-            extra += ["shared_preload_libraries = 'pg_cron'", f"cron.database_name = '{settings.DEFAULT_DATABASE}'"]
         conf = self.data_dir / "postgresql.conf"
         self._run(["sh", "-c", f"printf '%s\\n' \"$@\" >> {conf}", "sh", *extra])
 
@@ -208,6 +206,8 @@ class EmbeddedCluster:
         self._prepare_folders()
         if not self.initialized:
             self._initdb()
+        if self._sync_preload() and self.running:
+            self.down()  # shared_preload_libraries changed: it applies at the next start
         if not self.running:
             port = self._choose_port()
             self.port_file.write_text(f"{port}\n")
@@ -218,8 +218,21 @@ class EmbeddedCluster:
                 raise ClusterError(f"PostgreSQL did not start on port {port}: {result.stderr.strip()}\n{tail}")
         self._wait_ready()
         self.ensure_database(settings.DEFAULT_DATABASE)
+        if "pg_net" in preload.installed_libraries(PG_BIN_DIR.parent / "lib"):
+            # pg_net's worker retries every second, with a FATAL each time, until its database exists.
+            self.ensure_database(preload.pg_net_database())
         assert self.port is not None
         return self.port
+
+    def _sync_preload(self) -> bool:
+        """Preload pg_cron and pg_net when installed (runner/preload.py); True when that changed."""
+        entry = pwd.getpwnam(SERVER_USER) if self._running_as_root() else None
+        return preload.write_preload_conf(self.data_dir, PG_BIN_DIR.parent / "lib",
+                                          (entry.pw_uid, entry.pw_gid) if entry else None)
+
+    def pg_net_status(self) -> preload.PgNetStatus:
+        with connect(self.url("postgres")) as conn:
+            return preload.server_status(conn)
 
     def _log_tail(self, lines: int = 15) -> str:
         try:

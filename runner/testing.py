@@ -7,13 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from psycopg import sql
+from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 
-from runner import settings
+from runner import preload, settings
 from runner.db import connect, database_name, with_database
 from runner.migrations import migrate
 
@@ -21,9 +22,20 @@ TEST_EXTENSIONS = ("pgtap", "plpgsql_check")
 TEST_HELPERS = settings.TESTS_DIR / "helpers" / "test_helpers.sql"
 
 
-def recreate_database(server_url: str, dbname: str) -> str:
+def recreate_database(server_url: str, dbname: str, timeout: float = 60.0) -> str:
+    """Drop and create the test database. WITH (FORCE) ends every session in it, pg_net's worker
+    included; that worker finishes the HTTP requests it is sending first, so a drop it outlasts
+    ("being accessed by other users") is tried again until the deadline."""
+    deadline = time.monotonic() + timeout
     with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+        while True:
+            try:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+                break
+            except errors.ObjectInUse:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     return with_database(server_url, dbname)
 
@@ -36,6 +48,9 @@ def prepare_test_database(server_url: str, dbname: str, echo: Callable[[str], No
         for extension in TEST_EXTENSIONS:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
         conn.execute(TEST_HELPERS.read_bytes())  # bytes: run as a script
+        if preload.serves_this_database(conn):
+            echo(f"test database {dbname}: waiting for pg_net's worker")
+            preload.wait_for_pg_net_worker(conn)
     return url
 
 

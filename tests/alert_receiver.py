@@ -25,6 +25,13 @@ class Received:
         return json.loads(self.body)
 
 
+class _Server(ThreadingHTTPServer):
+    # pg_net's worker opens a whole batch of connections at once: with the default listen
+    # backlog (5) the kernel drops some, and those requests end as pg_net timeouts.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @dataclass
 class Receiver:
     statuses: dict[str, list[int]] = field(default_factory=dict)
@@ -88,8 +95,7 @@ class Receiver:
                 except OSError:  # the sender gave up and closed: what the test wants
                     return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def _record(self, item: Received) -> None:

@@ -68,3 +68,11 @@ def conn(db_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def server_url() -> str:
     return SERVER_URL
+
+
+@pytest.fixture
+def net_conn() -> Iterator[psycopg.Connection]:
+    """An autocommit connection to the database pg_net's worker serves (tests/pg_net_helpers.py)."""
+    from pg_net_helpers import open_pg_net_database
+
+    yield from open_pg_net_database(SERVER_URL)

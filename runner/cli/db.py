@@ -10,7 +10,7 @@ import click
 from runner import embedded_version
 from runner.cli.context import Context, cluster_or_fail, pass_context
 from runner.db import redact
-from runner.embedded import ClusterError
+from runner.embedded import ClusterError, EmbeddedCluster
 
 
 @click.group("db")
@@ -61,9 +61,9 @@ def db_down() -> None:
 
 @db.command("status")
 def db_status() -> None:
-    """Whether the embedded cluster exists and runs, and where, and whether the running server is
-    the installed version (after a package upgrade it says to run `moose db restart`). Exit 1
-    when it is not running."""
+    """Whether the embedded cluster exists and runs, and where; whether the running server is
+    the installed version (after a package upgrade it says to run `moose db restart`); the
+    preloaded libraries and the database pg_net's worker serves. Exit 1 when it is not running."""
     cluster = cluster_or_fail()
     status = cluster.status()
     state = "running" if status.running else ("stopped" if status.initialized else "not created")
@@ -74,7 +74,19 @@ def db_status() -> None:
     if status.running:
         for line in embedded_version.status_lines(cluster.version_check()):
             click.echo(line)
+        _echo_preload(cluster)
     sys.exit(0 if status.running else 1)
+
+
+def _echo_preload(cluster: EmbeddedCluster) -> None:
+    """The preloaded libraries and where pg_net's worker is (it serves one database)."""
+    pg_net = cluster.pg_net_status()
+    click.echo(f"preload: {', '.join(pg_net.preloaded) or '-'}")
+    if pg_net.database is None:
+        click.echo("pg_net: not preloaded (alerts go through the runner; see docs/ALERTS.md)")
+    else:
+        worker = f"worker connected to {pg_net.worker_database}" if pg_net.worker_database else "worker not connected"
+        click.echo(f"pg_net: database {pg_net.database}, {worker}")
 
 
 @db.command("url")

@@ -2,8 +2,9 @@
 -- since the last call (reconcile_alert_deliveries), then claim due deliveries exactly as the
 -- runner does and hand each to net.http_post, recording pg_net's request id. pg_net starts the
 -- requests after this transaction commits, never retries and keeps its queue in unlogged
--- tables, so alert_deliveries stays the record: a lost request is retried when its lease
--- expires. Call it every few seconds (pg_cron or the scheduler).
+-- tables, so alert_deliveries stays the record: reconcile_alert_deliveries turns a request pg_net
+-- lost into a retry. pg_net's worker sends one batch about every second; a batch per channel is
+-- at most alert_channel_max_in_flight. Call it every few seconds (pg_cron or the scheduler).
 -- pg_net is looked up at run time (private.pg_net_installed + EXECUTE), so this file installs and
 -- passes plpgsql_check on a server without pg_net; calling it there is a clear 55000.
 CREATE OR REPLACE FUNCTION public.dispatch_alerts(p_limit integer DEFAULT 100)

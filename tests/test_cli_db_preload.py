@@ -1,0 +1,62 @@
+"""`moose db up` preloads pg_net (and pg_cron) when installed, points pg_net's worker at its
+database, restarts the cluster when that setting changes and not otherwise; `moose db status`
+shows it. Run for real in a throw-away state folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from test_cli_db import moose, new_state_dir
+
+from runner.embedded import PG_BIN_DIR
+
+
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    path = new_state_dir()
+    yield path
+    moose("db", "down", state_dir=path)
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def started_at(url: str) -> tuple[object, str, str]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_postmaster_start_time(), current_setting('shared_preload_libraries'), "
+                           "current_setting('pg_net.database_name', true)").fetchone()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+def test_db_up_preloads_pg_net_and_restarts_only_when_that_changes(state_dir: Path) -> None:
+    if not (PG_BIN_DIR.parent / "lib" / "pg_net.so").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("pg_net is not installed (scripts/bootstrap.sh builds it)")
+        pytest.skip("pg_net is not installed here")
+    env = {"MOOSE_PG_NET_DATABASE": "net_here"}
+    assert moose("db", "up", state_dir=state_dir, **env).returncode == 0
+    url = f"postgresql://postgres@127.0.0.1:{int((state_dir / 'port').read_text())}/postgres"
+    first, preloaded, database = started_at(url)
+    assert "pg_net" in preloaded.split(",") and database == "net_here"
+
+    deadline = time.monotonic() + 30
+    while "worker connected to net_here" not in (status := moose("db", "status", state_dir=state_dir).stdout):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    assert "pg_net: database net_here, worker connected to net_here" in status
+    assert "preload: " in status and "pg_net" in status.split("preload: ")[1].splitlines()[0]
+
+    assert moose("db", "up", state_dir=state_dir, **env).returncode == 0
+    assert started_at(url)[0] == first, "nothing changed: no restart"
+
+    # A cluster from before pg_net was installed: its preload file lacks it.
+    (state_dir / "pgdata" / "moose_preload.conf").write_text("shared_preload_libraries = 'pg_cron'\n")
+    assert moose("db", "up", state_dir=state_dir, **env).returncode == 0
+    second, preloaded, database = started_at(url)
+    assert second != first, "restarted to load pg_net"
+    assert "pg_net" in preloaded.split(",") and database == "net_here"
