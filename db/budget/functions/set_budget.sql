@@ -11,7 +11,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_key text := private.budget_check_target(p_scope, p_key, p_period);
+    v_key text;
     v_old public.budgets%ROWTYPE;
     v_actor text := private.current_actor();
     v_stripes integer;
@@ -21,6 +21,8 @@ BEGIN
         RAISE EXCEPTION 'limit must not be NULL'
             USING ERRCODE = '22004', HINT = 'Pass the limit in USD, e.g. set_budget(''service'', ''architect'', ''day'', 20); remove_budget removes one.';
     END IF;
+    -- NULL checks first (the error contract): the target is checked after the limit's NULL.
+    v_key := private.budget_check_target(p_scope, p_key, p_period);
     IF p_limit = 'NaN'::numeric OR p_limit < 0 OR p_limit >= 1000000000 OR p_limit <> round(p_limit, 6) THEN
         RAISE EXCEPTION 'limit must be 0 to 999999999.999999 USD with at most 6 decimals, got %', p_limit
             USING ERRCODE = '22023', HINT = 'Pass the limit in USD rounded to micro-dollars; 0 refuses every call in the scope.';
