@@ -4,7 +4,11 @@
 -- and work_order_id, a deleted work order and TRUNCATE; the retry_exhausted escalation's
 -- cost_spent is the exact sum; a multi-row failed INSERT counts every row and escalates once.
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
+
+SELECT has_trigger('public', 'outcome_vectors', 'outcome_vectors_totals_deleted', 'a purge leaves deltas (trigger outcome_vectors_totals_deleted)');
+SELECT has_trigger('public', 'outcome_vectors', 'outcome_vectors_totals_corrected', 'a correction leaves deltas (trigger outcome_vectors_totals_corrected)');
+SELECT has_trigger('public', 'outcome_vectors', 'outcome_vectors_totals_truncated', 'TRUNCATE empties the figures (trigger outcome_vectors_totals_truncated)');
 
 -- Work orders whose figures (totals plus pending deltas, private.outcome_figures) differ from
 -- what summing their rows gives.
