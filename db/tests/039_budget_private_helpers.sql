@@ -5,16 +5,16 @@
 BEGIN;
 SELECT plan(16);
 
-SELECT has_function('private', 'budget_applicable', ARRAY['text', 'text', 'text', 'date'], 'budget_applicable exists');
-SELECT has_function('private', 'budget_check_target', ARRAY['text', 'text', 'text'], 'budget_check_target exists');
-SELECT has_function('private', 'budget_config_check', ARRAY['private.budget_config'], 'budget_config_check exists');
-SELECT has_function('private', 'budget_cost_refs', ARRAY['text', 'text', 'text', 'date'], 'budget_cost_refs exists');
-SELECT has_function('private', 'budget_debit', ARRAY['smallint', 'text', 'text', 'text', 'date', 'numeric', 'numeric', 'integer'], 'budget_debit exists');
-SELECT has_function('private', 'budget_expire', ARRAY['date'], 'budget_expire exists');
-SELECT has_function('private', 'budget_fire_due_kill', ARRAY['date'], 'budget_fire_due_kill exists');
-SELECT has_function('private', 'budget_kill_days', '{}'::name[], 'budget_kill_days exists');
-SELECT has_function('private', 'budget_kill_due', ARRAY['date', 'numeric'], 'budget_kill_due exists');
-SELECT has_function('private', 'budget_resplit', ARRAY['text', 'text', 'text', 'numeric'], 'budget_resplit exists');
+SELECT has_function('private', 'budget_applicable', ARRAY['text', 'text', 'text', 'date'], 'private.budget_applicable exists');
+SELECT has_function('private', 'budget_check_target', ARRAY['text', 'text', 'text'], 'private.budget_check_target exists');
+SELECT has_function('private', 'budget_config_check', ARRAY['private.budget_config'], 'private.budget_config_check exists');
+SELECT has_function('private', 'budget_cost_refs', ARRAY['text', 'text', 'text', 'date'], 'private.budget_cost_refs exists');
+SELECT has_function('private', 'budget_debit', ARRAY['smallint', 'text', 'text', 'text', 'date', 'numeric', 'numeric', 'integer'], 'private.budget_debit exists');
+SELECT has_function('private', 'budget_expire', ARRAY['date'], 'private.budget_expire exists');
+SELECT has_function('private', 'budget_fire_due_kill', ARRAY['date'], 'private.budget_fire_due_kill exists');
+SELECT has_function('private', 'budget_kill_days', '{}'::name[], 'private.budget_kill_days exists');
+SELECT has_function('private', 'budget_kill_due', ARRAY['date', 'numeric'], 'private.budget_kill_due exists');
+SELECT has_function('private', 'budget_resplit', ARRAY['text', 'text', 'text', 'numeric'], 'private.budget_resplit exists');
 
 SELECT is(ARRAY(SELECT format('%s %s', r, p.oid::regprocedure) FROM pg_proc AS p
                 CROSS JOIN unnest(ARRAY['anon', 'authenticated', 'service_role', 'moose_runner']) AS r

@@ -1,7 +1,23 @@
 -- One function per escalation effect: every action private.escalation_actions() lists has its
 -- private.escalation_effect_<action> (the dispatcher's only targets), every such function has an
 -- action, each takes the dispatcher's one signature, and no API role can call one directly (an
--- effect runs only inside resolve_escalation, after its parameters were checked).
+-- effect runs only inside resolve_escalation, after its parameters were checked). The effects:
+-- private.escalation_effect_amend
+-- private.escalation_effect_cancel
+-- private.escalation_effect_manual_review
+-- private.escalation_effect_pause
+-- private.escalation_effect_pause_non_critical
+-- private.escalation_effect_raise_daily_budget
+-- private.escalation_effect_record_only
+-- private.escalation_effect_redecompose
+-- private.escalation_effect_requeue
+-- private.escalation_effect_retry
+-- private.escalation_effect_revert
+-- private.escalation_effect_set_config
+-- private.escalation_effect_split
+-- private.escalation_effect_start_orchestrator
+-- private.escalation_effect_unblock
+-- and their shared step private.escalation_move_work_order.
 BEGIN;
 SELECT plan(19);
 
@@ -13,7 +29,7 @@ SELECT is(ARRAY(SELECT substr(p.proname, 19) FROM pg_proc AS p
                   AND NOT private.escalation_actions() ? substr(p.proname, 19) ORDER BY 1),
           '{}'::text[], 'every effect function is a declared action');
 
-SELECT has_function('private', f, ARRAY['escalations', 'work_orders', 'jsonb', 'jsonb', 'text'], f || ' takes the dispatcher''s arguments')
+SELECT has_function('private', f, ARRAY['escalations', 'work_orders', 'jsonb', 'jsonb', 'text'], 'private.' || f || ' takes the dispatcher''s arguments')
 FROM unnest(ARRAY['escalation_effect_amend', 'escalation_effect_cancel', 'escalation_effect_manual_review',
                   'escalation_effect_pause', 'escalation_effect_pause_non_critical',
                   'escalation_effect_raise_daily_budget', 'escalation_effect_record_only',
