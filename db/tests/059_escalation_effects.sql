@@ -17,9 +17,10 @@
 -- private.escalation_effect_split
 -- private.escalation_effect_start_orchestrator
 -- private.escalation_effect_unblock
--- and their shared step private.escalation_move_work_order.
+-- and their shared steps private.escalation_move_work_order and
+-- private.escalation_cancel_for_follow_up.
 BEGIN;
-SELECT plan(19);
+SELECT plan(20);
 
 SELECT is(ARRAY(SELECT a FROM jsonb_object_keys(private.escalation_actions()) AS a
                 WHERE to_regproc('private.escalation_effect_' || a) IS NULL ORDER BY a),
@@ -38,11 +39,15 @@ FROM unnest(ARRAY['escalation_effect_amend', 'escalation_effect_cancel', 'escala
                   'escalation_effect_start_orchestrator', 'escalation_effect_unblock']) AS f;
 SELECT has_function('private', 'escalation_move_work_order', ARRAY['escalations', 'work_orders', 'jsonb', 'text', 'jsonb'],
                     'the shared status move of the work-order effects exists');
+SELECT has_function('private', 'escalation_cancel_for_follow_up',
+                    ARRAY['escalations', 'work_orders', 'jsonb', 'text', 'text', 'text', 'text', 'text'],
+                    'private.escalation_cancel_for_follow_up, the shared step of redecompose and revert, exists');
 
 SELECT is(ARRAY(SELECT format('%s %s', r, p.oid::regprocedure) FROM pg_proc AS p
                 CROSS JOIN unnest(ARRAY['anon', 'authenticated', 'service_role', 'moose_runner']) AS r
                 WHERE p.pronamespace = 'private'::regnamespace
-                  AND (p.proname LIKE 'escalation\_effect\_%' OR p.proname = 'escalation_move_work_order')
+                  AND (p.proname LIKE 'escalation\_effect\_%'
+                       OR p.proname IN ('escalation_move_work_order', 'escalation_cancel_for_follow_up'))
                   AND has_function_privilege(r, p.oid, 'EXECUTE') ORDER BY 1),
           '{}'::text[], 'no API role or the runner executes an effect directly');
 

@@ -5,17 +5,9 @@ RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_effect jsonb;
 BEGIN
-    v_effect := private.escalation_move_work_order(p_escalation, p_work_order, p_option, 'cancelled',
-                    jsonb_build_object('revert_requested', jsonb_build_object('escalation_id', p_escalation.id, 'option', p_option ->> 'key', 'instructions', p_notes, 'at', now())));
-    PERFORM public.raise_alert('warning', 'work_order.revert', 'Revert requested: ' || left(p_work_order.title, 200),
-        format('Work order %s was cancelled by escalation %s (%s). %s', p_work_order.id, p_escalation.id,
-               p_option ->> 'label', coalesce(p_notes, '')),
-        format('revert:%s', p_work_order.id),
-        jsonb_build_object('work_order_id', p_work_order.id, 'escalation_id', p_escalation.id));
-    RETURN v_effect;
+    RETURN private.escalation_cancel_for_follow_up(p_escalation, p_work_order, p_option, p_notes,
+               'revert_requested', 'warning', 'revert', 'Revert requested');
 END
 $$;
 
