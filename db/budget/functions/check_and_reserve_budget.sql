@@ -246,6 +246,11 @@ BEGIN
                                           'reserved', v_reserved,
                                           'remaining', greatest(v_s.daily_limit - v_spent - v_reserved, 0));
         END IF;
+        IF v_reason = 'limit_exceeded' AND v_scope ->> 'scope' IN ('service', 'work_order') THEN
+            -- A service or work-order cap: its escalation, once per scope and period (the
+            -- stripes are held; escalations come after them in the lock order).
+            PERFORM private.budget_cap_escalate(v_scope, v_work_order);
+        END IF;
         RETURN private.budget_answer(
             v_reason,
             CASE v_reason
