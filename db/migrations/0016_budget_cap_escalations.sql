@@ -28,6 +28,10 @@ INSERT INTO public.escalation_policies (trigger_type, priority, sla, description
    "effect": {"action": "cancel"}, "requires_notes": true, "prior": 0.2, "context_rules": []}
 ]$json$::jsonb);
 
+UPDATE public.system_config
+SET description = 'The largest limit an escalation raise may set, as a multiple of the current one: increase_daily_budget over today''s daily limit, raise_cap over the capped budget''s limit (an increase is above the limit and at most this times it).'
+WHERE key = 'escalation_budget_raise_max_multiple';
+
 CREATE TABLE public.budget_cap_escalations (
     scope         text NOT NULL CHECK (scope IN ('service', 'work_order')),
     key           text NOT NULL,
