@@ -168,6 +168,11 @@ def test_sixty_four_connections_keep_every_stripe_exact(conn: psycopg.Connection
     assert errors == [], errors[:3]
     assert counts["admitted"] > 100 and counts["refused"] > 0 and counts["kills"] > 0, counts
     assert {"service", "work_order"} <= scopes_refused, scopes_refused  # the small scopes ran dry
+    # Their refusals opened cap escalations under the same load, each marker naming one.
+    assert conn.execute("SELECT count(*) FROM public.budget_cap_escalations").fetchone()[0] > 0
+    assert conn.execute(
+        "SELECT count(*) FROM public.budget_cap_escalations AS c LEFT JOIN public.escalations AS e"
+        " ON e.id = c.escalation_id WHERE e.trigger_type IS DISTINCT FROM 'budget_cap_reached'").fetchone()[0] == 0
     assert len(samples) >= 5 and all(sample == [] for sample in samples), [s for s in samples if s][:2]
     assert conn.execute(OVER_LIMIT).fetchall() == []
     assert conn.execute(MISMATCHED).fetchall() == [], "a stripe differs from its cost rows and open reservations"

@@ -7,6 +7,8 @@
 -- passes its limit. Records the reservation with the stripes it debited and an expiry; tells
 -- the caller which model it must use in the current spend tier. A refusal is an answer
 -- (canProceed false, reason, and scope when a scoped budget refused), not an error.
+-- A service or work-order cap refusal opens its budget_cap_reached escalation, once per scope
+-- and period (private.budget_cap_escalate).
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
 CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
     p_amount numeric,
@@ -246,6 +248,11 @@ BEGIN
                                           'reserved', v_reserved,
                                           'remaining', greatest(v_s.daily_limit - v_spent - v_reserved, 0));
         END IF;
+        IF v_reason = 'limit_exceeded' AND v_scope ->> 'scope' IN ('service', 'work_order') THEN
+            -- A service or work-order cap: its escalation, once per scope and period (the
+            -- stripes are held; escalations come after them in the lock order).
+            PERFORM private.budget_cap_escalate(v_scope, v_work_order);
+        END IF;
         RETURN private.budget_answer(
             v_reason,
             CASE v_reason
@@ -279,4 +286,4 @@ REVOKE ALL ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) FRO
 GRANT EXECUTE ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) TO service_role, moose_runner;
 
 COMMENT ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) IS
-    'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';
+    'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed; a service or work-order cap refusal opens escalation budget_cap_reached once per scope and period. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';

@@ -49,6 +49,7 @@ BEGIN
         WHEN 'pause_non_critical' THEN private.escalation_effect_pause_non_critical(p_escalation, v_wo, p_option, p_params, p_notes)
         WHEN 'set_config' THEN private.escalation_effect_set_config(p_escalation, v_wo, p_option, p_params, p_notes)
         WHEN 'raise_daily_budget' THEN private.escalation_effect_raise_daily_budget(p_escalation, v_wo, p_option, p_params, p_notes)
+        WHEN 'raise_budget_cap' THEN private.escalation_effect_raise_budget_cap(p_escalation, v_wo, p_option, p_params, p_notes)
         WHEN 'start_orchestrator' THEN private.escalation_effect_start_orchestrator(p_escalation, v_wo, p_option, p_params, p_notes)
         WHEN 'record_only' THEN private.escalation_effect_record_only(p_escalation, v_wo, p_option, p_params, p_notes)
     END;

@@ -45,6 +45,11 @@ AS $$
                                                   "bounds": "above today's daily_budget_limit, at most escalation_budget_raise_max_multiple times it",
                                                   "example": 150}},
                              "fixes": []},
+      "raise_budget_cap": {"scope": "system",
+                           "params": {"value": {"type": "number", "required": true,
+                                                "bounds": "above the capped budget's current limit, at most escalation_budget_raise_max_multiple times it",
+                                                "example": 40}},
+                           "fixes": []},
       "start_orchestrator": {"scope": "system", "params": {}, "fixes": []},
       "record_only": {"scope": "system", "params": {}, "fixes": []}
     }$json$::jsonb;
