@@ -8,6 +8,7 @@
 -- private.escalation_effect_pause
 -- private.escalation_effect_pause_non_critical
 -- private.escalation_effect_raise_daily_budget
+-- private.escalation_effect_raise_budget_cap
 -- private.escalation_effect_record_only
 -- private.escalation_effect_redecompose
 -- private.escalation_effect_requeue
@@ -20,7 +21,7 @@
 -- and their shared steps private.escalation_move_work_order and
 -- private.escalation_cancel_for_follow_up.
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 SELECT is(ARRAY(SELECT a FROM jsonb_object_keys(private.escalation_actions()) AS a
                 WHERE to_regproc('private.escalation_effect_' || a) IS NULL ORDER BY a),
@@ -33,7 +34,8 @@ SELECT is(ARRAY(SELECT substr(p.proname, 19) FROM pg_proc AS p
 SELECT has_function('private', f, ARRAY['escalations', 'work_orders', 'jsonb', 'jsonb', 'text'], 'private.' || f || ' takes the dispatcher''s arguments')
 FROM unnest(ARRAY['escalation_effect_amend', 'escalation_effect_cancel', 'escalation_effect_manual_review',
                   'escalation_effect_pause', 'escalation_effect_pause_non_critical',
-                  'escalation_effect_raise_daily_budget', 'escalation_effect_record_only',
+                  'escalation_effect_raise_daily_budget', 'escalation_effect_raise_budget_cap',
+                  'escalation_effect_record_only',
                   'escalation_effect_redecompose', 'escalation_effect_requeue', 'escalation_effect_retry',
                   'escalation_effect_revert', 'escalation_effect_set_config', 'escalation_effect_split',
                   'escalation_effect_start_orchestrator', 'escalation_effect_unblock']) AS f;
