@@ -3,10 +3,11 @@
 -- the target check follows the shared non-blank rule, and budget_debit debits one stripe or
 -- answers -1 when the budget is short, writing nothing then.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT has_function('private', 'budget_applicable', ARRAY['text', 'text', 'text', 'date'], 'private.budget_applicable exists');
 SELECT has_function('private', 'budget_check_target', ARRAY['text', 'text', 'text'], 'private.budget_check_target exists');
+SELECT has_function('private', 'budget_close_reservations', ARRAY['uuid[]', 'text'], 'private.budget_close_reservations exists');
 SELECT has_function('private', 'budget_config_check', ARRAY['private.budget_config'], 'private.budget_config_check exists');
 SELECT has_function('private', 'budget_cost_refs', ARRAY['text', 'text', 'text', 'date'], 'private.budget_cost_refs exists');
 SELECT has_function('private', 'budget_debit', ARRAY['smallint', 'text', 'text', 'text', 'date', 'numeric', 'numeric', 'integer'], 'private.budget_debit exists');

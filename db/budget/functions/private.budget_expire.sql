@@ -19,22 +19,7 @@ BEGIN
     PERFORM private.budget_lock((SELECT jsonb_agg(d.ref) FROM public.budget_reservations AS r
                                  CROSS JOIN LATERAL jsonb_array_elements(r.debits) AS d(ref)
                                  WHERE r.id = ANY (v_ids)));
-    WITH expired AS (
-        UPDATE public.budget_reservations AS r
-        SET status = 'expired', closed_at = now()
-        WHERE r.id = ANY (v_ids) AND r.status = 'open'
-        RETURNING r.debits, r.amount
-    ), freed AS (
-        UPDATE public.budget_stripes AS s
-        SET reserved = s.reserved - f.amount
-        FROM (SELECT d.ref, sum(e.amount) AS amount
-              FROM expired AS e CROSS JOIN LATERAL jsonb_array_elements(e.debits) AS d(ref)
-              GROUP BY d.ref) AS f
-        WHERE s.scope_rank = (f.ref ->> 0)::smallint AND s.key = f.ref ->> 1 AND s.period = f.ref ->> 2
-          AND s.period_start = (f.ref ->> 3)::date AND s.stripe = (f.ref ->> 4)::smallint
-        RETURNING 1
-    )
-    SELECT count(*) INTO v_count FROM expired;
+    SELECT c.o_count INTO v_count FROM private.budget_close_reservations(v_ids, 'expired') AS c;
     RETURN v_count;
 END
 $$;

@@ -56,22 +56,8 @@ BEGIN
     UPDATE public.budget_stripes AS s SET killed = true
     WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.period_start >= v_today - 1 AND NOT s.killed;
 
-    WITH cancelled AS (
-        UPDATE public.budget_reservations AS r
-        SET status = 'cancelled', closed_at = now()
-        WHERE r.status = 'open'
-        RETURNING r.debits, r.amount
-    ), freed AS (
-        UPDATE public.budget_stripes AS s
-        SET reserved = s.reserved - f.amount
-        FROM (SELECT d.ref, sum(c.amount) AS amount
-              FROM cancelled AS c CROSS JOIN LATERAL jsonb_array_elements(c.debits) AS d(ref)
-              GROUP BY d.ref) AS f
-        WHERE s.scope_rank = (f.ref ->> 0)::smallint AND s.key = f.ref ->> 1 AND s.period = f.ref ->> 2
-          AND s.period_start = (f.ref ->> 3)::date AND s.stripe = (f.ref ->> 4)::smallint
-        RETURNING 1
-    )
-    SELECT count(*), coalesce(sum(c.amount), 0) INTO v_cancelled, v_cancelled_amount FROM cancelled AS c;
+    SELECT c.o_count, c.o_amount INTO v_cancelled, v_cancelled_amount
+    FROM private.budget_close_reservations(NULL, 'cancelled') AS c;
 
     UPDATE public.work_orders AS w
     SET status = 'paused',
