@@ -53,7 +53,8 @@ def alias(command: click.Command, of: str) -> click.Command:
 @click.option("--json", "as_json", is_flag=True, help="budget_status() as JSON (no subcommand).")
 @click.pass_context
 def budget(click_ctx: click.Context, as_json: bool) -> None:
-    """Today's budget (runbook 1.3) as a bar with its tier when given no subcommand;
+    """Today's budget (runbook 1.3) as a bar with its tier, and the fullest service, project and
+    work-order budgets, when given no subcommand;
     `status`, `expire`, and `kill` / `resume` as aliases of `moose kill` / `moose resume`
     (docs/BUDGET.md)."""
     if click_ctx.invoked_subcommand is not None:
