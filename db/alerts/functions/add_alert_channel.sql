@@ -11,10 +11,7 @@ CREATE OR REPLACE FUNCTION public.add_alert_channel(
     p_options jsonb DEFAULT '{}'::jsonb
 )
 RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
     v_url text := p_url;
@@ -55,5 +52,4 @@ $$;
 REVOKE ALL ON FUNCTION public.add_alert_channel(text, text, text, text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.add_alert_channel(text, text, text, text, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.add_alert_channel(text, text, text, text, text, jsonb) IS
-    'Add an alert channel (kind slack, sendgrid or webhook) with its URL, optional secret (SendGrid API key, required; webhook HMAC secret, optional), minimum severity (default warning) and options (sendgrid: {"to": [...], "from": "..."}). Returns the channel id. 22023 on an unknown kind, malformed URL or unknown severity; 23505 when the name exists.';
+COMMENT ON FUNCTION public.add_alert_channel(text, text, text, text, text, jsonb) IS 'Add an alert channel (kind slack, sendgrid or webhook) with its URL, optional secret (SendGrid API key, required; webhook HMAC secret, optional), minimum severity (default warning) and options (sendgrid: {"to": [...], "from": "..."}). Returns the channel id. 22023 on an unknown kind, malformed URL or unknown severity; 23505 when the name exists.';

@@ -2,11 +2,7 @@
 -- poll interval, HTTP timeout, lease, per-channel in-flight cap, all in seconds or counts.
 CREATE OR REPLACE FUNCTION public.alert_delivery_settings()
 RETURNS jsonb
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_build_object(
         'poll_interval_s', extract(epoch FROM private.config_interval('alert_poll_interval')),
         'timeout_s', extract(epoch FROM private.config_interval('alert_delivery_timeout')),
@@ -19,5 +15,4 @@ $$;
 REVOKE ALL ON FUNCTION public.alert_delivery_settings() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.alert_delivery_settings() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.alert_delivery_settings() IS
-    'Delivery settings for senders: {poll_interval_s, timeout_s, lease_s, max_in_flight_per_channel, pg_net_installed}.';
+COMMENT ON FUNCTION public.alert_delivery_settings() IS 'Delivery settings for senders: {poll_interval_s, timeout_s, lease_s, max_in_flight_per_channel, pg_net_installed}.';

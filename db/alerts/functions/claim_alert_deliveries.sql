@@ -16,10 +16,7 @@ RETURNS TABLE (
     body text,
     timeout_ms integer
 )
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_ids bigint[];
 BEGIN
@@ -49,5 +46,4 @@ $$;
 REVOKE ALL ON FUNCTION public.claim_alert_deliveries(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.claim_alert_deliveries(text, integer) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.claim_alert_deliveries(text, integer) IS
-    'Runner: claim up to p_limit due alert deliveries (FOR UPDATE SKIP LOCKED, throttled per channel) and return each with its HTTP request (url, headers incl. secrets, body text to POST byte for byte, timeout_ms). Report each with record_alert_delivery_result.';
+COMMENT ON FUNCTION public.claim_alert_deliveries(text, integer) IS 'Runner: claim up to p_limit due alert deliveries (FOR UPDATE SKIP LOCKED, throttled per channel) and return each with its HTTP request (url, headers incl. secrets, body text to POST byte for byte, timeout_ms). Report each with record_alert_delivery_result.';

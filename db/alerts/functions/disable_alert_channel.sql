@@ -3,10 +3,7 @@
 -- summarises a backlog instead of flooding).
 CREATE OR REPLACE FUNCTION public.disable_alert_channel(p_name text)
 RETURNS boolean
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_was_enabled boolean;
 BEGIN
@@ -28,5 +25,4 @@ $$;
 REVOKE ALL ON FUNCTION public.disable_alert_channel(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.disable_alert_channel(text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.disable_alert_channel(text) IS
-    'Disable an alert channel by name (re-enable with update_alert_channel(name, p_enabled => true)). Returns true when it was enabled. P0002 for an unknown name.';
+COMMENT ON FUNCTION public.disable_alert_channel(text) IS 'Disable an alert channel by name (re-enable with update_alert_channel(name, p_enabled => true)). Returns true when it was enabled. P0002 for an unknown name.';

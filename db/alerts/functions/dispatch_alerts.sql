@@ -9,10 +9,7 @@
 -- passes plpgsql_check on a server without pg_net; calling it there is a clear 55000.
 CREATE OR REPLACE FUNCTION public.dispatch_alerts(p_limit integer DEFAULT 100)
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
     v_request jsonb;
@@ -53,5 +50,4 @@ $$;
 REVOKE ALL ON FUNCTION public.dispatch_alerts(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.dispatch_alerts(integer) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.dispatch_alerts(integer) IS
-    'pg_net path: reconcile finished requests, then claim up to p_limit due alert deliveries and POST each through net.http_post (same payloads, throttle and backoff as the runner). Returns the number of requests queued. 55000 when pg_net is not installed.';
+COMMENT ON FUNCTION public.dispatch_alerts(integer) IS 'pg_net path: reconcile finished requests, then claim up to p_limit due alert deliveries and POST each through net.http_post (same payloads, throttle and backoff as the runner). Returns the number of requests queued. 55000 when pg_net is not installed.';

@@ -12,9 +12,7 @@
 -- Due means: pending and next_attempt_at passed, or sending and the lease expired.
 CREATE OR REPLACE FUNCTION private.alert_claim(p_worker text, p_limit integer, p_via text)
 RETURNS SETOF bigint
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cap integer := private.config_numeric('alert_throttle_limit')::integer;
     v_window interval := private.config_interval('alert_throttle_window');
@@ -95,5 +93,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.alert_claim(text, integer, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.alert_claim(text, integer, text) IS
-    'Claim up to p_limit due deliveries (FOR UPDATE SKIP LOCKED, one claimer per channel), applying the per-channel throttle (summary) and in-flight cap; returns the claimed delivery ids, now sending under a lease.';
+COMMENT ON FUNCTION private.alert_claim(text, integer, text) IS 'Claim up to p_limit due deliveries (FOR UPDATE SKIP LOCKED, one claimer per channel), applying the per-channel throttle (summary) and in-flight cap; returns the claimed delivery ids, now sending under a lease.';

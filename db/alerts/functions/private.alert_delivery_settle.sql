@@ -16,9 +16,7 @@ CREATE OR REPLACE FUNCTION private.alert_delivery_settle(
     p_retry_after interval DEFAULT NULL
 )
 RETURNS text
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;
     v_channel text;
@@ -69,5 +67,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.alert_delivery_settle(bigint, integer, text, interval) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.alert_delivery_settle(bigint, integer, text, interval) IS
-    'Apply one attempt''s outcome to a sending delivery: delivered (2xx), retry with exponential backoff and jitter (at least p_retry_after, the receiver''s Retry-After, up to alert_retry_cap), or failed after alert_max_attempts with one alert.channel_failed alert. Returns delivered, retry or failed.';
+COMMENT ON FUNCTION private.alert_delivery_settle(bigint, integer, text, interval) IS 'Apply one attempt''s outcome to a sending delivery: delivered (2xx), retry with exponential backoff and jitter (at least p_retry_after, the receiver''s Retry-After, up to alert_retry_cap), or failed after alert_max_attempts with one alert.channel_failed alert. Returns delivered, retry or failed.';

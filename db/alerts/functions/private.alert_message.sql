@@ -4,10 +4,7 @@
 -- (alert_ids for a summary) so a receiver can drop a repeat (delivery is at least once).
 CREATE OR REPLACE FUNCTION private.alert_message(p_delivery_id bigint)
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;
     v_alert public.alerts%ROWTYPE;
@@ -74,5 +71,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.alert_message(bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.alert_message(bigint) IS
-    'The channel-neutral message of a delivery as jsonb: type alert (the alert''s fields) or alert_summary (held-back alerts), always with delivery_id and alert_id/alert_ids.';
+COMMENT ON FUNCTION private.alert_message(bigint) IS 'The channel-neutral message of a delivery as jsonb: type alert (the alert''s fields) or alert_summary (held-back alerts), always with delivery_id and alert_id/alert_ids.';

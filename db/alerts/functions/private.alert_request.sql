@@ -11,10 +11,7 @@
 -- covers what the receiver reads.
 CREATE OR REPLACE FUNCTION private.alert_request(p_delivery_id bigint)
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_message jsonb := private.alert_message(p_delivery_id);
     v_channel public.alert_channels%ROWTYPE;
@@ -86,5 +83,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.alert_request(bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.alert_request(bigint) IS
-    'The HTTP request of one delivery as jsonb {url, headers, body, timeout_ms, channel, channel_kind}: Slack attachment, SendGrid v3 mail/send with Bearer key, or the JSON webhook with X-Moose-Signature (HMAC-SHA256 of body::text). Contains secrets: private.';
+COMMENT ON FUNCTION private.alert_request(bigint) IS 'The HTTP request of one delivery as jsonb {url, headers, body, timeout_ms, channel, channel_kind}: Slack attachment, SendGrid v3 mail/send with Bearer key, or the JSON webhook with X-Moose-Signature (HMAC-SHA256 of body::text). Contains secrets: private.';

@@ -3,11 +3,7 @@
 -- the form of the X-Moose-Signature header: sha256=<hex>.
 CREATE OR REPLACE FUNCTION private.hmac_sha256(p_key bytea, p_message bytea)
 RETURNS text
-LANGUAGE sql
-IMMUTABLE
-STRICT
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     WITH k AS (
         SELECT CASE WHEN length(p_key) > 64 THEN pg_catalog.sha256(p_key) ELSE p_key END AS key
     ), pads AS (

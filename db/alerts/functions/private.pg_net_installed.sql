@@ -3,10 +3,7 @@
 -- pg_net through EXECUTE stay clean under plpgsql_check on servers without pg_net.
 CREATE OR REPLACE FUNCTION private.pg_net_installed()
 RETURNS boolean
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') IS NOT NULL
        AND pg_catalog.to_regclass('net._http_response') IS NOT NULL;
 $$;

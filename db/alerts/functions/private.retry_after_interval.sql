@@ -5,10 +5,7 @@
 -- record, so the backoff alone decides then. Never negative, never more than a year.
 CREATE OR REPLACE FUNCTION private.retry_after_interval(p_header text, p_now timestamptz DEFAULT now())
 RETURNS interval
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_value text := btrim(p_header);
     v_at timestamptz;
@@ -33,5 +30,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.retry_after_interval(text, timestamptz) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.retry_after_interval(text, timestamptz) IS
-    'A Retry-After header value (delay-seconds or IMF-fixdate HTTP-date) as the wait from p_now, clamped to 0..1 year; NULL when absent or unreadable.';
+COMMENT ON FUNCTION private.retry_after_interval(text, timestamptz) IS 'A Retry-After header value (delay-seconds or IMF-fixdate HTTP-date) as the wait from p_now, clamped to 0..1 year; NULL when absent or unreadable.';

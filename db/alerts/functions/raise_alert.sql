@@ -10,10 +10,7 @@ CREATE OR REPLACE FUNCTION public.raise_alert(
     p_context jsonb DEFAULT '{}'::jsonb
 )
 RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
 BEGIN
@@ -72,5 +69,4 @@ $$;
 REVOKE ALL ON FUNCTION public.raise_alert(text, text, text, text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.raise_alert(text, text, text, text, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.raise_alert(text, text, text, text, text, jsonb) IS
-    'Write an alert to the durable outbox (table alerts). The same dedupe key within system_config.alert_dedupe_window counts as one alert (occurrences+1). Severity: info, warning, error, critical. Returns the alert id; NOTIFY moose_alerts wakes delivery.';
+COMMENT ON FUNCTION public.raise_alert(text, text, text, text, text, jsonb) IS 'Write an alert to the durable outbox (table alerts). The same dedupe key within system_config.alert_dedupe_window counts as one alert (occurrences+1). Severity: info, warning, error, critical. Returns the alert id; NOTIFY moose_alerts wakes delivery.';

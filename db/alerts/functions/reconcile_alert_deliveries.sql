@@ -13,10 +13,7 @@
 -- dispatch_alerts: 55000 without pg_net.
 CREATE OR REPLACE FUNCTION public.reconcile_alert_deliveries()
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row record;
     v_status_code integer;
@@ -123,5 +120,4 @@ $$;
 REVOKE ALL ON FUNCTION public.reconcile_alert_deliveries() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.reconcile_alert_deliveries() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.reconcile_alert_deliveries() IS
-    'pg_net path: settle deliveries sent through net.http_post from net._http_response (2xx delivered, else retry/failed, honouring a Retry-After response header). A request pg_net lost (tables reset, response deleted) or had not sent by the end of the lease (then taken out of its queue) is a failed attempt, never left sending. Returns {delivered, retry, failed, waiting}. 55000 when pg_net is not installed.';
+COMMENT ON FUNCTION public.reconcile_alert_deliveries() IS 'pg_net path: settle deliveries sent through net.http_post from net._http_response (2xx delivered, else retry/failed, honouring a Retry-After response header). A request pg_net lost (tables reset, response deleted) or had not sent by the end of the lease (then taken out of its queue) is a failed attempt, never left sending. Returns {delivered, retry, failed, waiting}. 55000 when pg_net is not installed.';

@@ -13,10 +13,7 @@ CREATE OR REPLACE FUNCTION public.record_alert_delivery_result(
     p_retry_after text DEFAULT NULL
 )
 RETURNS text
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;
 BEGIN
@@ -53,5 +50,4 @@ $$;
 REVOKE ALL ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) IS
-    'Runner: report one attempt of a claimed delivery (HTTP status, or error text when no response; the receiver''s Retry-After header as received, when it sent one). Returns delivered, retry (backoff with jitter), failed (after alert_max_attempts; raises alert.channel_failed) or stale (the attempt is no longer current; nothing changed).';
+COMMENT ON FUNCTION public.record_alert_delivery_result(bigint, integer, integer, text, text) IS 'Runner: report one attempt of a claimed delivery (HTTP status, or error text when no response; the receiver''s Retry-After header as received, when it sent one). Returns delivered, retry (backoff with jitter), failed (after alert_max_attempts; raises alert.channel_failed) or stale (the attempt is no longer current; nothing changed).';

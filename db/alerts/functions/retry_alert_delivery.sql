@@ -2,10 +2,7 @@
 -- go out on its own after all, becomes pending now with a fresh attempt count. Audited.
 CREATE OR REPLACE FUNCTION public.retry_alert_delivery(p_delivery_id bigint)
 RETURNS text
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;
 BEGIN
@@ -41,5 +38,4 @@ $$;
 REVOKE ALL ON FUNCTION public.retry_alert_delivery(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.retry_alert_delivery(bigint) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.retry_alert_delivery(bigint) IS
-    'Re-queue a failed or throttled alert delivery now with a fresh attempt count (P0002 unknown id, 55000 for pending/sending/delivered). Audited.';
+COMMENT ON FUNCTION public.retry_alert_delivery(bigint) IS 'Re-queue a failed or throttled alert delivery now with a fresh attempt count (P0002 unknown id, 55000 for pending/sending/delivered). Audited.';

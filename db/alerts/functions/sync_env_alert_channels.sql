@@ -13,10 +13,7 @@ CREATE OR REPLACE FUNCTION public.sync_env_alert_channels(
     p_min_severity text DEFAULT 'warning'
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_result jsonb := '{}'::jsonb;
     v_spec record;
@@ -85,5 +82,4 @@ $$;
 REVOKE ALL ON FUNCTION public.sync_env_alert_channels(text, text, text, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.sync_env_alert_channels(text, text, text, text, text, text, text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.sync_env_alert_channels(text, text, text, text, text, text, text) IS
-    'Upsert the channels env_slack, env_email and env_webhook from the runner''s environment (SLACK_WEBHOOK_URL; SENDGRID_API_KEY, ALERT_EMAIL_TO, ALERT_EMAIL_FROM; ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET); unset variables disable their channel. Returns {channel: configured|disabled|unset}.';
+COMMENT ON FUNCTION public.sync_env_alert_channels(text, text, text, text, text, text, text) IS 'Upsert the channels env_slack, env_email and env_webhook from the runner''s environment (SLACK_WEBHOOK_URL; SENDGRID_API_KEY, ALERT_EMAIL_TO, ALERT_EMAIL_FROM; ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET); unset variables disable their channel. Returns {channel: configured|disabled|unset}.';

@@ -3,10 +3,7 @@
 -- delivery id to watch. It then travels the normal path: claim, POST, record.
 CREATE OR REPLACE FUNCTION public.test_alert_channel(p_name text)
 RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_channel public.alert_channels%ROWTYPE;
     v_alert_id bigint;
@@ -36,5 +33,4 @@ $$;
 REVOKE ALL ON FUNCTION public.test_alert_channel(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.test_alert_channel(text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.test_alert_channel(text) IS
-    'Raise an info test alert delivered to the named channel only; returns its delivery id. P0002 unknown channel, 55000 disabled channel.';
+COMMENT ON FUNCTION public.test_alert_channel(text) IS 'Raise an info test alert delivered to the named channel only; returns its delivery id. P0002 unknown channel, 55000 disabled channel.';

@@ -11,10 +11,7 @@ CREATE OR REPLACE FUNCTION public.update_alert_channel(
     p_clear_secret boolean DEFAULT false
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_channel public.alert_channels%ROWTYPE;
 BEGIN
@@ -83,5 +80,4 @@ $$;
 REVOKE ALL ON FUNCTION public.update_alert_channel(text, text, text, text, boolean, jsonb, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.update_alert_channel(text, text, text, text, boolean, jsonb, boolean) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.update_alert_channel(text, text, text, text, boolean, jsonb, boolean) IS
-    'Change an alert channel by name; NULL arguments keep the current value; p_clear_secret removes a webhook HMAC secret. P0002 for an unknown name, 22023 for a bad URL, kind-incompatible secret or unknown severity. Returns the channel without URL or secret.';
+COMMENT ON FUNCTION public.update_alert_channel(text, text, text, text, boolean, jsonb, boolean) IS 'Change an alert channel by name; NULL arguments keep the current value; p_clear_secret removes a webhook HMAC secret. P0002 for an unknown name, 22023 for a bad URL, kind-incompatible secret or unknown severity. Returns the channel without URL or secret.';

@@ -6,10 +6,7 @@
 -- than a refusal of schema private (where current_actor lives).
 CREATE OR REPLACE FUNCTION private.alert_channels_validate()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_email_re constant text := '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$';
     v_to jsonb;
@@ -79,8 +76,6 @@ COMMENT ON FUNCTION private.alert_channels_validate() IS 'Trigger function: refu
 
 CREATE OR REPLACE TRIGGER alert_channels_validate
     BEFORE INSERT OR UPDATE ON public.alert_channels
-    FOR EACH ROW
-    EXECUTE FUNCTION private.alert_channels_validate();
+    FOR EACH ROW EXECUTE FUNCTION private.alert_channels_validate();
 
-COMMENT ON TRIGGER alert_channels_validate ON public.alert_channels IS
-    'Refuses unknown kinds, malformed URLs, unknown severities and incomplete SendGrid options with a clear error and HINT.';
+COMMENT ON TRIGGER alert_channels_validate ON public.alert_channels IS 'Refuses unknown kinds, malformed URLs, unknown severities and incomplete SendGrid options with a clear error and HINT.';

@@ -8,10 +8,7 @@
 -- helper lives in schema private.
 CREATE OR REPLACE FUNCTION private.alerts_fan_out()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO public.alert_deliveries (alert_id, channel_id)
     SELECT NEW.id, c.id
@@ -31,8 +28,6 @@ COMMENT ON FUNCTION private.alerts_fan_out() IS 'Trigger function: inserts one p
 
 CREATE OR REPLACE TRIGGER alerts_fan_out
     AFTER INSERT ON public.alerts
-    FOR EACH ROW
-    EXECUTE FUNCTION private.alerts_fan_out();
+    FOR EACH ROW EXECUTE FUNCTION private.alerts_fan_out();
 
-COMMENT ON TRIGGER alerts_fan_out ON public.alerts IS
-    'Fans a new alert out to one pending delivery per qualifying enabled channel, in the same transaction.';
+COMMENT ON TRIGGER alerts_fan_out ON public.alerts IS 'Fans a new alert out to one pending delivery per qualifying enabled channel, in the same transaction.';

@@ -24,8 +24,7 @@ FROM public.alert_deliveries AS d
 JOIN public.alert_channels AS c ON c.id = d.channel_id
 LEFT JOIN public.alerts AS a ON a.id = d.alert_id;
 
-COMMENT ON VIEW public.alert_delivery_overview IS
-    'One row per alert delivery: alert, channel, status, attempts, next attempt, last error, summary it was held into.';
+COMMENT ON VIEW public.alert_delivery_overview IS 'One row per alert delivery: alert, channel, status, attempts, next attempt, last error, summary it was held into.';
 
 REVOKE ALL ON public.alert_delivery_overview FROM PUBLIC;
 GRANT SELECT ON public.alert_delivery_overview TO service_role, moose_runner;

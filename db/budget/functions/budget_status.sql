@@ -3,11 +3,7 @@
 -- kill switch state, and the three fullest budgets besides the global day one (budget_usage).
 CREATE OR REPLACE FUNCTION public.budget_status()
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date := private.budget_day(now());
     v_s private.budget_settings_t := private.budget_settings();
@@ -55,5 +51,4 @@ $$;
 REVOKE ALL ON FUNCTION public.budget_status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.budget_status() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.budget_status() IS
-    'Today''s budget as the runbook''s /api/budget-status shows it: {daily_total, limit, percentage, status (healthy|warning|critical)} plus budget_day, tier, force_hard_cap_model (budget_force_hard_cap_model), reserved, carried_in, remaining, fullest_scopes (the three fullest scoped budgets, as budget_usage rows) and kill_switch {active, reason, automatic, killed_at, killed_by, resumed_at, resumed_by}. Reads the ledger row, never sums cost_tracking.';
+COMMENT ON FUNCTION public.budget_status() IS 'Today''s budget as the runbook''s /api/budget-status shows it: {daily_total, limit, percentage, status (healthy|warning|critical)} plus budget_day, tier, force_hard_cap_model (budget_force_hard_cap_model), reserved, carried_in, remaining, fullest_scopes (the three fullest scoped budgets, as budget_usage rows) and kill_switch {active, reason, automatic, killed_at, killed_by, resumed_at, resumed_by}. Reads the ledger row, never sums cost_tracking.';

@@ -6,11 +6,7 @@
 CREATE OR REPLACE FUNCTION public.budget_usage(p_scope text DEFAULT NULL)
 RETURNS TABLE (scope text, key text, budget_key text, period text, period_start date, budget_limit numeric,
                spent numeric, reserved numeric, remaining numeric, percentage numeric)
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date := private.budget_day(now());
 BEGIN
@@ -51,5 +47,4 @@ $$;
 REVOKE ALL ON FUNCTION public.budget_usage(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.budget_usage(text) TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.budget_usage(text) IS
-    'Each budget (per key for * budgets) in its current period: scope, key, budget_key, period, period_start (NULL for total), budget_limit, spent, reserved, remaining, percentage (spent + reserved of the limit); fullest first. p_scope: global, service, project, work_order or NULL for all.';
+COMMENT ON FUNCTION public.budget_usage(text) IS 'Each budget (per key for * budgets) in its current period: scope, key, budget_key, period, period_start (NULL for total), budget_limit, spent, reserved, remaining, percentage (spent + reserved of the limit); fullest first. p_scope: global, service, project, work_order or NULL for all.';

@@ -16,10 +16,7 @@ CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
     p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t;
     v_day date;
@@ -285,5 +282,4 @@ $$;
 REVOKE ALL ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) IS
-    'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed; a service or work-order cap refusal opens escalation budget_cap_reached once per scope and period. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';
+COMMENT ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) IS 'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed; a service or work-order cap refusal opens escalation budget_cap_reached once per scope and period. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';

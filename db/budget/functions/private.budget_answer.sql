@@ -9,9 +9,7 @@ CREATE OR REPLACE FUNCTION private.budget_answer(
     p_requested_model text, p_day date, p_replay boolean, p_scope jsonb
 )
 RETURNS jsonb
-LANGUAGE sql
-STABLE
-AS $$
+LANGUAGE sql STABLE AS $$
     SELECT (jsonb_build_object(
         'canProceed', p_reason IS NULL,
         'currentTotal', p_spent,
@@ -36,5 +34,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_answer(text, text, public.budget_reservations, numeric, numeric, numeric, text, text, text, text, date, boolean, jsonb) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_answer(text, text, public.budget_reservations, numeric, numeric, numeric, text, text, text, text, date, boolean, jsonb) IS
-    'check_and_reserve_budget''s jsonb answer (admitted, refused with reason/message/scope, or idempotent replay).';
+COMMENT ON FUNCTION private.budget_answer(text, text, public.budget_reservations, numeric, numeric, numeric, text, text, text, text, date, boolean, jsonb) IS 'check_and_reserve_budget''s jsonb answer (admitted, refused with reason/message/scope, or idempotent replay).';

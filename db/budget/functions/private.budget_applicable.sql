@@ -5,10 +5,7 @@
 CREATE OR REPLACE FUNCTION private.budget_applicable(p_service text, p_project text, p_work_order text, p_day date)
 RETURNS TABLE (scope_rank smallint, scope text, budget_key text, key text, period text, period_start date,
                budget_limit numeric, stripes smallint)
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT DISTINCT ON (v.rank, v.concrete, b.period)
            v.rank, b.scope, b.key, v.concrete, b.period, private.budget_period_start(b.period, p_day),
            b.budget_limit, b.stripes
@@ -21,5 +18,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_applicable(text, text, text, date) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_applicable(text, text, text, date) IS
-    'Budgets other than the global day one that apply to a call (service, project, work order; specific keys over *), in lock order.';
+COMMENT ON FUNCTION private.budget_applicable(text, text, text, date) IS 'Budgets other than the global day one that apply to a call (service, project, work order; specific keys over *), in lock order.';

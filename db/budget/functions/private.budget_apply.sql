@@ -3,9 +3,7 @@
 -- (private.budget_lock); a stripe that no longer exists is skipped.
 CREATE OR REPLACE FUNCTION private.budget_apply(p_refs jsonb, p_spent numeric, p_freed numeric)
 RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE public.budget_stripes AS s
     SET spent = s.spent + p_spent, reserved = s.reserved - p_freed
     FROM jsonb_array_elements(p_refs) AS r(ref)
@@ -15,5 +13,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_apply(jsonb, numeric, numeric) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_apply(jsonb, numeric, numeric) IS
-    'Add spend and free a reserved amount on each of the given stripes (caller holds their locks).';
+COMMENT ON FUNCTION private.budget_apply(jsonb, numeric, numeric) IS 'Add spend and free a reserved amount on each of the given stripes (caller holds their locks).';

@@ -7,9 +7,7 @@
 -- refusal after it is decided opens this scope's. Returns the escalation id opened, or NULL.
 CREATE OR REPLACE FUNCTION private.budget_cap_escalate(p_scope jsonb, p_work_order text)
 RETURNS uuid
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_wo uuid := p_work_order::uuid;
     v_start date := coalesce((p_scope ->> 'periodStart')::date, '-infinity'::date);
@@ -47,5 +45,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_cap_escalate(jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_cap_escalate(jsonb, text) IS
-    'On a service or work-order cap refusal: open the budget_cap_reached escalation (the work order''s where the call names one) once per scope and period (budget_cap_escalations); NULL when one is already recorded or open.';
+COMMENT ON FUNCTION private.budget_cap_escalate(jsonb, text) IS 'On a service or work-order cap refusal: open the budget_cap_reached escalation (the work order''s where the call names one) once per scope and period (budget_cap_escalations); NULL when one is already recorded or open.';

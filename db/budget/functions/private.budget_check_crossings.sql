@@ -8,9 +8,7 @@
 -- it leaves a due kill to the next settle, cost row, reservation or expiry sweep.
 CREATE OR REPLACE FUNCTION private.budget_check_crossings(p_day date, p_may_kill boolean)
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t;
     v_spent numeric;
@@ -80,5 +78,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_check_crossings(date, boolean) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_check_crossings(date, boolean) IS
-    'Fire the global day budget''s budget_warning, budget_critical and (when the caller holds the kill''s lock set) automatic kill crossings, once per budget day.';
+COMMENT ON FUNCTION private.budget_check_crossings(date, boolean) IS 'Fire the global day budget''s budget_warning, budget_critical and (when the caller holds the kill''s lock set) automatic kill crossings, once per budget day.';

@@ -6,10 +6,7 @@ CREATE OR REPLACE FUNCTION private.budget_check_replay(
     p_service_name text
 )
 RETURNS void
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_reservation.amount <> p_amount OR p_reservation.service_name <> p_service_name THEN
         RAISE EXCEPTION 'idempotency key "%" was used for reservation % with amount % and service "%"',
@@ -23,5 +20,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_check_replay(public.budget_reservations, numeric, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_check_replay(public.budget_reservations, numeric, text) IS
-    'Raise 22023 when an idempotency key is reused with a different amount or service name.';
+COMMENT ON FUNCTION private.budget_check_replay(public.budget_reservations, numeric, text) IS 'Raise 22023 when an idempotency key is reused with a different amount or service name.';

@@ -3,10 +3,7 @@
 -- Returns the key as stored (a work order id in lower case).
 CREATE OR REPLACE FUNCTION private.budget_check_target(p_scope text, p_key text, p_period text)
 RETURNS text
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_scope IS NULL OR p_key IS NULL OR p_period IS NULL THEN
         RAISE EXCEPTION '% must not be NULL',
@@ -47,5 +44,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_check_target(text, text, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_check_target(text, text, text) IS
-    'Validate a budget''s scope, key and period (22004 NULL, 22023 wrong, P0002 unknown work order); returns the key as stored.';
+COMMENT ON FUNCTION private.budget_check_target(text, text, text) IS 'Validate a budget''s scope, key and period (22004 NULL, 22023 wrong, P0002 unknown work order); returns the key as stored.';

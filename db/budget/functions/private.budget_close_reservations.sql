@@ -6,9 +6,7 @@
 CREATE OR REPLACE FUNCTION private.budget_close_reservations(
     p_ids uuid[], p_status text, OUT o_count integer, OUT o_amount numeric
 )
-LANGUAGE sql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WITH closed AS (
         UPDATE public.budget_reservations AS r
         SET status = p_status, closed_at = now()
@@ -29,5 +27,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_close_reservations(uuid[], text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_close_reservations(uuid[], text) IS
-    'Close open reservations (p_ids, or every open one when NULL) with status p_status and free their amounts on the stripes they debited (caller holds those locks); returns (count, amount).';
+COMMENT ON FUNCTION private.budget_close_reservations(uuid[], text) IS 'Close open reservations (p_ids, or every open one when NULL) with status p_status and free their amounts on the stripes they debited (caller holds those locks); returns (count, amount).';

@@ -5,10 +5,7 @@
 -- the change that breaks it is refused and nothing is changed.
 CREATE OR REPLACE FUNCTION private.budget_config_check(p_config private.budget_config)
 RETURNS void
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (p_config.warning_pct <= p_config.hard_cap_pct AND p_config.hard_cap_pct <= p_config.critical_pct
             AND p_config.critical_pct <= p_config.kill_pct) THEN
@@ -36,5 +33,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_config_check(private.budget_config) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_config_check(private.budget_config) IS
-    'Refuse (22023) an incoherent budget config: tiers out of order, kill share 0, unknown hard-cap model, limit over 6 decimals.';
+COMMENT ON FUNCTION private.budget_config_check(private.budget_config) IS 'Refuse (22023) an incoherent budget config: tiers out of order, kill share 0, unknown hard-cap model, limit over 6 decimals.';

@@ -4,10 +4,7 @@
 -- into an error naming the key.
 CREATE OR REPLACE FUNCTION private.budget_config_from_system_config()
 RETURNS private.budget_config
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT true,
            max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_timezone'),
            max(c.value #>> '{}') FILTER (WHERE c.key = 'daily_budget_limit')::numeric,
@@ -30,5 +27,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_config_from_system_config() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_config_from_system_config() IS
-    'The budget keys of system_config as one private.budget_config row (a missing key is NULL), read from system_config itself.';
+COMMENT ON FUNCTION private.budget_config_from_system_config() IS 'The budget keys of system_config as one private.budget_config row (a missing key is NULL), read from system_config itself.';

@@ -6,9 +6,7 @@
 -- first one's commit, so neither change is lost from the copy.
 CREATE OR REPLACE FUNCTION private.budget_config_refresh()
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM 1 FROM private.budget_config AS c FOR UPDATE;
     INSERT INTO private.budget_config
@@ -32,5 +30,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_config_refresh() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_config_refresh() IS
-    'Rewrites private.budget_config (the budget gate''s copy of its config keys) from system_config; run by trigger system_config_budget_config.';
+COMMENT ON FUNCTION private.budget_config_refresh() IS 'Rewrites private.budget_config (the budget gate''s copy of its config keys) from system_config; run by trigger system_config_budget_config.';

@@ -4,9 +4,7 @@
 -- Creates the period's stripes where missing. In lock order.
 CREATE OR REPLACE FUNCTION private.budget_cost_refs(p_service text, p_project text, p_work_order text, p_day date)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t := private.budget_settings();
     v_refs jsonb;
@@ -28,5 +26,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_cost_refs(text, text, text, date) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_cost_refs(text, text, text, date) IS
-    'Stripes a direct cost_tracking row is booked on: the global day budget of its day and every other budget that applies (created if missing), in lock order.';
+COMMENT ON FUNCTION private.budget_cost_refs(text, text, text, date) IS 'Stripes a direct cost_tracking row is booked on: the global day budget of its day and every other budget that applies (created if missing), in lock order.';

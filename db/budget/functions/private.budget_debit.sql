@@ -13,9 +13,7 @@ CREATE OR REPLACE FUNCTION private.budget_debit(
     p_amount numeric, p_limit numeric, p_stripes integer,
     OUT o_stripe integer, OUT o_spent numeric, OUT o_reserved numeric, OUT o_allowance numeric
 )
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_pref integer := pg_backend_pid() % p_stripes;
     v_count integer;
@@ -90,5 +88,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_debit(smallint, text, text, text, date, numeric, numeric, integer) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_debit(smallint, text, text, text, date, numeric, numeric, integer) IS
-    'Reserve an amount on a budget''s stripes: own stripe, another free one (SKIP LOCKED), else lock all in stripe order and rebalance or refuse (-1 short, -2 killed).';
+COMMENT ON FUNCTION private.budget_debit(smallint, text, text, text, date, numeric, numeric, integer) IS 'Reserve an amount on a budget''s stripes: own stripe, another free one (SKIP LOCKED), else lock all in stripe order and rebalance or refuse (-1 short, -2 killed).';

@@ -4,9 +4,7 @@
 -- day's after them). Returns how many it expired.
 CREATE OR REPLACE FUNCTION private.budget_expire(p_day date DEFAULT NULL)
 RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_ids uuid[];
     v_count integer;
@@ -26,5 +24,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_expire(date) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_expire(date) IS
-    'Expire open reservations past expires_at and free their amounts on the stripes they debited; returns how many.';
+COMMENT ON FUNCTION private.budget_expire(date) IS 'Expire open reservations past expires_at and free their amounts on the stripes they debited; returns how many.';

@@ -5,9 +5,7 @@
 -- until more spend is settled. The caller holds no stripe: this takes the kill's lock set.
 CREATE OR REPLACE FUNCTION private.budget_fire_due_kill(p_day date)
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT private.budget_kill_due(p_day, 0)
        OR EXISTS (SELECT 1 FROM public.budget_kill_switch AS ks
@@ -21,5 +19,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_fire_due_kill(date) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_fire_due_kill(date) IS
-    'Fire an automatic kill that is due (spend at the kill share, none fired, no resume today) under the kill''s lock set.';
+COMMENT ON FUNCTION private.budget_fire_due_kill(date) IS 'Fire an automatic kill that is due (spend at the kill share, none fired, no resume today) under the kill''s lock set.';

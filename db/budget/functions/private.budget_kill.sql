@@ -6,9 +6,7 @@
 -- kill in private.budget_check_crossings(). The daily limit is left as it is.
 CREATE OR REPLACE FUNCTION private.budget_kill(p_reason text, p_automatic boolean)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_today date := private.budget_day(now());
     v_ks public.budget_kill_switch%ROWTYPE;
@@ -97,5 +95,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_kill(text, boolean) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_kill(text, boolean) IS
-    'Engage the kill switch (runbook 5.1) in one transaction; a no-op returning alreadyActive when it is already on. Used by emergency_kill() and the automatic kill.';
+COMMENT ON FUNCTION private.budget_kill(text, boolean) IS 'Engage the kill switch (runbook 5.1) in one transaction; a no-op returning alreadyActive when it is already on. Used by emergency_kill() and the automatic kill.';

@@ -3,10 +3,7 @@
 -- killed stripe on either side).
 CREATE OR REPLACE FUNCTION private.budget_kill_days()
 RETURNS date[]
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT ARRAY(SELECT d FROM (SELECT DISTINCT r.budget_day AS d FROM public.budget_reservations AS r WHERE r.status = 'open'
                                 UNION
                                 SELECT private.budget_day(now()) + i FROM generate_series(-1, 1) AS i) AS x
@@ -15,5 +12,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_kill_days() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_kill_days() IS
-    'Budget days whose global stripes the kill (and whoever may fire it) locks: days with open reservations, yesterday, today, tomorrow.';
+COMMENT ON FUNCTION private.budget_kill_days() IS 'Budget days whose global stripes the kill (and whoever may fire it) locks: days with open reservations, yesterday, today, tomorrow.';

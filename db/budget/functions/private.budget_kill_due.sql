@@ -6,10 +6,7 @@
 -- or the expiry sweep fires the kill (docs/BUDGET.md, "The tier lag").
 CREATE OR REPLACE FUNCTION private.budget_kill_due(p_day date, p_cost numeric)
 RETURNS boolean
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t := private.budget_settings();
     v_spent numeric;
@@ -27,5 +24,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_kill_due(date, numeric) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_kill_due(date, numeric) IS
-    'Whether booking a cost on the day may fire the automatic kill (committed spend + cost at the kill share, no kill fired yet).';
+COMMENT ON FUNCTION private.budget_kill_due(date, numeric) IS 'Whether booking a cost on the day may fire the automatic kill (committed spend + cost at the kill share, no kill fired yet).';

@@ -5,9 +5,7 @@
 -- days are created first.
 CREATE OR REPLACE FUNCTION private.budget_lock(p_refs jsonb, p_kill_days date[] DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date;
     v_s private.budget_settings_t;
@@ -35,5 +33,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_lock(jsonb, date[]) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_lock(jsonb, date[]) IS
-    'Lock stripes in the budget lock order: the kill''s global day stripes of the given days first (created if missing), then the given stripe refs by (scope rank, key, period, period start, stripe).';
+COMMENT ON FUNCTION private.budget_lock(jsonb, date[]) IS 'Lock stripes in the budget lock order: the kill''s global day stripes of the given days first (created if missing), then the given stripe refs by (scope rank, key, period, period start, stripe).';

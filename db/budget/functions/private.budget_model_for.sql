@@ -9,10 +9,7 @@ CREATE OR REPLACE FUNCTION private.budget_model_for(
     OUT model text,
     OUT decision text
 )
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_allowed text[];
     v_next text;
@@ -82,5 +79,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_model_for(text, text, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_model_for(text, text, text) IS
-    'Model decision for a requested model in a tier: (model, decision) with decision any, as_is, downgraded, forced or refused (critical tier with a model other than the hard-cap one; emergency_kill).';
+COMMENT ON FUNCTION private.budget_model_for(text, text, text) IS 'Model decision for a requested model in a tier: (model, decision) with decision any, as_is, downgraded, forced or refused (critical tier with a model other than the hard-cap one; emergency_kill).';

@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION private.budget_open_stripes(
     p_rank smallint, p_scope text, p_key text, p_period text, p_start date, p_limit numeric, p_stripes integer
 )
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_existing integer;
     v_share numeric;
@@ -37,5 +35,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_open_stripes(smallint, text, text, text, date, numeric, integer) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_open_stripes(smallint, text, text, text, date, numeric, integer) IS
-    'Create a budget''s stripes for a period if missing: the limit split over K rows (killed copied from the kill switch for the global day).';
+COMMENT ON FUNCTION private.budget_open_stripes(smallint, text, text, text, date, numeric, integer) IS 'Create a budget''s stripes for a period if missing: the limit split over K rows (killed copied from the kill switch for the global day).';

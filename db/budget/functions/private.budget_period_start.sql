@@ -3,9 +3,7 @@
 -- Plain SQL without SET, so it is inlined into its callers (pinned search_path).
 CREATE OR REPLACE FUNCTION private.budget_period_start(p_period text, p_day date)
 RETURNS date
-LANGUAGE sql
-IMMUTABLE
-AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE p_period WHEN 'day' THEN p_day
                          WHEN 'month' THEN date_trunc('month', p_day::timestamp)::date
                          ELSE '-infinity'::date END
@@ -13,5 +11,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_period_start(text, date) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_period_start(text, date) IS
-    'First budget day of the period (day, month, total = -infinity) that a budget day belongs to.';
+COMMENT ON FUNCTION private.budget_period_start(text, date) IS 'First budget day of the period (day, month, total = -infinity) that a budget day belongs to.';

@@ -6,9 +6,7 @@
 -- Takes the stripes' locks in lock order first.
 CREATE OR REPLACE FUNCTION private.budget_resplit(p_scope text, p_key text, p_period text, p_limit numeric)
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_rank smallint := private.budget_scope_rank(p_scope);
     v_start date := private.budget_period_start(p_period, private.budget_day(now()));
@@ -35,5 +33,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_resplit(text, text, text, numeric) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_resplit(text, text, text, numeric) IS
-    'Re-split a budget''s stripe allowances for its current (and later open) periods after a limit change: held amounts kept, the rest shared evenly.';
+COMMENT ON FUNCTION private.budget_resplit(text, text, text, numeric) IS 'Re-split a budget''s stripe allowances for its current (and later open) periods after a limit change: held amounts kept, the rest shared evenly.';

@@ -9,9 +9,7 @@
 -- on every reservation).
 CREATE OR REPLACE FUNCTION private.budget_settings()
 RETURNS private.budget_settings_t
-LANGUAGE plpgsql
-STABLE
-AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_config private.budget_config;
     v_key text;
@@ -38,5 +36,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_settings() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_settings() IS
-    'The budget config (today''s budget day, limit, largest reservation, reservation TTL, tier percentages, hard-cap model, whether it is forced) in one read of private.budget_config (system_config itself when that copy is missing); P0002 naming a missing key.';
+COMMENT ON FUNCTION private.budget_settings() IS 'The budget config (today''s budget day, limit, largest reservation, reservation TTL, tier percentages, hard-cap model, whether it is forced) in one read of private.budget_config (system_config itself when that copy is missing); P0002 naming a missing key.';

@@ -5,9 +5,7 @@
 -- arguments, and its callers pin search_path.
 CREATE OR REPLACE FUNCTION private.budget_tier(p_spent numeric, p_settings private.budget_settings_t)
 RETURNS text
-LANGUAGE sql
-IMMUTABLE
-AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
         WHEN p_settings.daily_limit <= 0 THEN 'emergency_kill'
         WHEN 100 * p_spent >= p_settings.kill_pct * p_settings.daily_limit THEN 'emergency_kill'
@@ -20,5 +18,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.budget_tier(numeric, private.budget_settings_t) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.budget_tier(numeric, private.budget_settings_t) IS
-    'Spend tier for a settled spend under the given settings: normal < warning_pct <= warning < hard_cap_pct <= hard_cap < critical_pct <= critical < kill_pct <= emergency_kill (limit 0: emergency_kill).';
+COMMENT ON FUNCTION private.budget_tier(numeric, private.budget_settings_t) IS 'Spend tier for a settled spend under the given settings: normal < warning_pct <= warning < hard_cap_pct <= hard_cap < critical_pct <= critical < kill_pct <= emergency_kill (limit 0: emergency_kill).';

@@ -3,10 +3,7 @@
 -- it is; a settled one cannot be released.
 CREATE OR REPLACE FUNCTION public.release_reservation(p_reservation_id uuid)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_r public.budget_reservations%ROWTYPE;
 BEGIN
@@ -42,5 +39,4 @@ $$;
 REVOKE ALL ON FUNCTION public.release_reservation(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.release_reservation(uuid) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.release_reservation(uuid) IS
-    'Free an open reservation''s amount (the call will not run). Returns {reservationId, status, released}; idempotent for released, expired and cancelled reservations; 55000 when settled; P0002 when unknown.';
+COMMENT ON FUNCTION public.release_reservation(uuid) IS 'Free an open reservation''s amount (the call will not run). Returns {reservationId, status, released}; idempotent for released, expired and cancelled reservations; 55000 when settled; P0002 when unknown.';

@@ -5,10 +5,7 @@
 -- (it is daily_budget_limit). Audited.
 CREATE OR REPLACE FUNCTION public.remove_budget(p_scope text, p_key text, p_period text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text := private.budget_check_target(p_scope, p_key, p_period);
     v_old public.budgets%ROWTYPE;
@@ -43,5 +40,4 @@ $$;
 REVOKE ALL ON FUNCTION public.remove_budget(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.remove_budget(text, text, text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.remove_budget(text, text, text) IS
-    'Remove a budget (scope, key, period): no longer checked; booked spend stays on its stripes. The global day budget cannot be removed (22023). Unknown: P0002. Audited.';
+COMMENT ON FUNCTION public.remove_budget(text, text, text) IS 'Remove a budget (scope, key, period): no longer checked; booked spend stays on its stripes. The global day budget cannot be removed (22023). Unknown: P0002. Audited.';

@@ -4,10 +4,7 @@
 -- A call when no kill is in force changes nothing.
 CREATE OR REPLACE FUNCTION public.resume_operations(p_note text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_today date := private.budget_day(now());
     v_ks public.budget_kill_switch%ROWTYPE;
@@ -76,5 +73,4 @@ $$;
 REVOKE ALL ON FUNCTION public.resume_operations(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.resume_operations(text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.resume_operations(text) IS
-    'Undo the emergency kill: unpause exactly the work orders it paused, restart the orchestrator if it stopped it, admit reservations again; audited with the note. No-op when no kill is in force. The daily limit is not touched.';
+COMMENT ON FUNCTION public.resume_operations(text) IS 'Undo the emergency kill: unpause exactly the work orders it paused, restart the orchestrator if it stopped it, admit reservations again; audited with the note. No-op when no kill is in force. The daily limit is not touched.';

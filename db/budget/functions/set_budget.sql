@@ -6,10 +6,7 @@
 -- global day budget_global_stripes).
 CREATE OR REPLACE FUNCTION public.set_budget(p_scope text, p_key text, p_period text, p_limit numeric)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text;
     v_old public.budgets%ROWTYPE;
@@ -56,5 +53,4 @@ $$;
 REVOKE ALL ON FUNCTION public.set_budget(text, text, text, numeric) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.set_budget(text, text, text, numeric) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.set_budget(text, text, text, numeric) IS
-    'Create or change a budget: scope global|service|project|work_order, key (name, work order id or * = each separately), period day|month|total, limit USD (>= 0, 6 decimals). Global day = daily_budget_limit. Audited; the current period''s stripes are re-split. Returns {scope, key, period, limit, previousLimit, created, stripes, updatedBy}.';
+COMMENT ON FUNCTION public.set_budget(text, text, text, numeric) IS 'Create or change a budget: scope global|service|project|work_order, key (name, work order id or * = each separately), period day|month|total, limit USD (>= 0, 6 decimals). Global day = daily_budget_limit. Audited; the current period''s stripes are re-split. Returns {scope, key, period, limit, previousLimit, created, stripes, updatedBy}.';

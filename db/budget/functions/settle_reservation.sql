@@ -12,10 +12,7 @@ CREATE OR REPLACE FUNCTION public.settle_reservation(
     p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_r public.budget_reservations%ROWTYPE;
     v_refs jsonb;
@@ -132,5 +129,4 @@ $$;
 REVOKE ALL ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS
-    'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023.';
+COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023.';

@@ -11,10 +11,7 @@
 -- stripes it was booked on.
 CREATE OR REPLACE FUNCTION private.cost_tracking_ledger()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date;
     v_old jsonb;
@@ -68,13 +65,10 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.cost_tracking_ledger() FROM PUBLIC;
-COMMENT ON FUNCTION private.cost_tracking_ledger() IS
-    'Trigger function: books every cost_tracking row on its budget stripes (budget_debits) on insert, moves corrections of cost/created_at, takes deletes off (delete/update skipped when moose.budget_keep_ledger = on).';
+COMMENT ON FUNCTION private.cost_tracking_ledger() IS 'Trigger function: books every cost_tracking row on its budget stripes (budget_debits) on insert, moves corrections of cost/created_at, takes deletes off (delete/update skipped when moose.budget_keep_ledger = on).';
 
 CREATE OR REPLACE TRIGGER cost_tracking_ledger
     BEFORE INSERT OR DELETE OR UPDATE OF cost, created_at, budget_debits ON public.cost_tracking
-    FOR EACH ROW
-    EXECUTE FUNCTION private.cost_tracking_ledger();
+    FOR EACH ROW EXECUTE FUNCTION private.cost_tracking_ledger();
 
-COMMENT ON TRIGGER cost_tracking_ledger ON public.cost_tracking IS
-    'Keeps the budget stripes'' spent equal to the cost rows booked on them however rows are written, corrected or deleted.';
+COMMENT ON TRIGGER cost_tracking_ledger ON public.cost_tracking IS 'Keeps the budget stripes'' spent equal to the cost rows booked on them however rows are written, corrected or deleted.';

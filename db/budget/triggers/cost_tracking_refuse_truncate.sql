@@ -5,9 +5,7 @@
 -- (`SET LOCAL moose.budget_keep_ledger = on`, as a retention purge does).
 CREATE OR REPLACE FUNCTION private.cost_tracking_refuse_truncate()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF current_setting('moose.budget_keep_ledger', true) = 'on' THEN
         RETURN NULL;
@@ -19,13 +17,10 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.cost_tracking_refuse_truncate() FROM PUBLIC;
-COMMENT ON FUNCTION private.cost_tracking_refuse_truncate() IS
-    'Trigger function: refuses TRUNCATE of cost_tracking (55000) unless moose.budget_keep_ledger is on, because TRUNCATE bypasses the ledger''s row trigger.';
+COMMENT ON FUNCTION private.cost_tracking_refuse_truncate() IS 'Trigger function: refuses TRUNCATE of cost_tracking (55000) unless moose.budget_keep_ledger is on, because TRUNCATE bypasses the ledger''s row trigger.';
 
 CREATE OR REPLACE TRIGGER cost_tracking_refuse_truncate
     BEFORE TRUNCATE ON public.cost_tracking
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION private.cost_tracking_refuse_truncate();
+    FOR EACH STATEMENT EXECUTE FUNCTION private.cost_tracking_refuse_truncate();
 
-COMMENT ON TRIGGER cost_tracking_refuse_truncate ON public.cost_tracking IS
-    'Refuses TRUNCATE (it bypasses the ledger trigger) unless moose.budget_keep_ledger is on.';
+COMMENT ON TRIGGER cost_tracking_refuse_truncate ON public.cost_tracking IS 'Refuses TRUNCATE (it bypasses the ledger trigger) unless moose.budget_keep_ledger is on.';

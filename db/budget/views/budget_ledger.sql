@@ -21,5 +21,4 @@ GROUP BY s.period_start, m.warning_at, m.critical_at, m.kill_at;
 
 REVOKE ALL ON public.budget_ledger FROM PUBLIC, anon, authenticated;
 GRANT SELECT ON public.budget_ledger TO service_role, moose_runner;
-COMMENT ON VIEW public.budget_ledger IS
-    'The global day budget per budget day summed over its stripes (spent, reserved, killed, allowance) with its crossing marks; carried_in is 0.';
+COMMENT ON VIEW public.budget_ledger IS 'The global day budget per budget day summed over its stripes (spent, reserved, killed, allowance) with its crossing marks; carried_in is 0.';

@@ -2,10 +2,7 @@
 -- until it is resolved or dismissed. Acknowledging twice, or after a decision, is 55000.
 CREATE OR REPLACE FUNCTION public.acknowledge_escalation(p_escalation_id uuid, p_notes text DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
     v_actor text := private.current_actor();
@@ -31,5 +28,4 @@ $$;
 REVOKE ALL ON FUNCTION public.acknowledge_escalation(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.acknowledge_escalation(uuid, text) TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.acknowledge_escalation(uuid, text) IS
-    'Mark a pending escalation acknowledged (actor from the JWT sub, else the role). 55000 when already acknowledged or decided; P0002 when unknown.';
+COMMENT ON FUNCTION public.acknowledge_escalation(uuid, text) IS 'Mark a pending escalation acknowledged (actor from the JWT sub, else the role). 55000 when already acknowledged or decided; P0002 when unknown.';

@@ -5,10 +5,7 @@
 -- Returns the number of alerts raised.
 CREATE OR REPLACE FUNCTION public.check_escalation_slas()
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e record;
     v_count integer := 0;
@@ -41,5 +38,4 @@ $$;
 REVOKE ALL ON FUNCTION public.check_escalation_slas() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.check_escalation_slas() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.check_escalation_slas() IS
-    'Scheduled: close stuck escalations whose work order recovered (close_recovered_stuck_escalations), then raise one escalation.sla_breached alert per open escalation past sla_due_at (marked in sla_breach_alerted_at). Returns how many alerts were raised.';
+COMMENT ON FUNCTION public.check_escalation_slas() IS 'Scheduled: close stuck escalations whose work order recovered (close_recovered_stuck_escalations), then raise one escalation.sla_breached alert per open escalation past sla_due_at (marked in sla_breach_alerted_at). Returns how many alerts were raised.';

@@ -6,10 +6,7 @@
 -- locked by resolve_escalation) is skipped: the decision wins. Returns how many were closed.
 CREATE OR REPLACE FUNCTION public.close_recovered_stuck_escalations()
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_count integer;
 BEGIN
@@ -50,5 +47,4 @@ $$;
 REVOKE ALL ON FUNCTION public.close_recovered_stuck_escalations() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.close_recovered_stuck_escalations() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.close_recovered_stuck_escalations() IS
-    'Dismiss open stuck_work_order escalations whose work order has left the status it was stuck in (resolution {dismissed: "work order recovered", automatic: true, ...}, audited), so their SLA does not page on-call. Run by check_escalation_slas; returns how many were closed.';
+COMMENT ON FUNCTION public.close_recovered_stuck_escalations() IS 'Dismiss open stuck_work_order escalations whose work order has left the status it was stuck in (resolution {dismissed: "work order recovered", automatic: true, ...}, audited), so their SLA does not page on-call. Run by check_escalation_slas; returns how many were closed.';

@@ -10,10 +10,7 @@ CREATE OR REPLACE FUNCTION public.create_escalation(
     p_context jsonb DEFAULT '{}'::jsonb
 )
 RETURNS uuid
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_policy public.escalation_policies%ROWTYPE;
     v_id uuid;
@@ -90,5 +87,4 @@ $$;
 REVOKE ALL ON FUNCTION public.create_escalation(uuid, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.create_escalation(uuid, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.create_escalation(uuid, text, jsonb) IS
-    'Open an escalation for a work order (NULL: system-wide) and trigger type, or return the one already open. Priority and SLA come from escalation_policies; a new escalation raises an alert. Returns the escalation id.';
+COMMENT ON FUNCTION public.create_escalation(uuid, text, jsonb) IS 'Open an escalation for a work order (NULL: system-wide) and trigger type, or return the one already open. Priority and SLA come from escalation_policies; a new escalation raises an alert. Returns the escalation id.';

@@ -3,10 +3,7 @@
 -- it was blocked from. Dismissing twice, or after a resolution, is 55000.
 CREATE OR REPLACE FUNCTION public.dismiss_escalation(p_escalation_id uuid, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
     v_actor text := private.current_actor();
@@ -43,5 +40,4 @@ $$;
 REVOKE ALL ON FUNCTION public.dismiss_escalation(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.dismiss_escalation(uuid, text) TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.dismiss_escalation(uuid, text) IS
-    'Close an open escalation without executing an option; notes required. A work order it blocked returns to its previous status. 55000 when already decided.';
+COMMENT ON FUNCTION public.dismiss_escalation(uuid, text) IS 'Close an open escalation without executing an option; notes required. A work order it blocked returns to its previous status. 55000 when already decided.';

@@ -7,11 +7,7 @@ CREATE OR REPLACE FUNCTION public.list_escalations(p_include_closed boolean DEFA
                                                    p_limit integer DEFAULT 200)
 RETURNS TABLE (id uuid, priority text, trigger_type text, status text, work_order_id uuid,
                sla_due_at timestamptz, is_open boolean, sla_breached boolean, seconds_left integer)
-LANGUAGE plpgsql
-STABLE
-SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_include_closed IS NULL THEN
         RAISE EXCEPTION 'include_closed is required'
@@ -39,5 +35,4 @@ $$;
 REVOKE ALL ON FUNCTION public.list_escalations(boolean, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.list_escalations(boolean, integer) TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.list_escalations(boolean, integer) IS
-    'Escalations for an operator''s list: open ones (pending, acknowledged) first by SLA, then with p_include_closed the decided ones; seconds_left is the SLA time left (negative = breached, NULL when closed). p_limit 1..10000 (default 200).';
+COMMENT ON FUNCTION public.list_escalations(boolean, integer) IS 'Escalations for an operator''s list: open ones (pending, acknowledged) first by SLA, then with p_include_closed the decided ones; seconds_left is the SLA time left (negative = breached, NULL when closed). p_limit 1..10000 (default 200).';

@@ -14,9 +14,7 @@ CREATE OR REPLACE FUNCTION private.apply_escalation_effect(
     p_notes text
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_action text := p_option -> 'effect' ->> 'action';
     v_spec jsonb := private.escalation_actions() -> (p_option -> 'effect' ->> 'action');
@@ -58,5 +56,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.apply_escalation_effect(public.escalations, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.apply_escalation_effect(public.escalations, jsonb, jsonb, text) IS
-    'Dispatch a resolution option''s effect to private.escalation_effect_<action> (actions listed in private.escalation_actions) in the deciding transaction; returns what was done.';
+COMMENT ON FUNCTION private.apply_escalation_effect(public.escalations, jsonb, jsonb, text) IS 'Dispatch a resolution option''s effect to private.escalation_effect_<action> (actions listed in private.escalation_actions) in the deciding transaction; returns what was done.';

@@ -3,10 +3,7 @@
 -- any Unicode white space). Returns the text stripped, NULL when blank.
 CREATE OR REPLACE FUNCTION private.check_decision_text(p_name text, p_value text, p_required boolean)
 RETURNS text
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_required AND p_value IS NULL THEN
         RAISE EXCEPTION '% are required for this decision', p_name
@@ -26,5 +23,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.check_decision_text(text, text, boolean) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.check_decision_text(text, text, boolean) IS
-    'Validate a decision text field: required ones non-NULL (22004) and non-blank (22023), all at most 10000 characters (22023). Returns it trimmed.';
+COMMENT ON FUNCTION private.check_decision_text(text, text, boolean) IS 'Validate a decision text field: required ones non-NULL (22004) and non-blank (22023), all at most 10000 characters (22023). Returns it trimmed.';

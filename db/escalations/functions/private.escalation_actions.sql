@@ -13,10 +13,7 @@
 -- one WHEN in the dispatcher.
 CREATE OR REPLACE FUNCTION private.escalation_actions()
 RETURNS jsonb
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT $json${
       "retry": {"scope": "work_order",
                 "params": {"model": {"type": "string", "min_length": 1, "max_length": 200, "example": "claude-sonnet-4.5"}},
@@ -57,5 +54,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_actions() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_actions() IS
-    'The escalation effect actions: {action: {scope, params: {name: {type, bounds...}}, fixes}}; the one list resolve_escalation, the dispatcher and the policy validation read.';
+COMMENT ON FUNCTION private.escalation_actions() IS 'The escalation effect actions: {action: {scope, params: {name: {type, bounds...}}, fixes}}; the one list resolve_escalation, the dispatcher and the policy validation read.';

@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION private.escalation_cancel_for_follow_up(
     p_marker text, p_severity text, p_kind text, p_title text
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_effect jsonb;
 BEGIN
@@ -26,5 +24,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_cancel_for_follow_up(public.escalations, public.work_orders, jsonb, text, text, text, text, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_cancel_for_follow_up(public.escalations, public.work_orders, jsonb, text, text, text, text, text) IS
-    'Shared step of the redecompose and revert effects: cancel the work order with metadata.<p_marker> (escalation, option, instructions, at) and raise alert work_order.<p_kind> asking for the follow-up.';
+COMMENT ON FUNCTION private.escalation_cancel_for_follow_up(public.escalations, public.work_orders, jsonb, text, text, text, text, text) IS 'Shared step of the redecompose and revert effects: cancel the work order with metadata.<p_marker> (escalation, option, instructions, at) and raise alert work_order.<p_kind> asking for the follow-up.';

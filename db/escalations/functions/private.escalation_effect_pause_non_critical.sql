@@ -2,9 +2,7 @@
 -- low or medium is paused, with the decision as the status reason.
 CREATE OR REPLACE FUNCTION private.escalation_effect_pause_non_critical(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_count integer;
 BEGIN
@@ -22,5 +20,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_pause_non_critical(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_pause_non_critical(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect pause_non_critical: pending/approved low and medium priority work orders are paused.';
+COMMENT ON FUNCTION private.escalation_effect_pause_non_critical(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect pause_non_critical: pending/approved low and medium priority work orders are paused.';

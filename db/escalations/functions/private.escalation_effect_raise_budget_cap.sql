@@ -6,9 +6,7 @@
 -- A * budget gets its own row for this key, so only the capped service or work order is raised.
 CREATE OR REPLACE FUNCTION private.escalation_effect_raise_budget_cap(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_scope text := p_escalation.context ->> 'scope';
     v_key text := p_escalation.context ->> 'key';
@@ -47,5 +45,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_raise_budget_cap(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_raise_budget_cap(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect raise_budget_cap: the budget in the escalation''s context (scope, key, period) to params.value via set_budget, above its current limit and at most escalation_budget_raise_max_multiple times it (22023 otherwise).';
+COMMENT ON FUNCTION private.escalation_effect_raise_budget_cap(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect raise_budget_cap: the budget in the escalation''s context (scope, key, period) to params.value via set_budget, above its current limit and at most escalation_budget_raise_max_multiple times it (22023 otherwise).';

@@ -5,9 +5,7 @@
 -- decision.
 CREATE OR REPLACE FUNCTION private.escalation_effect_raise_daily_budget(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_limit numeric;
     v_max numeric;
@@ -30,5 +28,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_raise_daily_budget(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_raise_daily_budget(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect raise_daily_budget: daily_budget_limit to params.value, above today''s limit and at most escalation_budget_raise_max_multiple times it (22023 otherwise).';
+COMMENT ON FUNCTION private.escalation_effect_raise_daily_budget(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect raise_daily_budget: daily_budget_limit to params.value, above today''s limit and at most escalation_budget_raise_max_multiple times it (22023 otherwise).';

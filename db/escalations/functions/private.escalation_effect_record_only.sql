@@ -2,9 +2,7 @@
 -- cost anomaly).
 CREATE OR REPLACE FUNCTION private.escalation_effect_record_only(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN jsonb_build_object('action', 'record_only');
 END
@@ -12,5 +10,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_record_only(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_record_only(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect record_only: nothing besides the decision log.';
+COMMENT ON FUNCTION private.escalation_effect_record_only(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect record_only: nothing besides the decision log.';

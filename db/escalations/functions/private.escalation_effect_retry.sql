@@ -5,9 +5,7 @@
 -- merges params.amendments into metadata.amendments.
 CREATE OR REPLACE FUNCTION private.escalation_effect_retry(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_model text;
 BEGIN
@@ -26,5 +24,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_retry(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_retry(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect retry: work order back to pending, counters reset, metadata.retry and model_override; amendments merged when given.';
+COMMENT ON FUNCTION private.escalation_effect_retry(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect retry: work order back to pending, counters reset, metadata.retry and model_override; amendments merged when given.';

@@ -3,9 +3,7 @@
 -- config change. A decision cannot pass another value (private.escalation_params).
 CREATE OR REPLACE FUNCTION private.escalation_effect_set_config(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old jsonb;
 BEGIN
@@ -18,5 +16,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_set_config(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_set_config(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect set_config: the option''s fixed key and value through update_config.';
+COMMENT ON FUNCTION private.escalation_effect_set_config(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect set_config: the option''s fixed key and value through update_config.';

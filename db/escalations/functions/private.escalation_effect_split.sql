@@ -4,9 +4,7 @@
 -- description string. The original is cancelled with metadata.split_into.
 CREATE OR REPLACE FUNCTION private.escalation_effect_split(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_params jsonb, p_notes text)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_part jsonb;
     v_parts uuid[] := '{}';
@@ -34,5 +32,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_effect_split(public.escalations, public.work_orders, jsonb, jsonb, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_effect_split(public.escalations, public.work_orders, jsonb, jsonb, text) IS
-    'Escalation effect split: params.parts become new pending work orders; the original is cancelled with metadata.split_into.';
+COMMENT ON FUNCTION private.escalation_effect_split(public.escalations, public.work_orders, jsonb, jsonb, text) IS 'Escalation effect split: params.parts become new pending work orders; the original is cancelled with metadata.split_into.';

@@ -4,10 +4,7 @@
 -- for budget escalations today's spend share and work orders in a retry storm in the last hour).
 CREATE OR REPLACE FUNCTION private.escalation_facts(p_escalation_id uuid)
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
     v_wo public.work_orders%ROWTYPE;
@@ -58,5 +55,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_facts(uuid) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_facts(uuid) IS
-    'Facts the recommendation rules read for an escalation: its context plus model_used, cost_spent, attempts, test_failure_cycles, complexity_score, work_order_status, orchestrator_status (budget types: percentage, daily_total, retry_storms_last_hour).';
+COMMENT ON FUNCTION private.escalation_facts(uuid) IS 'Facts the recommendation rules read for an escalation: its context plus model_used, cost_spent, attempts, test_failure_cycles, complexity_score, work_order_status, orchestrator_status (budget types: percentage, daily_total, retry_storms_last_hour).';

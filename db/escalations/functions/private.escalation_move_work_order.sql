@@ -4,9 +4,7 @@
 -- p_metadata merged (blocked_by_escalation cleared), and returns what the decision log records.
 CREATE OR REPLACE FUNCTION private.escalation_move_work_order(p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_to_status text, p_metadata jsonb)
 RETURNS jsonb
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM private.write_work_order_status(p_work_order.id, p_to_status,
         format('escalation %s (%s): %s', p_escalation.id, p_escalation.trigger_type, p_option ->> 'key'),
@@ -18,5 +16,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_move_work_order(public.escalations, public.work_orders, jsonb, text, jsonb) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_move_work_order(public.escalations, public.work_orders, jsonb, text, jsonb) IS
-    'Move the escalation''s work order to a status through the state machine with the decision''s reason; returns {action, work_order_id, from_status, to_status}.';
+COMMENT ON FUNCTION private.escalation_move_work_order(public.escalations, public.work_orders, jsonb, text, jsonb) IS 'Move the escalation''s work order to a status through the state machine with the decision''s reason; returns {action, work_order_id, from_status, to_status}.';

@@ -10,10 +10,7 @@
 --     anything else = pending. Only succeeded and failed count as evidence.
 CREATE OR REPLACE FUNCTION private.escalation_outcome(p_escalation_id uuid)
 RETURNS text
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
     v_action text;
@@ -63,5 +60,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_outcome(uuid) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_outcome(uuid) IS
-    'How a resolved escalation turned out: succeeded, failed, pending or unknown (see the file header for the rule).';
+COMMENT ON FUNCTION private.escalation_outcome(uuid) IS 'How a resolved escalation turned out: succeeded, failed, pending or unknown (see the file header for the rule).';

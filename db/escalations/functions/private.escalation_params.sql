@@ -6,10 +6,7 @@
 -- Runs before the effect, so a refused decision writes nothing.
 CREATE OR REPLACE FUNCTION private.escalation_params(p_option jsonb, p_params jsonb)
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text := p_option ->> 'key';
     v_spec jsonb := private.escalation_actions() -> (p_option -> 'effect' ->> 'action');
@@ -81,5 +78,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.escalation_params(jsonb, jsonb) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.escalation_params(jsonb, jsonb) IS
-    'Check a decision''s params against its option''s action (private.escalation_actions): undeclared, option-fixed, missing required, wrongly typed or out-of-bounds parameters are 22023 with a hint. Returns the parameters applied (fixed || passed).';
+COMMENT ON FUNCTION private.escalation_params(jsonb, jsonb) IS 'Check a decision''s params against its option''s action (private.escalation_actions): undeclared, option-fixed, missing required, wrongly typed or out-of-bounds parameters are 22023 with a hint. Returns the parameters applied (fixed || passed).';

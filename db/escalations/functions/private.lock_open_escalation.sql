@@ -3,9 +3,7 @@
 -- executed once however often it is clicked.
 CREATE OR REPLACE FUNCTION private.lock_open_escalation(p_escalation_id uuid, p_verb text)
 RETURNS public.escalations
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
 BEGIN
@@ -30,5 +28,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.lock_open_escalation(uuid, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.lock_open_escalation(uuid, text) IS
-    'Lock an open escalation for a decision; P0002 when unknown, 55000 when already resolved or dismissed.';
+COMMENT ON FUNCTION private.lock_open_escalation(uuid, text) IS 'Lock an open escalation for a decision; P0002 when unknown, 55000 when already resolved or dismissed.';

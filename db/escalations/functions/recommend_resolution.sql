@@ -13,11 +13,7 @@
 -- the recommendation" bar.
 CREATE OR REPLACE FUNCTION public.recommend_resolution(p_escalation_id uuid)
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
     v_options jsonb;
@@ -127,5 +123,4 @@ $$;
 REVOKE ALL ON FUNCTION public.recommend_resolution(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.recommend_resolution(uuid) TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.recommend_resolution(uuid) IS
-    'Recommended option with confidence for an escalation: option prior adjusted by context rules (model, cost, attempts...), blended with how past decisions of the type turned out. No history: basis context_only, confidence 0.25.';
+COMMENT ON FUNCTION public.recommend_resolution(uuid) IS 'Recommended option with confidence for an escalation: option prior adjusted by context rules (model, cost, attempts...), blended with how past decisions of the type turned out. No history: basis context_only, confidence 0.25.';

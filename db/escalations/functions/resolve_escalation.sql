@@ -15,10 +15,7 @@ CREATE OR REPLACE FUNCTION public.resolve_escalation(
     p_params jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
     v_actor text := private.current_actor();
@@ -89,5 +86,4 @@ REVOKE ALL ON FUNCTION public.resolve_escalation(uuid, text, text, text, text, t
 GRANT EXECUTE ON FUNCTION public.resolve_escalation(uuid, text, text, text, text, text, jsonb)
     TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.resolve_escalation(uuid, text, text, text, text, text, jsonb) IS
-    'Decide an escalation: execute the option''s effect on the work order in this transaction and record the decision log (decision, reasoning = notes, expected outcome, fallback plan, follow-up, actor). Unknown option for the type: 22023; params other than the option declares (private.escalation_actions), or out of bounds: 22023; missing required notes: 22004; already decided: 55000. The log records the parameters applied.';
+COMMENT ON FUNCTION public.resolve_escalation(uuid, text, text, text, text, text, jsonb) IS 'Decide an escalation: execute the option''s effect on the work order in this transaction and record the decision log (decision, reasoning = notes, expected outcome, fallback plan, follow-up, actor). Unknown option for the type: 22023; params other than the option declares (private.escalation_actions), or out of bounds: 22023; missing required notes: 22004; already decided: 55000. The log records the parameters applied.';

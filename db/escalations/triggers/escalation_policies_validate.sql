@@ -5,9 +5,7 @@
 -- well-formed context rules. A bad edit is refused (22023) instead of breaking decisions later.
 CREATE OR REPLACE FUNCTION private.escalation_policies_validate()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_option jsonb;
     v_rule jsonb;
@@ -78,13 +76,10 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.escalation_policies_validate() FROM PUBLIC;
-COMMENT ON FUNCTION private.escalation_policies_validate() IS
-    'Trigger function: refuses malformed escalation_policies.resolution_options (22023).';
+COMMENT ON FUNCTION private.escalation_policies_validate() IS 'Trigger function: refuses malformed escalation_policies.resolution_options (22023).';
 
 CREATE OR REPLACE TRIGGER escalation_policies_validate
     BEFORE INSERT OR UPDATE OF resolution_options ON public.escalation_policies
-    FOR EACH ROW
-    EXECUTE FUNCTION private.escalation_policies_validate();
+    FOR EACH ROW EXECUTE FUNCTION private.escalation_policies_validate();
 
-COMMENT ON TRIGGER escalation_policies_validate ON public.escalation_policies IS
-    'Keeps resolution options well-formed: known effect actions, priors in [0,1], valid context rules.';
+COMMENT ON TRIGGER escalation_policies_validate ON public.escalation_policies IS 'Keeps resolution options well-formed: known effect actions, priors in [0,1], valid context rules.';

@@ -3,9 +3,7 @@
 -- status)` still works and cannot disagree with the policy table.
 CREATE OR REPLACE FUNCTION private.escalations_apply_policy()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_policy public.escalation_policies%ROWTYPE;
 BEGIN
@@ -31,8 +29,6 @@ COMMENT ON FUNCTION private.escalations_apply_policy() IS 'Trigger function: fil
 
 CREATE OR REPLACE TRIGGER escalations_apply_policy
     BEFORE INSERT ON public.escalations
-    FOR EACH ROW
-    EXECUTE FUNCTION private.escalations_apply_policy();
+    FOR EACH ROW EXECUTE FUNCTION private.escalations_apply_policy();
 
-COMMENT ON TRIGGER escalations_apply_policy ON public.escalations IS
-    'Fills priority and sla_due_at from escalation_policies when the INSERT omits them.';
+COMMENT ON TRIGGER escalations_apply_policy ON public.escalations IS 'Fills priority and sla_due_at from escalation_policies when the INSERT omits them.';

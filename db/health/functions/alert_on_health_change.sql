@@ -5,11 +5,7 @@
 -- five minutes about the same trouble. p_now is the scheduler's clock (simulated in tests).
 CREATE OR REPLACE FUNCTION public.alert_on_health_change(p_now timestamptz DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_now timestamptz := private.scheduler_now(p_now);
     v_report jsonb := public.system_health();
@@ -59,5 +55,4 @@ $$;
 REVOKE ALL ON FUNCTION public.alert_on_health_change(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.alert_on_health_change(timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.alert_on_health_change(timestamptz) IS
-    'The health-check job (runbook 2.1): alerts when system_health() turns warning or error, again at most every health_alert_repeat while it stays so, and once (info) when it recovers. Returns {status, alert_id, rows_affected, reasons}.';
+COMMENT ON FUNCTION public.alert_on_health_change(timestamptz) IS 'The health-check job (runbook 2.1): alerts when system_health() turns warning or error, again at most every health_alert_repeat while it stays so, and once (info) when it recovers. Returns {status, alert_id, rows_affected, reasons}.';

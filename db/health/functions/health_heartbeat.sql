@@ -2,11 +2,7 @@
 -- Cheap enough to run every interval; system_health() gives the full picture.
 CREATE OR REPLACE FUNCTION public.health_heartbeat()
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_by_status jsonb;
     v_open integer;
@@ -31,5 +27,4 @@ $$;
 REVOKE ALL ON FUNCTION public.health_heartbeat() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.health_heartbeat() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.health_heartbeat() IS
-    'Work orders by status, open escalations, spend in the current budget day and the daily limit: the runner''s heartbeat line.';
+COMMENT ON FUNCTION public.health_heartbeat() IS 'Work orders by status, open escalations, spend in the current budget day and the daily limit: the runner''s heartbeat line.';

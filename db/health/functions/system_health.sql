@@ -12,11 +12,7 @@
 -- plus raw edges). See docs/performance/health.md.
 CREATE OR REPLACE FUNCTION public.system_health()
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_started timestamptz := clock_timestamp();
     v_since timestamptz := now() - interval '24 hours';
@@ -103,5 +99,4 @@ $$;
 REVOKE ALL ON FUNCTION public.system_health() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.system_health() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.system_health() IS
-    'Health dashboard (runbook 1.1): {status healthy|warning|error, reasons, stuck_work_orders, escalations by priority, budget, error_rate (24 h), orchestrator, database size}.';
+COMMENT ON FUNCTION public.system_health() IS 'Health dashboard (runbook 1.1): {status healthy|warning|error, reasons, stuck_work_orders, escalations by priority, budget, error_rate (24 h), orchestrator, database size}.';

@@ -4,11 +4,7 @@
 -- restore_config reads the same document back.
 CREATE OR REPLACE FUNCTION public.backup_config()
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN jsonb_build_object(
         'format', 'moose-config',
@@ -31,5 +27,4 @@ $$;
 REVOKE ALL ON FUNCTION public.backup_config() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.backup_config() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.backup_config() IS
-    'The configuration as one JSON document {format: moose-config, version: 1, system_config: {key: value}, escalation_policies: [...], alert_channels: [{name, kind, url, ..., secret}]}. Contains channel secrets. restore_config reads it back.';
+COMMENT ON FUNCTION public.backup_config() IS 'The configuration as one JSON document {format: moose-config, version: 1, system_config: {key: value}, escalation_policies: [...], alert_channels: [{name, kind, url, ..., secret}]}. Contains channel secrets. restore_config reads it back.';

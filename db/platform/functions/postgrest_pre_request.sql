@@ -4,10 +4,7 @@
 -- not go through PostgREST, are unaffected.
 CREATE OR REPLACE FUNCTION public.postgrest_pre_request()
 RETURNS void
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_path text := coalesce(nullif(current_setting('request.path', true), ''), '/');
 BEGIN
@@ -22,5 +19,4 @@ $$;
 REVOKE ALL ON FUNCTION public.postgrest_pre_request() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.postgrest_pre_request() TO authenticated, service_role;
 
-COMMENT ON FUNCTION public.postgrest_pre_request() IS
-    'PostgREST db-pre-request hook: refuses (42501) every request path other than /rpc/<function>, so only the function surface is exposed over HTTP.';
+COMMENT ON FUNCTION public.postgrest_pre_request() IS 'PostgREST db-pre-request hook: refuses (42501) every request path other than /rpc/<function>, so only the function surface is exposed over HTTP.';

@@ -3,10 +3,7 @@
 -- each with p_hint. Returns the text stripped of leading and trailing blanks, as stored.
 CREATE OR REPLACE FUNCTION private.check_text(p_what text, p_value text, p_max integer, p_hint text)
 RETURNS text
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_value IS NULL THEN
         RAISE EXCEPTION '% must not be NULL', p_what USING ERRCODE = '22004', HINT = p_hint;
@@ -24,5 +21,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.check_text(text, text, integer, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.check_text(text, text, integer, text) IS
-    'Validate a required name/reason/note: NULL 22004; blank (any Unicode white space) or over p_max characters 22023; all with p_hint. Returns it stripped.';
+COMMENT ON FUNCTION private.check_text(text, text, integer, text) IS 'Validate a required name/reason/note: NULL 22004; blank (any Unicode white space) or over p_max characters 22023; all with p_hint. Returns it stripped.';

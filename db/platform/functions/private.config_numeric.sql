@@ -1,10 +1,7 @@
 -- A numeric config value (limits, percentages, counts).
 CREATE OR REPLACE FUNCTION private.config_numeric(p_key text)
 RETURNS numeric
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT (private.config_value(p_key) #>> '{}')::numeric;
 $$;
 

@@ -1,10 +1,7 @@
 -- A text config value (time zone, model names).
 CREATE OR REPLACE FUNCTION private.config_text(p_key text)
 RETURNS text
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT private.config_value(p_key) #>> '{}';
 $$;
 

@@ -2,10 +2,7 @@
 -- which key, rather than a silent NULL that would disable a rule.
 CREATE OR REPLACE FUNCTION private.config_value(p_key text)
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_value jsonb;
 BEGIN

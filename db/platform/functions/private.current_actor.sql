@@ -3,10 +3,7 @@
 -- setting and session_user do not change inside a definer function.
 CREATE OR REPLACE FUNCTION private.current_actor()
 RETURNS text
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_claims text := nullif(current_setting('request.jwt.claims', true), '');
     v_sub text;
@@ -25,5 +22,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.current_actor() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.current_actor() IS
-    'The actor recorded in audit rows: JWT sub claim, else the SET ROLE role, else session_user.';
+COMMENT ON FUNCTION private.current_actor() IS 'The actor recorded in audit rows: JWT sub claim, else the SET ROLE role, else session_user.';

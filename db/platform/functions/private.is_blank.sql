@@ -9,14 +9,10 @@
 -- search_path.
 CREATE OR REPLACE FUNCTION private.is_blank(p_value text)
 RETURNS boolean
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
-AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT p_value ~ '^[\s\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*$';
 $$;
 
 REVOKE ALL ON FUNCTION private.is_blank(text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.is_blank(text) IS
-    'True when the text is empty or only Unicode white space / zero-width characters (the shared non-blank rule); NULL for NULL.';
+COMMENT ON FUNCTION private.is_blank(text) IS 'True when the text is empty or only Unicode white space / zero-width characters (the shared non-blank rule); NULL for NULL.';

@@ -2,9 +2,7 @@
 -- updated_at itself (a DBA backdating a row, or a test simulating time, must win).
 CREATE OR REPLACE FUNCTION private.touch_updated_at()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
         NEW.updated_at := now();
@@ -15,5 +13,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.touch_updated_at() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.touch_updated_at() IS
-    'Trigger function: keep updated_at current on UPDATE unless the statement set it explicitly.';
+COMMENT ON FUNCTION private.touch_updated_at() IS 'Trigger function: keep updated_at current on UPDATE unless the statement set it explicitly.';

@@ -3,10 +3,7 @@
 -- insert). Used by restore_config for policies and channels, whatever columns they have.
 CREATE OR REPLACE FUNCTION private.upsert_json_row(p_table text, p_key text, p_row jsonb)
 RETURNS void
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_rel regclass := to_regclass('public.' || quote_ident(p_table));
     v_columns text[];
@@ -45,5 +42,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.upsert_json_row(text, text, jsonb) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.upsert_json_row(text, text, jsonb) IS
-    'Upsert one row of public.<p_table> from its to_jsonb form, keyed by p_key; unknown fields are 22023.';
+COMMENT ON FUNCTION private.upsert_json_row(text, text, jsonb) IS 'Upsert one row of public.<p_table> from its to_jsonb form, keyed by p_key; unknown fields are 22023.';

@@ -6,11 +6,7 @@
 -- back (it is one function call) and says which section and entry was wrong. Audited.
 CREATE OR REPLACE FUNCTION public.restore_config(p_document jsonb, p_dry_run boolean DEFAULT false)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text;
     v_value jsonb;
@@ -99,5 +95,4 @@ $$;
 REVOKE ALL ON FUNCTION public.restore_config(jsonb, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.restore_config(jsonb, boolean) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.restore_config(jsonb, boolean) IS
-    'Restore a backup_config() document atomically: config values (known keys, validated), escalation policies and alert channels with their secrets (upserted by key). Any bad entry refuses the whole restore with 22023 naming it. p_dry_run => true validates everything and writes nothing. Audited.';
+COMMENT ON FUNCTION public.restore_config(jsonb, boolean) IS 'Restore a backup_config() document atomically: config values (known keys, validated), escalation policies and alert channels with their secrets (upserted by key). Any bad entry refuses the whole restore with 22023 naming it. p_dry_run => true validates everything and writes nothing. Audited.';

@@ -2,10 +2,7 @@
 -- triggers, so a DBA's direct UPDATE is held to the same rules.
 CREATE OR REPLACE FUNCTION public.update_config(p_key text, p_value jsonb)
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row public.system_config%ROWTYPE;
 BEGIN
@@ -30,5 +27,4 @@ $$;
 REVOKE ALL ON FUNCTION public.update_config(text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.update_config(text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.update_config(text, jsonb) IS
-    'Set one system_config value. Refused (22023) when the value has the wrong type or is out of range; audited with the actor.';
+COMMENT ON FUNCTION public.update_config(text, jsonb) IS 'Set one system_config value. Refused (22023) when the value has the wrong type or is out of range; audited with the actor.';

@@ -4,10 +4,7 @@
 -- private is closed to the API roles whose direct UPDATEs it audits.
 CREATE OR REPLACE FUNCTION private.system_config_audit()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO public.audit_log (actor, action, target, details)
     VALUES (private.current_actor(), 'config.' || lower(TG_OP), coalesce(NEW.key, OLD.key),
@@ -22,7 +19,6 @@ COMMENT ON FUNCTION private.system_config_audit() IS 'Trigger function: writes a
 
 CREATE OR REPLACE TRIGGER system_config_audit
     AFTER INSERT OR UPDATE OR DELETE ON public.system_config
-    FOR EACH ROW
-    EXECUTE FUNCTION private.system_config_audit();
+    FOR EACH ROW EXECUTE FUNCTION private.system_config_audit();
 
 COMMENT ON TRIGGER system_config_audit ON public.system_config IS 'Writes an audit_log row for every config change.';

@@ -5,10 +5,7 @@
 -- section 5.1 does them.
 CREATE OR REPLACE FUNCTION private.system_config_validate()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_kind text := jsonb_typeof(NEW.value);
     v_text text := NEW.value #>> '{}';
@@ -84,8 +81,6 @@ COMMENT ON FUNCTION private.system_config_validate() IS 'Trigger function: refus
 
 CREATE OR REPLACE TRIGGER system_config_validate
     BEFORE INSERT OR UPDATE ON public.system_config
-    FOR EACH ROW
-    EXECUTE FUNCTION private.system_config_validate();
+    FOR EACH ROW EXECUTE FUNCTION private.system_config_validate();
 
-COMMENT ON TRIGGER system_config_validate ON public.system_config IS
-    'Refuses values of the wrong type or out of range (SQLSTATE 22023) and stamps updated_at/updated_by.';
+COMMENT ON TRIGGER system_config_validate ON public.system_config IS 'Refuses values of the wrong type or out of range (SQLSTATE 22023) and stamps updated_at/updated_by.';

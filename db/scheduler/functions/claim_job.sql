@@ -10,11 +10,7 @@ CREATE OR REPLACE FUNCTION public.claim_job(
     p_name text DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := private.check_holder(p_holder);
     v_now timestamptz := private.scheduler_now(p_now);
@@ -87,5 +83,4 @@ $$;
 REVOKE ALL ON FUNCTION public.claim_job(text, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.claim_job(text, timestamptz, text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.claim_job(text, timestamptz, text) IS
-    'Claim the most overdue enabled job (or the named one) for runner p_holder with a lease that expires after the job''s statement timeout plus job_lease_grace. Returns {run_id, job, function, statement_timeout_ms, lease_expires_at} or NULL when nothing is due. Reaps expired leases (their runs become abandoned). Then call execute_job in a transaction with that statement_timeout.';
+COMMENT ON FUNCTION public.claim_job(text, timestamptz, text) IS 'Claim the most overdue enabled job (or the named one) for runner p_holder with a lease that expires after the job''s statement timeout plus job_lease_grace. Returns {run_id, job, function, statement_timeout_ms, lease_expires_at} or NULL when nothing is due. Reaps expired leases (their runs become abandoned). Then call execute_job in a transaction with that statement_timeout.';

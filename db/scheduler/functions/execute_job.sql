@@ -9,11 +9,7 @@ CREATE OR REPLACE FUNCTION public.execute_job(
     p_now timestamptz DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_owner text;
     v_holder text := private.check_holder(p_holder);
@@ -63,5 +59,4 @@ $$;
 REVOKE ALL ON FUNCTION public.execute_job(bigint, text, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.execute_job(bigint, text, timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.execute_job(bigint, text, timestamptz) IS
-    'Run a job claimed with claim_job and record the run in the same transaction. Errors and statement timeouts inside the job are recorded (failed / timed_out), its work rolled back, the job backed off and alerted. 55000 when the lease is no longer the caller''s. Returns {run_id, job, outcome, rows_affected, result, error, next_run_at}.';
+COMMENT ON FUNCTION public.execute_job(bigint, text, timestamptz) IS 'Run a job claimed with claim_job and record the run in the same transaction. Errors and statement timeouts inside the job are recorded (failed / timed_out), its work rolled back, the job backed off and alerted. 55000 when the lease is no longer the caller''s. Returns {run_id, job, outcome, rows_affected, result, error, next_run_at}.';

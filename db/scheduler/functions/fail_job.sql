@@ -9,11 +9,7 @@ CREATE OR REPLACE FUNCTION public.fail_job(
     p_now timestamptz DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := private.check_holder(p_holder);
     v_now timestamptz := private.scheduler_now(p_now);
@@ -47,5 +43,4 @@ $$;
 REVOKE ALL ON FUNCTION public.fail_job(bigint, text, text, text, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.fail_job(bigint, text, text, text, timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.fail_job(bigint, text, text, text, timestamptz) IS
-    'Record a claimed job run as failed (timed_out for SQLSTATE 57014) when execute_job''s transaction could not commit: backs the job off, alerts, releases the lease.';
+COMMENT ON FUNCTION public.fail_job(bigint, text, text, text, timestamptz) IS 'Record a claimed job run as failed (timed_out for SQLSTATE 57014) when execute_job''s transaction could not commit: backs the job off, alerts, releases the lease.';

@@ -6,10 +6,7 @@
 -- schedule_pg_cron, which only the runner may call).
 CREATE OR REPLACE FUNCTION private.call_job_function(p_function_name text, p_now timestamptz, p_owner text)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_proc regprocedure;
     v_takes_now boolean;
@@ -73,5 +70,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.call_job_function(text, timestamptz, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.call_job_function(text, timestamptz, text) IS
-    'Runs a job''s public function (no argument, or the scheduler''s now as one timestamptz) and returns its result as jsonb. P0002 when missing, 22023 for a set-returning function, 42501 when the calling role or the job''s owner (p_owner) may not execute it.';
+COMMENT ON FUNCTION private.call_job_function(text, timestamptz, text) IS 'Runs a job''s public function (no argument, or the scheduler''s now as one timestamptz) and returns its result as jsonb. P0002 when missing, 22023 for a set-returning function, 42501 when the calling role or the job''s owner (p_owner) may not execute it.';

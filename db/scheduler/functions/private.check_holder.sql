@@ -1,10 +1,7 @@
 -- A runner's name as written into leases and runs: required, 1 to 200 characters, printable.
 CREATE OR REPLACE FUNCTION private.check_holder(p_holder text)
 RETURNS text
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_holder IS NULL THEN
         RAISE EXCEPTION 'the runner name (holder) must not be NULL'
@@ -20,5 +17,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.check_holder(text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.check_holder(text) IS
-    'Validates a runner (lease holder) name: 22004 when NULL, 22023 when empty, over 200 characters or with control characters.';
+COMMENT ON FUNCTION private.check_holder(text) IS 'Validates a runner (lease holder) name: 22004 when NULL, 22023 when empty, over 200 characters or with control characters.';

@@ -13,10 +13,7 @@ CREATE OR REPLACE FUNCTION private.finish_job_run(
     p_finished_at timestamptz
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_run public.job_runs%ROWTYPE;
     v_job public.jobs%ROWTYPE;
@@ -95,5 +92,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.finish_job_run(bigint, text, jsonb, text, text, timestamptz, timestamptz) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.finish_job_run(bigint, text, jsonb, text, text, timestamptz, timestamptz) IS
-    'Ends a job run: records outcome and rows, releases the lease, schedules the next run (backoff after failure), alerts once per failure streak and once on recovery.';
+COMMENT ON FUNCTION private.finish_job_run(bigint, text, jsonb, text, text, timestamptz, timestamptz) IS 'Ends a job run: records outcome and rows, releases the lease, schedules the next run (backoff after failure), alerts once per failure streak and once on recovery.';

@@ -3,10 +3,7 @@
 -- intervals run every minute; a day or more runs daily at 00:00 (cron.timezone).
 CREATE OR REPLACE FUNCTION private.job_cron_schedule(p_interval interval)
 RETURNS text
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_seconds numeric := extract(epoch FROM p_interval);
     v_step integer;
@@ -29,5 +26,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.job_cron_schedule(interval) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.job_cron_schedule(interval) IS
-    'Cron expression for a job interval: the largest step dividing the hour or day not above the interval; at least every minute, at most daily.';
+COMMENT ON FUNCTION private.job_cron_schedule(interval) IS 'Cron expression for a job interval: the largest step dividing the hour or day not above the interval; at least every minute, at most daily.';

@@ -9,10 +9,7 @@
 -- setting the flag themselves changes nothing for them.
 CREATE OR REPLACE FUNCTION private.scheduler_now(p_now timestamptz)
 RETURNS timestamptz
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_window integer;
 BEGIN
@@ -39,5 +36,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.scheduler_now(timestamptz) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.scheduler_now(timestamptz) IS
-    'p_now when given and within scheduler_clock_window minutes of now() (22023 otherwise, and for an infinite instant), else now(). Superuser sessions with moose.simulated_clock = on may pass any finite clock (tests).';
+COMMENT ON FUNCTION private.scheduler_now(timestamptz) IS 'p_now when given and within scheduler_clock_window minutes of now() (22023 otherwise, and for an infinite instant), else now(). Superuser sessions with moose.simulated_clock = on may pass any finite clock (tests).';

@@ -8,11 +8,7 @@ CREATE OR REPLACE FUNCTION public.run_job(
     p_now timestamptz DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := left(private.current_actor(), 150) || ':run_job:' || pg_backend_pid();
     v_job public.jobs%ROWTYPE;
@@ -42,5 +38,4 @@ $$;
 REVOKE ALL ON FUNCTION public.run_job(text, boolean, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.run_job(text, boolean, timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.run_job(text, boolean, timestamptz) IS
-    'Claim, run and record one job in this transaction (pg_cron and manual runs). p_scheduled => true skips a disabled job or one backed off after failures. P0002 unknown job, 55000 when a runner holds its lease.';
+COMMENT ON FUNCTION public.run_job(text, boolean, timestamptz) IS 'Claim, run and record one job in this transaction (pg_cron and manual runs). p_scheduled => true skips a disabled job or one backed off after failures. P0002 unknown job, 55000 when a runner holds its lease.';

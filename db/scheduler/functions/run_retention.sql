@@ -13,11 +13,7 @@
 -- folds a batch of pending deltas into the totals, skipping any a writer holds (never waits).
 CREATE OR REPLACE FUNCTION public.run_retention(p_now timestamptz DEFAULT NULL, p_batch_size integer DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_now timestamptz := private.scheduler_now(p_now);
     v_default_batch integer := coalesce(p_batch_size, private.config_numeric('retention_batch_size')::integer);
@@ -90,5 +86,4 @@ $$;
 REVOKE ALL ON FUNCTION public.run_retention(timestamptz, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.run_retention(timestamptz, integer) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.run_retention(timestamptz, integer) IS
-    'One bounded retention pass (runbook 6.2) over public.retention_policies: for each policy up to p_batch_size (default: the policy''s batch_size, else retention_batch_size) of the oldest rows past their configured retention, measured from p_now (outcome_vectors, cost_tracking rolled up into cost_daily_totals first, alerts no longer being delivered with their deliveries, finished throttle summaries, finished job_runs, decided escalations, closed budget reservations no cost row points at, work_order_history). Returns {rows_affected, deleted: {policy: n}, more, vacuum: [tables]}.';
+COMMENT ON FUNCTION public.run_retention(timestamptz, integer) IS 'One bounded retention pass (runbook 6.2) over public.retention_policies: for each policy up to p_batch_size (default: the policy''s batch_size, else retention_batch_size) of the oldest rows past their configured retention, measured from p_now (outcome_vectors, cost_tracking rolled up into cost_daily_totals first, alerts no longer being delivered with their deliveries, finished throttle summaries, finished job_runs, decided escalations, closed budget reservations no cost row points at, work_order_history). Returns {rows_affected, deleted: {policy: n}, more, vacuum: [tables]}.';

@@ -7,11 +7,7 @@ CREATE OR REPLACE FUNCTION public.runner_heartbeat(
     p_now timestamptz DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := private.check_holder(p_holder);
     v_now timestamptz := private.scheduler_now(p_now);
@@ -43,5 +39,4 @@ $$;
 REVOKE ALL ON FUNCTION public.runner_heartbeat(text, jsonb, boolean, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.runner_heartbeat(text, jsonb, boolean, timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.runner_heartbeat(text, jsonb, boolean, timestamptz) IS
-    'Record that runner p_holder is alive (or stopping, p_stopping => true), with details such as host and pid. Returns {holder, last_seen_at, stopped_at}.';
+COMMENT ON FUNCTION public.runner_heartbeat(text, jsonb, boolean, timestamptz) IS 'Record that runner p_holder is alive (or stopping, p_stopping => true), with details such as host and pid. Returns {holder, last_seen_at, stopped_at}.';

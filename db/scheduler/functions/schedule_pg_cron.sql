@@ -5,11 +5,7 @@
 -- extension exists only where it was installed.
 CREATE OR REPLACE FUNCTION public.schedule_pg_cron(p_remove boolean DEFAULT false)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_job public.jobs%ROWTYPE;
     v_schedule text;
@@ -52,5 +48,4 @@ $$;
 REVOKE ALL ON FUNCTION public.schedule_pg_cron(boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.schedule_pg_cron(boolean) TO moose_runner;
 
-COMMENT ON FUNCTION public.schedule_pg_cron(boolean) IS
-    'Register every enabled job in pg_cron as moose:<name> running run_job(name, true) under its statement timeout (p_remove => true: unschedule them all). 55000 when pg_cron is not installed. Returns {scheduled: [{job, schedule, command}], removed: [names]}.';
+COMMENT ON FUNCTION public.schedule_pg_cron(boolean) IS 'Register every enabled job in pg_cron as moose:<name> running run_job(name, true) under its statement timeout (p_remove => true: unschedule them all). 55000 when pg_cron is not installed. Returns {scheduled: [{job, schedule, command}], removed: [names]}.';

@@ -4,11 +4,7 @@
 -- "stalled" when anything is overdue, "degraded" when a job is failing, else "ok".
 CREATE OR REPLACE FUNCTION public.scheduler_status()
 RETURNS jsonb
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH failing AS (
         SELECT coalesce(jsonb_agg(jsonb_build_object('job', j.name, 'failures', j.consecutive_failures,
                                                      'since', j.failing_since, 'last_error', j.last_error,
@@ -44,5 +40,4 @@ $$;
 REVOKE ALL ON FUNCTION public.scheduler_status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.scheduler_status() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.scheduler_status() IS
-    'Scheduler health: {status ok|degraded|stalled, jobs_failing, jobs_overdue (no runner or pg_cron runs them), runners (alive when seen in the last 2 minutes), leases}.';
+COMMENT ON FUNCTION public.scheduler_status() IS 'Scheduler health: {status ok|degraded|stalled, jobs_failing, jobs_overdue (no runner or pg_cron runs them), runners (alive when seen in the last 2 minutes), leases}.';

@@ -2,11 +2,7 @@
 -- makes it due now and clears its failure streak: the operator has presumably fixed the cause.
 CREATE OR REPLACE FUNCTION public.set_job_enabled(p_name text, p_enabled boolean)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_job public.jobs%ROWTYPE;
 BEGIN
@@ -37,5 +33,4 @@ $$;
 REVOKE ALL ON FUNCTION public.set_job_enabled(text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.set_job_enabled(text, boolean) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.set_job_enabled(text, boolean) IS
-    'Enable or disable a scheduled job (audited). Enabling makes it due now and clears its failure streak. P0002 for an unknown job.';
+COMMENT ON FUNCTION public.set_job_enabled(text, boolean) IS 'Enable or disable a scheduled job (audited). Enabling makes it due now and clears its failure streak. P0002 for an unknown job.';

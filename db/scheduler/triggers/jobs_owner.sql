@@ -6,9 +6,7 @@
 -- purpose: current_user must be the writer, not this function's owner.
 CREATE OR REPLACE FUNCTION private.jobs_owner()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_denied regprocedure;
 BEGIN
@@ -33,13 +31,10 @@ $$;
 
 REVOKE ALL ON FUNCTION private.jobs_owner() FROM PUBLIC;
 
-COMMENT ON FUNCTION private.jobs_owner() IS
-    'Trigger function: jobs.owner_role := current_user on insert or a change of function_name; 42501 when that role may not execute the function.';
+COMMENT ON FUNCTION private.jobs_owner() IS 'Trigger function: jobs.owner_role := current_user on insert or a change of function_name; 42501 when that role may not execute the function.';
 
 CREATE OR REPLACE TRIGGER jobs_owner
     BEFORE INSERT OR UPDATE ON public.jobs
-    FOR EACH ROW
-    EXECUTE FUNCTION private.jobs_owner();
+    FOR EACH ROW EXECUTE FUNCTION private.jobs_owner();
 
-COMMENT ON TRIGGER jobs_owner ON public.jobs IS
-    'A job may name only functions the role that wrote it may execute (42501); sets owner_role.';
+COMMENT ON TRIGGER jobs_owner ON public.jobs IS 'A job may name only functions the role that wrote it may execute (42501); sets owner_role.';

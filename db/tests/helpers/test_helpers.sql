@@ -8,8 +8,7 @@ COMMENT ON SCHEMA test_helpers IS 'pgTAP helpers of the test database; not part 
 -- owner because the role is reset before returning.
 CREATE OR REPLACE FUNCTION test_helpers.as_role(p_role text, p_sql text, p_claims text DEFAULT '')
 RETURNS text
-LANGUAGE plpgsql
-AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     v_result text;
 BEGIN
@@ -25,5 +24,4 @@ BEGIN
     END;
 END
 $$;
-COMMENT ON FUNCTION test_helpers.as_role(text, text, text) IS
-    'pgTAP helper: run p_sql as p_role with p_claims as request.jwt.claims; first value as text, or ERROR <sqlstate>.';
+COMMENT ON FUNCTION test_helpers.as_role(text, text, text) IS 'pgTAP helper: run p_sql as p_role with p_claims as request.jwt.claims; first value as text, or ERROR <sqlstate>.';

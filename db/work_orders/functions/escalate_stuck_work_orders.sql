@@ -6,10 +6,7 @@
 -- of episodes opened.
 CREATE OR REPLACE FUNCTION public.escalate_stuck_work_orders()
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row record;
     v_episode bigint;
@@ -51,5 +48,4 @@ $$;
 REVOKE ALL ON FUNCTION public.escalate_stuck_work_orders() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.escalate_stuck_work_orders() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.escalate_stuck_work_orders() IS
-    'Scheduled stuck detection (replaces the runbook''s stuck_work_order_alert trigger): one stuck_work_order escalation and alert per stuck episode. Returns how many episodes it opened.';
+COMMENT ON FUNCTION public.escalate_stuck_work_orders() IS 'Scheduled stuck detection (replaces the runbook''s stuck_work_order_alert trigger): one stuck_work_order escalation and alert per stuck episode. Returns how many episodes it opened.';

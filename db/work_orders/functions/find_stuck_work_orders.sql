@@ -6,11 +6,7 @@
 CREATE OR REPLACE FUNCTION public.find_stuck_work_orders()
 RETURNS TABLE (work_order_id uuid, title text, status text, priority text, updated_at timestamptz,
                stuck_for interval, threshold interval)
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_pending interval := private.config_interval('stuck_pending_after');
     v_in_progress interval := private.config_interval('stuck_in_progress_after');
@@ -30,5 +26,4 @@ $$;
 REVOKE ALL ON FUNCTION public.find_stuck_work_orders() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.find_stuck_work_orders() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.find_stuck_work_orders() IS
-    'Work orders stuck now: pending longer than stuck_pending_after or in progress longer than stuck_in_progress_after without an update (runbook 1.4).';
+COMMENT ON FUNCTION public.find_stuck_work_orders() IS 'Work orders stuck now: pending longer than stuck_pending_after or in progress longer than stuck_in_progress_after without an update (runbook 1.4).';

@@ -2,11 +2,7 @@
 -- polling time") and answers whether to keep polling and how often.
 CREATE OR REPLACE FUNCTION public.orchestrator_heartbeat()
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row public.orchestrator_state%ROWTYPE;
 BEGIN
@@ -22,5 +18,4 @@ $$;
 REVOKE ALL ON FUNCTION public.orchestrator_heartbeat() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.orchestrator_heartbeat() TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.orchestrator_heartbeat() IS
-    'The orchestrator''s poll stamp: sets last_poll_at = now() and returns {status, interval_ms, last_poll_at}, so a stopped orchestrator learns it must stop.';
+COMMENT ON FUNCTION public.orchestrator_heartbeat() IS 'The orchestrator''s poll stamp: sets last_poll_at = now() and returns {status, interval_ms, last_poll_at}, so a stopped orchestrator learns it must stop.';

@@ -4,11 +4,7 @@
 -- orchestrator together with everything else the kill stopped.
 CREATE OR REPLACE FUNCTION public.orchestrator_start(p_interval_ms integer DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old public.orchestrator_state%ROWTYPE;
 BEGIN
@@ -36,5 +32,4 @@ $$;
 REVOKE ALL ON FUNCTION public.orchestrator_start(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.orchestrator_start(integer) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.orchestrator_start(integer) IS
-    'Start the orchestrator (runbook 4.3): status running, poll interval p_interval_ms (100..3600000, default unchanged); audited. 55000 while the emergency kill switch is on (resume_operations restarts it). Returns orchestrator_status().';
+COMMENT ON FUNCTION public.orchestrator_start(integer) IS 'Start the orchestrator (runbook 4.3): status running, poll interval p_interval_ms (100..3600000, default unchanged); audited. 55000 while the emergency kill switch is on (resume_operations restarts it). Returns orchestrator_status().';

@@ -2,11 +2,7 @@
 -- reads the state on its next heartbeat and stops polling.
 CREATE OR REPLACE FUNCTION public.orchestrator_stop(p_reason text)
 RETURNS jsonb
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old public.orchestrator_state%ROWTYPE;
     v_reason text;
@@ -27,5 +23,4 @@ $$;
 REVOKE ALL ON FUNCTION public.orchestrator_stop(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.orchestrator_stop(text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.orchestrator_stop(text) IS
-    'Stop the orchestrator with a reason (1..1000 characters); audited. Returns orchestrator_status().';
+COMMENT ON FUNCTION public.orchestrator_stop(text) IS 'Stop the orchestrator with a reason (1..1000 characters); audited. Returns orchestrator_status().';

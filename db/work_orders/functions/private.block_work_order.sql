@@ -3,9 +3,7 @@
 -- dismissal can put it back. A status that cannot be blocked (cancelled, failed) is left as is.
 CREATE OR REPLACE FUNCTION private.block_work_order(p_work_order_id uuid, p_escalation_id uuid, p_reason text)
 RETURNS boolean
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_status text;
 BEGIN
@@ -22,5 +20,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.block_work_order(uuid, uuid, text) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.block_work_order(uuid, uuid, text) IS
-    'Move a work order to blocked (when legal), remembering blocked_from and blocked_by_escalation in metadata; false when it cannot be blocked.';
+COMMENT ON FUNCTION private.block_work_order(uuid, uuid, text) IS 'Move a work order to blocked (when legal), remembering blocked_from and blocked_by_escalation in metadata; false when it cannot be blocked.';

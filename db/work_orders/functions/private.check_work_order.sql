@@ -1,10 +1,7 @@
 -- Shared argument check of the reporter functions: the work order id is given and exists.
 CREATE OR REPLACE FUNCTION private.check_work_order(p_work_order_id uuid)
 RETURNS void
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_work_order_id IS NULL THEN
         RAISE EXCEPTION 'work order id must not be NULL'
@@ -19,5 +16,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.check_work_order(uuid) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.check_work_order(uuid) IS
-    'Raise 22004 for a NULL work order id, P0002 for an unknown one.';
+COMMENT ON FUNCTION private.check_work_order(uuid) IS 'Raise 22004 for a NULL work order id, P0002 for an unknown one.';

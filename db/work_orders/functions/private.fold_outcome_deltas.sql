@@ -4,9 +4,7 @@
 -- exist are dropped. Returns how many work orders were folded.
 CREATE OR REPLACE FUNCTION private.fold_outcome_deltas(p_limit integer)
 RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_folded integer;
 BEGIN
@@ -39,5 +37,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.fold_outcome_deltas(integer) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.fold_outcome_deltas(integer) IS
-    'Fold pending outcome deltas into work_order_outcome_totals for up to p_limit work orders, skipping totals rows a writer holds (never waits); drops deltas of deleted work orders. Returns work orders folded.';
+COMMENT ON FUNCTION private.fold_outcome_deltas(integer) IS 'Fold pending outcome deltas into work_order_outcome_totals for up to p_limit work orders, skipping totals rows a writer holds (never waits); drops deltas of deleted work orders. Returns work orders folded.';

@@ -5,10 +5,7 @@
 -- raw count, so the answer never depends on the scheduler having run.
 CREATE OR REPLACE FUNCTION private.outcome_counts(p_from timestamptz, p_to timestamptz,
                                                   OUT attempts bigint, OUT failures bigint)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_first timestamptz := date_trunc('hour', p_from, 'UTC');
     v_last timestamptz;
@@ -50,5 +47,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.outcome_counts(timestamptz, timestamptz) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.outcome_counts(timestamptz, timestamptz) IS
-    'Attempts and failures among outcome vectors created in [p_from, p_to): rolled-up hours plus raw edges; raw only when the rollup is missing or has a gap.';
+COMMENT ON FUNCTION private.outcome_counts(timestamptz, timestamptz) IS 'Attempts and failures among outcome vectors created in [p_from, p_to): rolled-up hours plus raw edges; raw only when the rollup is missing or has a gap.';

@@ -8,9 +8,7 @@ CREATE OR REPLACE FUNCTION private.write_work_order_status(
     p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS text
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old text;
 BEGIN
@@ -31,5 +29,4 @@ $$;
 
 REVOKE ALL ON FUNCTION private.write_work_order_status(uuid, text, text, jsonb) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.write_work_order_status(uuid, text, text, jsonb) IS
-    'Change a work order''s status with a reason for work_order_history and merged metadata; returns the old status. Illegal moves raise 55000 (trigger).';
+COMMENT ON FUNCTION private.write_work_order_status(uuid, text, text, jsonb) IS 'Change a work order''s status with a reason for work_order_history and merged metadata; returns the old status. Illegal moves raise 55000 (trigger).';

@@ -12,10 +12,7 @@ CREATE OR REPLACE FUNCTION public.record_outcome(
     p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_model text;
     v_id bigint;
@@ -71,5 +68,4 @@ $$;
 REVOKE ALL ON FUNCTION public.record_outcome(uuid, text, numeric, boolean, integer, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.record_outcome(uuid, text, numeric, boolean, integer, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.record_outcome(uuid, text, numeric, boolean, integer, text, jsonb) IS
-    'Record one agent attempt (outcome vector). A failure counts as a refinement attempt; more than max_refinement_attempts opens retry_exhausted and blocks the work order. Returns {outcome_vector_id, refinement_attempts, work_order_status, escalation_id}.';
+COMMENT ON FUNCTION public.record_outcome(uuid, text, numeric, boolean, integer, text, jsonb) IS 'Record one agent attempt (outcome vector). A failure counts as a refinement attempt; more than max_refinement_attempts opens retry_exhausted and blocks the work order. Returns {outcome_vector_id, refinement_attempts, work_order_status, escalation_id}.';

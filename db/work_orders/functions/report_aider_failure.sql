@@ -7,10 +7,7 @@ CREATE OR REPLACE FUNCTION public.report_aider_failure(
     p_details jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_escalation uuid;
 BEGIN
@@ -42,5 +39,4 @@ $$;
 REVOKE ALL ON FUNCTION public.report_aider_failure(uuid, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.report_aider_failure(uuid, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.report_aider_failure(uuid, text, jsonb) IS
-    'The orchestrator reports that Aider failed: output stored in work_orders.metadata->''aider_output'', aider_failure opens at once, the work order is blocked. Returns {escalation_id}.';
+COMMENT ON FUNCTION public.report_aider_failure(uuid, text, jsonb) IS 'The orchestrator reports that Aider failed: output stored in work_orders.metadata->''aider_output'', aider_failure opens at once, the work order is blocked. Returns {escalation_id}.';

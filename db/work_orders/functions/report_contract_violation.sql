@@ -9,10 +9,7 @@ CREATE OR REPLACE FUNCTION public.report_contract_violation(
     p_outcome_vector_id bigint DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_contract public.contracts%ROWTYPE;
     v_outcome bigint;
@@ -67,5 +64,4 @@ $$;
 REVOKE ALL ON FUNCTION public.report_contract_violation(uuid, uuid, jsonb, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.report_contract_violation(uuid, uuid, jsonb, bigint) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.report_contract_violation(uuid, uuid, jsonb, bigint) IS
-    'The contract validator reports a breaking change: stored in outcome_vectors.metadata->''contract_validation'' of the attempt, opens contract_violation at once, blocks the work order. Returns {outcome_vector_id, escalation_id}.';
+COMMENT ON FUNCTION public.report_contract_violation(uuid, uuid, jsonb, bigint) IS 'The contract validator reports a breaking change: stored in outcome_vectors.metadata->''contract_validation'' of the attempt, opens contract_violation at once, blocks the work order. Returns {outcome_vector_id, escalation_id}.';

@@ -8,10 +8,7 @@ CREATE OR REPLACE FUNCTION public.report_test_run(
     p_details jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cycles integer;
     v_max integer := private.config_numeric('max_test_failure_cycles')::integer;
@@ -65,5 +62,4 @@ $$;
 REVOKE ALL ON FUNCTION public.report_test_run(uuid, boolean, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.report_test_run(uuid, boolean, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.report_test_run(uuid, boolean, jsonb) IS
-    'Sentinel reports a test run: failing runs count cycles, a pass resets them; more than max_test_failure_cycles opens test_failures and blocks the work order. Returns {test_failure_cycles, escalation_id}.';
+COMMENT ON FUNCTION public.report_test_run(uuid, boolean, jsonb) IS 'Sentinel reports a test run: failing runs count cycles, a pass resets them; more than max_test_failure_cycles opens test_failures and blocks the work order. Returns {test_failure_cycles, escalation_id}.';

@@ -6,10 +6,7 @@
 -- (rollup_outcome_hours(48) recomputes two days). Returns the number of hours written.
 CREATE OR REPLACE FUNCTION public.rollup_outcome_hours(p_hours integer DEFAULT 2)
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_to timestamptz := date_trunc('hour', now(), 'UTC');
     v_from timestamptz;
@@ -50,5 +47,4 @@ $$;
 REVOKE ALL ON FUNCTION public.rollup_outcome_hours(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.rollup_outcome_hours(integer) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.rollup_outcome_hours(integer) IS
-    'Scheduled: recompute outcome_hourly_stats for the last p_hours complete UTC hours (and any missing hour of the last 25). Returns hours written.';
+COMMENT ON FUNCTION public.rollup_outcome_hours(integer) IS 'Scheduled: recompute outcome_hourly_stats for the last p_hours complete UTC hours (and any missing hour of the last 25). Returns hours written.';

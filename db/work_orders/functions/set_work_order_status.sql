@@ -6,10 +6,7 @@ CREATE OR REPLACE FUNCTION public.set_work_order_status(
     p_reason text DEFAULT NULL
 )
 RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old text;
 BEGIN
@@ -35,5 +32,4 @@ $$;
 REVOKE ALL ON FUNCTION public.set_work_order_status(uuid, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.set_work_order_status(uuid, text, text) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.set_work_order_status(uuid, text, text) IS
-    'Move a work order to another status with a reason (kept in work_order_history). Illegal transitions: 55000 with the legal targets in the HINT; unknown id: P0002.';
+COMMENT ON FUNCTION public.set_work_order_status(uuid, text, text) IS 'Move a work order to another status with a reason (kept in work_order_history). Illegal transitions: 55000 with the legal targets in the HINT; unknown id: P0002.';

@@ -12,10 +12,7 @@
 -- writers cannot deadlock each other.
 CREATE OR REPLACE FUNCTION private.outcome_vectors_count_attempts()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_max integer;
     v_row record;
@@ -87,14 +84,11 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.outcome_vectors_count_attempts() FROM PUBLIC;
-COMMENT ON FUNCTION private.outcome_vectors_count_attempts() IS
-    'Statement trigger function: moves the running figures (work_order_outcome_totals) by the inserted rows; each failed outcome vector adds one refinement attempt; more than max_refinement_attempts opens retry_exhausted (cost_spent from the running cost) and blocks the work order.';
+COMMENT ON FUNCTION private.outcome_vectors_count_attempts() IS 'Statement trigger function: moves the running figures (work_order_outcome_totals) by the inserted rows; each failed outcome vector adds one refinement attempt; more than max_refinement_attempts opens retry_exhausted (cost_spent from the running cost) and blocks the work order.';
 
 CREATE OR REPLACE TRIGGER outcome_vectors_count_attempts
     AFTER INSERT ON public.outcome_vectors
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION private.outcome_vectors_count_attempts();
+    FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_count_attempts();
 
-COMMENT ON TRIGGER outcome_vectors_count_attempts ON public.outcome_vectors IS
-    'Running figures per work order move with each insert; failed attempts count as refinement attempts; too many open retry_exhausted.';
+COMMENT ON TRIGGER outcome_vectors_count_attempts ON public.outcome_vectors IS 'Running figures per work order move with each insert; failed attempts count as refinement attempts; too many open retry_exhausted.';

@@ -6,10 +6,7 @@
 -- re-open or undo a retry_exhausted decision.
 CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_corrected()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO private.work_order_outcome_deltas (work_order_id, outcomes, failures, cost)
     SELECT d.work_order_id, sum(d.n), sum(d.f), sum(d.c)
@@ -27,14 +24,11 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.outcome_vectors_totals_corrected() FROM PUBLIC;
-COMMENT ON FUNCTION private.outcome_vectors_totals_corrected() IS
-    'Statement trigger function: a corrected cost, success or work_order_id of outcome vectors appends the difference to the running figures (work_order_outcome_deltas); other updates append nothing.';
+COMMENT ON FUNCTION private.outcome_vectors_totals_corrected() IS 'Statement trigger function: a corrected cost, success or work_order_id of outcome vectors appends the difference to the running figures (work_order_outcome_deltas); other updates append nothing.';
 
 CREATE OR REPLACE TRIGGER outcome_vectors_totals_corrected
     AFTER UPDATE ON public.outcome_vectors
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION private.outcome_vectors_totals_corrected();
+    FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_totals_corrected();
 
-COMMENT ON TRIGGER outcome_vectors_totals_corrected ON public.outcome_vectors IS
-    'A corrected cost, success or work_order_id moves the difference in the running figures (as delta rows).';
+COMMENT ON TRIGGER outcome_vectors_totals_corrected ON public.outcome_vectors IS 'A corrected cost, success or work_order_id moves the difference in the running figures (as delta rows).';

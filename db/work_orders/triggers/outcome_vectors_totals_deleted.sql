@@ -7,10 +7,7 @@
 -- refinement_attempts is not touched: it counts failures since the last retry decision.
 CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_deleted()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM private.work_order_outcome_totals;
@@ -27,21 +24,16 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.outcome_vectors_totals_deleted() FROM PUBLIC;
-COMMENT ON FUNCTION private.outcome_vectors_totals_deleted() IS
-    'Statement trigger function: deleted outcome vectors leave their work orders'' running figures as one delta row per work order (no lock on the totals row); TRUNCATE empties the figures.';
+COMMENT ON FUNCTION private.outcome_vectors_totals_deleted() IS 'Statement trigger function: deleted outcome vectors leave their work orders'' running figures as one delta row per work order (no lock on the totals row); TRUNCATE empties the figures.';
 
 CREATE OR REPLACE TRIGGER outcome_vectors_totals_deleted
     AFTER DELETE ON public.outcome_vectors
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION private.outcome_vectors_totals_deleted();
+    FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_totals_deleted();
 
 CREATE OR REPLACE TRIGGER outcome_vectors_totals_truncated
     AFTER TRUNCATE ON public.outcome_vectors
-    FOR EACH STATEMENT
-    EXECUTE FUNCTION private.outcome_vectors_totals_deleted();
+    FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_totals_deleted();
 
-COMMENT ON TRIGGER outcome_vectors_totals_deleted ON public.outcome_vectors IS
-    'Deleted outcome vectors leave the running figures of their work orders (one delta row per work order).';
-COMMENT ON TRIGGER outcome_vectors_totals_truncated ON public.outcome_vectors IS
-    'TRUNCATE outcome_vectors empties the running figures.';
+COMMENT ON TRIGGER outcome_vectors_totals_deleted ON public.outcome_vectors IS 'Deleted outcome vectors leave the running figures of their work orders (one delta row per work order).';
+COMMENT ON TRIGGER outcome_vectors_totals_truncated ON public.outcome_vectors IS 'TRUNCATE outcome_vectors empties the running figures.';

@@ -3,10 +3,7 @@
 -- put in the transaction-local setting moose.status_reason (NULL for a bare UPDATE).
 CREATE OR REPLACE FUNCTION private.work_orders_status_history()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status THEN
         RETURN NULL;
@@ -19,13 +16,10 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION private.work_orders_status_history() FROM PUBLIC;
-COMMENT ON FUNCTION private.work_orders_status_history() IS
-    'Trigger function: writes a work_order_history row (from, to, actor, reason from moose.status_reason) per insert and status change.';
+COMMENT ON FUNCTION private.work_orders_status_history() IS 'Trigger function: writes a work_order_history row (from, to, actor, reason from moose.status_reason) per insert and status change.';
 
 CREATE OR REPLACE TRIGGER work_orders_status_history
     AFTER INSERT OR UPDATE OF status ON public.work_orders
-    FOR EACH ROW
-    EXECUTE FUNCTION private.work_orders_status_history();
+    FOR EACH ROW EXECUTE FUNCTION private.work_orders_status_history();
 
-COMMENT ON TRIGGER work_orders_status_history ON public.work_orders IS
-    'Records every insert and status change in work_order_history with actor and reason.';
+COMMENT ON TRIGGER work_orders_status_history ON public.work_orders IS 'Records every insert and status change in work_order_history with actor and reason.';
