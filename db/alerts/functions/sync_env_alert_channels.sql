@@ -20,10 +20,8 @@ DECLARE
     v_id bigint;
     v_to jsonb;
 BEGIN
-    IF p_min_severity IS NULL THEN
-        RAISE EXCEPTION 'ALERT_MIN_SEVERITY must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Unset it for the default (warning).';
-    END IF;
+    PERFORM private.check_required('ALERT_MIN_SEVERITY', p_min_severity,
+        'Unset it for the default (warning).');
     -- The secrets are checked as add_alert_channel checks them, before anything is written
     -- (the table's own CHECK would otherwise surface as a raw 23514 without a hint).
     IF length(p_sendgrid_api_key) > 4000 OR length(p_webhook_secret) > 4000 THEN

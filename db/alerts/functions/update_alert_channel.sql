@@ -16,10 +16,8 @@ DECLARE
     v_channel public.alert_channels%ROWTYPE;
 BEGIN
     PERFORM private.check_text('alert channel name', p_name, 63, 'List the channels with: SELECT name, kind, enabled FROM alert_channels;');
-    IF p_clear_secret IS NULL THEN
-        RAISE EXCEPTION 'p_clear_secret must not be NULL'
-            USING ERRCODE = '22004', HINT = 'false keeps the secret (the default), true removes it.';
-    END IF;
+    PERFORM private.check_required('p_clear_secret', p_clear_secret,
+        'false keeps the secret (the default), true removes it.');
     -- The values themselves before the lookup (the trigger alert_channels_validate checks the rest).
     IF p_secret IS NOT NULL AND length(p_secret) NOT BETWEEN 1 AND 4000 THEN
         RAISE EXCEPTION 'alert channel secret must be 1 to 4000 characters, got %', length(p_secret)

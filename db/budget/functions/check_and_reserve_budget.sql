@@ -45,10 +45,8 @@ BEGIN
     IF (p_amount > 0 AND p_amount < 'Infinity'::numeric AND p_amount = round(p_amount, 6)
         AND length(p_service_name) <= 200 AND NOT private.is_blank(p_service_name)
         AND jsonb_typeof(p_metadata) = 'object' AND pg_column_size(p_metadata) <= 65536) IS NOT TRUE THEN
-        IF p_amount IS NULL THEN
-            RAISE EXCEPTION 'amount must not be NULL'
-                USING ERRCODE = '22004', HINT = 'Pass the estimated cost in USD, e.g. check_and_reserve_budget(0.25, ''architect'').';
-        END IF;
+        PERFORM private.check_required('amount', p_amount,
+            'Pass the estimated cost in USD, e.g. check_and_reserve_budget(0.25, ''architect'').');
         IF p_amount = 'NaN'::numeric OR p_amount IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
             RAISE EXCEPTION 'amount must be a finite number, got %', p_amount
                 USING ERRCODE = '22023', HINT = 'Pass the estimated cost in USD as a positive number.';
@@ -61,16 +59,10 @@ BEGIN
             RAISE EXCEPTION 'amount has more than 6 decimal places: %', p_amount
                 USING ERRCODE = '22023', HINT = 'Round the estimate to micro-dollars (6 decimal places).';
         END IF;
-        IF p_service_name IS NULL THEN
-            RAISE EXCEPTION 'service name must not be NULL'
-                USING ERRCODE = '22004', HINT = 'Name the calling service, e.g. ''architect'' or ''orchestrator''.';
-        END IF;
         PERFORM private.check_text('service name', p_service_name, 200,
                                    'Name the calling service, e.g. ''architect'' or ''orchestrator''.');
-        IF p_metadata IS NULL THEN
-            RAISE EXCEPTION 'metadata must not be NULL'
-                USING ERRCODE = '22004', HINT = 'Pass ''{}''::jsonb, or an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';
-        END IF;
+        PERFORM private.check_required('metadata', p_metadata,
+            'Pass ''{}''::jsonb, or an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.');
         IF jsonb_typeof(p_metadata) <> 'object' THEN
             RAISE EXCEPTION 'metadata must be a JSON object, got %', jsonb_typeof(p_metadata)
                 USING ERRCODE = '22023', HINT = 'Pass an object such as {"model": "gpt-4o", "idempotency_key": "wo-1-step-3"}.';

@@ -7,15 +7,11 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_r public.budget_reservations%ROWTYPE;
 BEGIN
-    IF p_reservation_id IS NULL THEN
-        RAISE EXCEPTION 'reservation id must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
-    END IF;
+    PERFORM private.check_required('reservation id', p_reservation_id,
+        'Pass the reservationId that check_and_reserve_budget returned.');
     SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'reservation % does not exist', p_reservation_id
-            USING ERRCODE = 'P0002', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
-    END IF;
+    PERFORM private.check_found(FOUND, 'reservation', p_reservation_id,
+        'Pass the reservationId that check_and_reserve_budget returned.');
     IF v_r.status = 'open' THEN
         PERFORM private.budget_lock(v_r.debits);  -- lock order: its stripes, then the reservation
         SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;

@@ -14,10 +14,8 @@ DECLARE
     v_stripes integer;
     v_details jsonb;
 BEGIN
-    IF p_limit IS NULL THEN
-        RAISE EXCEPTION 'limit must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass the limit in USD, e.g. set_budget(''service'', ''architect'', ''day'', 20); remove_budget removes one.';
-    END IF;
+    PERFORM private.check_required('limit', p_limit,
+        'Pass the limit in USD, e.g. set_budget(''service'', ''architect'', ''day'', 20); remove_budget removes one.');
     -- NULL checks first (the error contract): the target is checked after the limit's NULL.
     v_key := private.budget_check_target(p_scope, p_key, p_period);
     IF p_limit = 'NaN'::numeric OR p_limit < 0 OR p_limit >= 1000000000 OR p_limit <> round(p_limit, 6) THEN

@@ -23,14 +23,10 @@ DECLARE
     v_was_open boolean;
     v_spent numeric;
 BEGIN
-    IF p_reservation_id IS NULL THEN
-        RAISE EXCEPTION 'reservation id must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
-    END IF;
-    IF p_actual_cost IS NULL THEN
-        RAISE EXCEPTION 'actual cost must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass what the call cost in USD (0 if it cost nothing), or release the reservation.';
-    END IF;
+    PERFORM private.check_required('reservation id', p_reservation_id,
+        'Pass the reservationId that check_and_reserve_budget returned.');
+    PERFORM private.check_required('actual cost', p_actual_cost,
+        'Pass what the call cost in USD (0 if it cost nothing), or release the reservation.');
     IF p_actual_cost = 'NaN'::numeric OR p_actual_cost IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
         RAISE EXCEPTION 'actual cost must be a finite number, got %', p_actual_cost
             USING ERRCODE = '22023', HINT = 'Pass what the call cost in USD.';
@@ -50,10 +46,8 @@ BEGIN
     END IF;
 
     SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'reservation % does not exist', p_reservation_id
-            USING ERRCODE = 'P0002', HINT = 'Pass the reservationId that check_and_reserve_budget returned.';
-    END IF;
+    PERFORM private.check_found(FOUND, 'reservation', p_reservation_id,
+        'Pass the reservationId that check_and_reserve_budget returned.');
     IF v_r.status <> 'settled' THEN
         -- Lock order: the reservation's stripes (when this cost may fire the automatic kill,
         -- the kill's lock set first), then the reservation row, re-checked under its lock.

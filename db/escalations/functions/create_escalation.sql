@@ -17,15 +17,10 @@ DECLARE
     v_title text;
     v_recommendation jsonb;
 BEGIN
-    IF p_context IS NULL THEN
-        RAISE EXCEPTION 'escalation context must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass e.g. ''{"reason": "..."}''::jsonb; use ''{}'' for no context.';
-    END IF;
-    IF p_trigger_type IS NULL THEN
-        RAISE EXCEPTION 'trigger type must not be NULL'
-            USING ERRCODE = '22004',
-                  HINT = 'Pass one of the trigger types in escalation_policies, e.g. retry_exhausted.';
-    END IF;
+    PERFORM private.check_required('escalation context', p_context,
+        'Pass e.g. ''{"reason": "..."}''::jsonb; use ''{}'' for no context.');
+    PERFORM private.check_required('trigger type', p_trigger_type,
+        'Pass one of the trigger types in escalation_policies, e.g. retry_exhausted.');
     PERFORM private.check_text('trigger type', p_trigger_type, 63, 'Pass one of the trigger types in escalation_policies, e.g. retry_exhausted.');
     SELECT * INTO v_policy FROM public.escalation_policies AS p WHERE p.trigger_type = p_trigger_type;
     IF NOT FOUND THEN

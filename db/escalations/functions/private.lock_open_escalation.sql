@@ -7,15 +7,11 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;
 BEGIN
-    IF p_escalation_id IS NULL THEN
-        RAISE EXCEPTION 'escalation id must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass an id from escalations (SELECT * FROM open_escalations;).';
-    END IF;
+    PERFORM private.check_required('escalation id', p_escalation_id,
+        'Pass an id from escalations (SELECT * FROM open_escalations;).');
     SELECT * INTO v_e FROM public.escalations AS e WHERE e.id = p_escalation_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'escalation % does not exist', p_escalation_id
-            USING ERRCODE = 'P0002', HINT = 'List open ones with: SELECT * FROM open_escalations;';
-    END IF;
+    PERFORM private.check_found(FOUND, 'escalation', p_escalation_id,
+        'List open ones with: SELECT * FROM open_escalations;');
     IF v_e.status IN ('resolved', 'dismissed') THEN
         RAISE EXCEPTION 'escalation % was already % by % at %: it cannot be %', p_escalation_id, v_e.status,
                 coalesce(v_e.resolved_by, '?'), v_e.resolved_at, p_verb

@@ -25,15 +25,10 @@ DECLARE
     v_confidence numeric;
     v_explanation text;
 BEGIN
-    IF p_escalation_id IS NULL THEN
-        RAISE EXCEPTION 'escalation id must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass an id from escalations.';
-    END IF;
+    PERFORM private.check_required('escalation id', p_escalation_id, 'Pass an id from escalations.');
     SELECT * INTO v_e FROM public.escalations AS e WHERE e.id = p_escalation_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'escalation % does not exist', p_escalation_id
-            USING ERRCODE = 'P0002', HINT = 'List open ones with: SELECT * FROM open_escalations;';
-    END IF;
+    PERFORM private.check_found(FOUND, 'escalation', p_escalation_id,
+        'List open ones with: SELECT * FROM open_escalations;');
     SELECT p.resolution_options INTO v_options FROM public.escalation_policies AS p WHERE p.trigger_type = v_e.trigger_type;
     IF v_options IS NULL OR jsonb_array_length(v_options) = 0 THEN
         RETURN jsonb_build_object('option', NULL, 'confidence', 0, 'basis', 'no_options',

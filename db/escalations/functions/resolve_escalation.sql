@@ -29,14 +29,9 @@ DECLARE
     v_effect jsonb;
     v_log jsonb;
 BEGIN
-    IF p_option IS NULL THEN
-        RAISE EXCEPTION 'option must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass one of the keys in escalation_policies.resolution_options for the type.';
-    END IF;
-    IF p_params IS NULL THEN
-        RAISE EXCEPTION 'params must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass ''{}'' when the option needs no parameters.';
-    END IF;
+    PERFORM private.check_required('option', p_option,
+        'Pass one of the keys in escalation_policies.resolution_options for the type.');
+    PERFORM private.check_required('params', p_params, 'Pass ''{}'' when the option needs no parameters.');
     IF jsonb_typeof(p_params) <> 'object' THEN
         RAISE EXCEPTION 'params must be a JSON object, got %', jsonb_typeof(p_params)
             USING ERRCODE = '22023', HINT = 'Pass ''{}'' when the option needs no parameters.';

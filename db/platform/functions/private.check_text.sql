@@ -5,9 +5,7 @@ CREATE OR REPLACE FUNCTION private.check_text(p_what text, p_value text, p_max i
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF p_value IS NULL THEN
-        RAISE EXCEPTION '% must not be NULL', p_what USING ERRCODE = '22004', HINT = p_hint;
-    END IF;
+    PERFORM private.check_required(p_what, p_value, p_hint);
     IF length(p_value) > p_max THEN
         RAISE EXCEPTION '% must be at most % characters, got %', p_what, p_max, length(p_value)
             USING ERRCODE = '22023', HINT = p_hint;

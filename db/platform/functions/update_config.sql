@@ -7,10 +7,8 @@ DECLARE
     v_row public.system_config%ROWTYPE;
 BEGIN
     PERFORM private.check_text('config key', p_key, 63, 'List the keys with: SELECT key, description FROM system_config;');
-    IF p_value IS NULL THEN
-        RAISE EXCEPTION 'config value must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass a JSON value, e.g. ''100''::jsonb or ''"2 hours"''::jsonb.';
-    END IF;
+    PERFORM private.check_required('config value', p_value,
+        'Pass a JSON value, e.g. ''100''::jsonb or ''"2 hours"''::jsonb.');
     UPDATE public.system_config AS c
     SET value = p_value
     WHERE c.key = p_key

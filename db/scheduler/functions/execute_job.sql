@@ -22,15 +22,9 @@ DECLARE
     v_error text;
     v_sqlstate text;
 BEGIN
-    IF p_run_id IS NULL THEN
-        RAISE EXCEPTION 'run id must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass the run_id that claim_job returned.';
-    END IF;
+    PERFORM private.check_required('run id', p_run_id, 'Pass the run_id that claim_job returned.');
     SELECT * INTO v_run FROM public.job_runs AS r WHERE r.id = p_run_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'job run % does not exist', p_run_id
-            USING ERRCODE = 'P0002', HINT = 'Pass the run_id that claim_job returned.';
-    END IF;
+    PERFORM private.check_found(FOUND, 'job run', p_run_id, 'Pass the run_id that claim_job returned.');
     SELECT * INTO v_lease FROM public.job_leases AS l WHERE l.job_name = v_run.job_name FOR UPDATE;
     IF v_run.outcome <> 'running' OR NOT FOUND OR v_lease.run_id IS DISTINCT FROM p_run_id
        OR v_lease.holder <> v_holder THEN

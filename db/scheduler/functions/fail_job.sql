@@ -25,10 +25,7 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'E.g. 57014 for a statement timeout, or NULL.';
     END IF;
     SELECT * INTO v_run FROM public.job_runs AS r WHERE r.id = p_run_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'job run % does not exist', p_run_id
-            USING ERRCODE = 'P0002', HINT = 'Pass the run_id that claim_job returned.';
-    END IF;
+    PERFORM private.check_found(FOUND, 'job run', p_run_id, 'Pass the run_id that claim_job returned.');
     SELECT * INTO v_lease FROM public.job_leases AS l WHERE l.run_id = p_run_id;
     IF v_run.outcome <> 'running' OR NOT FOUND OR v_lease.holder <> v_holder THEN
         RAISE EXCEPTION 'runner % does not hold the lease for job run % (outcome %)', v_holder, p_run_id, v_run.outcome

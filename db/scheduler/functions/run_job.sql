@@ -14,14 +14,9 @@ DECLARE
     v_job public.jobs%ROWTYPE;
     v_claim jsonb;
 BEGIN
-    IF p_name IS NULL THEN
-        RAISE EXCEPTION 'job name must not be NULL'
-            USING ERRCODE = '22004', HINT = 'List the jobs with: SELECT name FROM jobs;';
-    END IF;
-    IF p_scheduled IS NULL THEN
-        RAISE EXCEPTION 'p_scheduled must not be NULL'
-            USING ERRCODE = '22004', HINT = 'true: skip a disabled or backed-off job (pg_cron); false: run now.';
-    END IF;
+    PERFORM private.check_required('job name', p_name, 'List the jobs with: SELECT name FROM jobs;');
+    PERFORM private.check_required('p_scheduled', p_scheduled,
+        'true: skip a disabled or backed-off job (pg_cron); false: run now.');
     PERFORM private.check_text('job name', p_name, 63, 'List the jobs with: moose jobs list (or SELECT name FROM jobs).');
     SELECT * INTO v_job FROM public.jobs AS j WHERE j.name = p_name;
     IF FOUND AND p_scheduled

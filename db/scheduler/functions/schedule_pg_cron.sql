@@ -15,9 +15,7 @@ DECLARE
     v_exists boolean;
     v_cron text := 'cron';  -- a variable, so linters do not resolve cron.* where pg_cron is absent
 BEGIN
-    IF p_remove IS NULL THEN
-        RAISE EXCEPTION 'p_remove must not be NULL' USING ERRCODE = '22004', HINT = 'false registers, true removes.';
-    END IF;
+    PERFORM private.check_required('p_remove', p_remove, 'false registers, true removes.');
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron') THEN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = '55000',

@@ -3,10 +3,7 @@ CREATE OR REPLACE FUNCTION private.check_work_order(p_work_order_id uuid)
 RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF p_work_order_id IS NULL THEN
-        RAISE EXCEPTION 'work order id must not be NULL'
-            USING ERRCODE = '22004', HINT = 'Pass the id of a row in work_orders.';
-    END IF;
+    PERFORM private.check_required('work order id', p_work_order_id, 'Pass the id of a row in work_orders.');
     IF NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = p_work_order_id) THEN
         RAISE EXCEPTION 'work order % does not exist', p_work_order_id
             USING ERRCODE = 'P0002', HINT = 'Check the id in work_orders.';

@@ -13,10 +13,7 @@ DECLARE
     v_old text;
 BEGIN
     SELECT w.status INTO v_old FROM public.work_orders AS w WHERE w.id = p_work_order_id FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'work order % does not exist', p_work_order_id
-            USING ERRCODE = 'P0002', HINT = 'Check the id in work_orders.';
-    END IF;
+    PERFORM private.check_found(FOUND, 'work order', p_work_order_id, 'Check the id in work_orders.');
     PERFORM set_config('moose.status_reason', coalesce(left(p_reason, 1000), ''), true);
     UPDATE public.work_orders AS w
     SET status = p_status,

@@ -11,10 +11,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_escalation uuid;
 BEGIN
-    IF p_details IS NULL THEN
-        RAISE EXCEPTION 'details must not be NULL'
-            USING ERRCODE = '22004', HINT = 'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}'', or ''{}''.';
-    END IF;
+    PERFORM private.check_required('details', p_details,
+        'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}'', or ''{}''.');
     PERFORM private.check_text('Aider output', p_output, 100000,
                                'Pass Aider''s stdout/stderr; the last 100000 characters are enough.');
     IF jsonb_typeof(p_details) <> 'object' THEN

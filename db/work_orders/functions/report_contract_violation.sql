@@ -22,10 +22,7 @@ BEGIN
     END IF;
     PERFORM private.check_work_order(p_work_order_id);
     SELECT * INTO v_contract FROM public.contracts AS c WHERE c.id = p_contract_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'contract % does not exist', p_contract_id
-            USING ERRCODE = 'P0002', HINT = 'Check the id in contracts.';
-    END IF;
+    PERFORM private.check_found(FOUND, 'contract', p_contract_id, 'Check the id in contracts.');
     IF jsonb_typeof(p_violation) <> 'object' OR p_violation = '{}'::jsonb THEN
         RAISE EXCEPTION 'violation must be a non-empty JSON object'
             USING ERRCODE = '22023', HINT = 'E.g. ''{"errors": [{"path": "/api/x", "change": "field removed"}]}''.';

@@ -15,14 +15,9 @@ DECLARE
     v_run jsonb;
     v_escalation uuid;
 BEGIN
-    IF p_passed IS NULL THEN
-        RAISE EXCEPTION 'passed must not be NULL'
-            USING ERRCODE = '22004', HINT = 'true for a green run, false for a red one.';
-    END IF;
-    IF p_details IS NULL THEN
-        RAISE EXCEPTION 'details must not be NULL'
-            USING ERRCODE = '22004', HINT = 'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}'', or ''{}''.';
-    END IF;
+    PERFORM private.check_required('passed', p_passed, 'true for a green run, false for a red one.');
+    PERFORM private.check_required('details', p_details,
+        'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}'', or ''{}''.');
     IF jsonb_typeof(p_details) <> 'object' THEN
         RAISE EXCEPTION 'details must be a JSON object, got %', jsonb_typeof(p_details)
             USING ERRCODE = '22023', HINT = 'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}''.';

@@ -13,10 +13,8 @@ DECLARE
     v_missing timestamptz;
     v_count integer;
 BEGIN
-    IF p_hours IS NULL THEN
-        RAISE EXCEPTION 'hours must not be NULL'
-            USING ERRCODE = '22004', HINT = 'The scheduler passes 2; pass more to recompute late rows.';
-    END IF;
+    PERFORM private.check_required('hours', p_hours,
+        'The scheduler passes 2; pass more to recompute late rows.');
     IF p_hours NOT BETWEEN 1 AND 2160 THEN
         RAISE EXCEPTION 'hours must be 1 to 2160 (90 days), got %', p_hours
             USING ERRCODE = '22023', HINT = 'The scheduler passes 2; pass more to recompute late rows.';
