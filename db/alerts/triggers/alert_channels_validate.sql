@@ -71,11 +71,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.alert_channels_validate() FROM PUBLIC;
-COMMENT ON FUNCTION private.alert_channels_validate() IS 'Trigger function: refuses an alert channel with an unknown kind, a malformed URL, a severity not in the list or SendGrid options without to/from (22023/22004); stamps updated_at/updated_by.';
-
 CREATE OR REPLACE TRIGGER alert_channels_validate
     BEFORE INSERT OR UPDATE ON public.alert_channels
     FOR EACH ROW EXECUTE FUNCTION private.alert_channels_validate();
 
+REVOKE ALL ON FUNCTION private.alert_channels_validate() FROM PUBLIC;
+COMMENT ON FUNCTION private.alert_channels_validate() IS 'Trigger function: refuses an alert channel with an unknown kind, a malformed URL, a severity not in the list or SendGrid options without to/from (22023/22004); stamps updated_at/updated_by.';
 COMMENT ON TRIGGER alert_channels_validate ON public.alert_channels IS 'Refuses unknown kinds, malformed URLs, unknown severities and incomplete SendGrid options with a clear error and HINT.';

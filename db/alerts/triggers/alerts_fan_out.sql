@@ -23,11 +23,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.alerts_fan_out() FROM PUBLIC;
-COMMENT ON FUNCTION private.alerts_fan_out() IS 'Trigger function: inserts one pending alert_deliveries row per enabled channel the new alert qualifies for (min_severity, only_channel, exclude_channel).';
-
 CREATE OR REPLACE TRIGGER alerts_fan_out
     AFTER INSERT ON public.alerts
     FOR EACH ROW EXECUTE FUNCTION private.alerts_fan_out();
 
+REVOKE ALL ON FUNCTION private.alerts_fan_out() FROM PUBLIC;
+COMMENT ON FUNCTION private.alerts_fan_out() IS 'Trigger function: inserts one pending alert_deliveries row per enabled channel the new alert qualifies for (min_severity, only_channel, exclude_channel).';
 COMMENT ON TRIGGER alerts_fan_out ON public.alerts IS 'Fans a new alert out to one pending delivery per qualifying enabled channel, in the same transaction.';

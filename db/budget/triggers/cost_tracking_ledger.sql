@@ -64,11 +64,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.cost_tracking_ledger() FROM PUBLIC;
-COMMENT ON FUNCTION private.cost_tracking_ledger() IS 'Trigger function: books every cost_tracking row on its budget stripes (budget_debits) on insert, moves corrections of cost/created_at, takes deletes off (delete/update skipped when moose.budget_keep_ledger = on).';
-
 CREATE OR REPLACE TRIGGER cost_tracking_ledger
     BEFORE INSERT OR DELETE OR UPDATE OF cost, created_at, budget_debits ON public.cost_tracking
     FOR EACH ROW EXECUTE FUNCTION private.cost_tracking_ledger();
 
+REVOKE ALL ON FUNCTION private.cost_tracking_ledger() FROM PUBLIC;
+COMMENT ON FUNCTION private.cost_tracking_ledger() IS 'Trigger function: books every cost_tracking row on its budget stripes (budget_debits) on insert, moves corrections of cost/created_at, takes deletes off (delete/update skipped when moose.budget_keep_ledger = on).';
 COMMENT ON TRIGGER cost_tracking_ledger ON public.cost_tracking IS 'Keeps the budget stripes'' spent equal to the cost rows booked on them however rows are written, corrected or deleted.';

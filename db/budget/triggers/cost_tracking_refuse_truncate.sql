@@ -16,11 +16,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.cost_tracking_refuse_truncate() FROM PUBLIC;
-COMMENT ON FUNCTION private.cost_tracking_refuse_truncate() IS 'Trigger function: refuses TRUNCATE of cost_tracking (55000) unless moose.budget_keep_ledger is on, because TRUNCATE bypasses the ledger''s row trigger.';
-
 CREATE OR REPLACE TRIGGER cost_tracking_refuse_truncate
     BEFORE TRUNCATE ON public.cost_tracking
     FOR EACH STATEMENT EXECUTE FUNCTION private.cost_tracking_refuse_truncate();
 
+REVOKE ALL ON FUNCTION private.cost_tracking_refuse_truncate() FROM PUBLIC;
+COMMENT ON FUNCTION private.cost_tracking_refuse_truncate() IS 'Trigger function: refuses TRUNCATE of cost_tracking (55000) unless moose.budget_keep_ledger is on, because TRUNCATE bypasses the ledger''s row trigger.';
 COMMENT ON TRIGGER cost_tracking_refuse_truncate ON public.cost_tracking IS 'Refuses TRUNCATE (it bypasses the ledger trigger) unless moose.budget_keep_ledger is on.';

@@ -39,9 +39,6 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.system_config_budget_config() FROM PUBLIC;
-COMMENT ON FUNCTION private.system_config_budget_config() IS 'Trigger function: rewrites private.budget_config from system_config after any change to system_config.';
-
 CREATE OR REPLACE TRIGGER system_config_budget_config
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.system_config
     FOR EACH STATEMENT EXECUTE FUNCTION private.system_config_budget_config();
@@ -50,9 +47,11 @@ CREATE OR REPLACE TRIGGER system_config_budget_config
 CREATE OR REPLACE TRIGGER budgets_budget_config
     AFTER INSERT OR DELETE ON public.budgets
     FOR EACH STATEMENT EXECUTE FUNCTION private.system_config_budget_config();
-COMMENT ON TRIGGER budgets_budget_config ON public.budgets IS 'Keeps private.budget_config.scoped (any budget besides the global day one) in step.';
 
+REVOKE ALL ON FUNCTION private.system_config_budget_config() FROM PUBLIC;
+COMMENT ON FUNCTION private.system_config_budget_config() IS 'Trigger function: rewrites private.budget_config from system_config after any change to system_config.';
 COMMENT ON TRIGGER system_config_budget_config ON public.system_config IS 'Rewrites private.budget_config (the budget gate''s typed copy of its config keys) in the same transaction as the change.';
+COMMENT ON TRIGGER budgets_budget_config ON public.budgets IS 'Keeps private.budget_config.scoped (any budget besides the global day one) in step.';
 
 -- Installing (or re-installing) the trigger also fills the copy, so a fresh or upgraded
 -- database starts with it equal to system_config.

@@ -75,11 +75,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.escalation_policies_validate() FROM PUBLIC;
-COMMENT ON FUNCTION private.escalation_policies_validate() IS 'Trigger function: refuses malformed escalation_policies.resolution_options (22023).';
-
 CREATE OR REPLACE TRIGGER escalation_policies_validate
     BEFORE INSERT OR UPDATE OF resolution_options ON public.escalation_policies
     FOR EACH ROW EXECUTE FUNCTION private.escalation_policies_validate();
 
+REVOKE ALL ON FUNCTION private.escalation_policies_validate() FROM PUBLIC;
+COMMENT ON FUNCTION private.escalation_policies_validate() IS 'Trigger function: refuses malformed escalation_policies.resolution_options (22023).';
 COMMENT ON TRIGGER escalation_policies_validate ON public.escalation_policies IS 'Keeps resolution options well-formed: known effect actions, priors in [0,1], valid context rules.';

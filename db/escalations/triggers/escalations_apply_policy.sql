@@ -24,11 +24,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.escalations_apply_policy() FROM PUBLIC;
-COMMENT ON FUNCTION private.escalations_apply_policy() IS 'Trigger function: fills escalations.priority and sla_due_at from escalation_policies when an INSERT omits them.';
-
 CREATE OR REPLACE TRIGGER escalations_apply_policy
     BEFORE INSERT ON public.escalations
     FOR EACH ROW EXECUTE FUNCTION private.escalations_apply_policy();
 
+REVOKE ALL ON FUNCTION private.escalations_apply_policy() FROM PUBLIC;
+COMMENT ON FUNCTION private.escalations_apply_policy() IS 'Trigger function: fills escalations.priority and sla_due_at from escalation_policies when an INSERT omits them.';
 COMMENT ON TRIGGER escalations_apply_policy ON public.escalations IS 'Fills priority and sla_due_at from escalation_policies when the INSERT omits them.';

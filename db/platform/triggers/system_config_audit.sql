@@ -14,11 +14,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.system_config_audit() FROM PUBLIC;
-COMMENT ON FUNCTION private.system_config_audit() IS 'Trigger function: writes an audit_log row (actor, old and new value) for every system_config change.';
-
 CREATE OR REPLACE TRIGGER system_config_audit
     AFTER INSERT OR UPDATE OR DELETE ON public.system_config
     FOR EACH ROW EXECUTE FUNCTION private.system_config_audit();
 
+REVOKE ALL ON FUNCTION private.system_config_audit() FROM PUBLIC;
+COMMENT ON FUNCTION private.system_config_audit() IS 'Trigger function: writes an audit_log row (actor, old and new value) for every system_config change.';
 COMMENT ON TRIGGER system_config_audit ON public.system_config IS 'Writes an audit_log row for every config change.';

@@ -76,11 +76,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.system_config_validate() FROM PUBLIC;
-COMMENT ON FUNCTION private.system_config_validate() IS 'Trigger function: refuses a system_config value of the wrong type or out of range (22023), stamps updated_at and updated_by.';
-
 CREATE OR REPLACE TRIGGER system_config_validate
     BEFORE INSERT OR UPDATE ON public.system_config
     FOR EACH ROW EXECUTE FUNCTION private.system_config_validate();
 
+REVOKE ALL ON FUNCTION private.system_config_validate() FROM PUBLIC;
+COMMENT ON FUNCTION private.system_config_validate() IS 'Trigger function: refuses a system_config value of the wrong type or out of range (22023), stamps updated_at and updated_by.';
 COMMENT ON TRIGGER system_config_validate ON public.system_config IS 'Refuses values of the wrong type or out of range (SQLSTATE 22023) and stamps updated_at/updated_by.';

@@ -29,12 +29,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.jobs_owner() FROM PUBLIC;
-
-COMMENT ON FUNCTION private.jobs_owner() IS 'Trigger function: jobs.owner_role := current_user on insert or a change of function_name; 42501 when that role may not execute the function.';
-
 CREATE OR REPLACE TRIGGER jobs_owner
     BEFORE INSERT OR UPDATE ON public.jobs
     FOR EACH ROW EXECUTE FUNCTION private.jobs_owner();
 
+REVOKE ALL ON FUNCTION private.jobs_owner() FROM PUBLIC;
+COMMENT ON FUNCTION private.jobs_owner() IS 'Trigger function: jobs.owner_role := current_user on insert or a change of function_name; 42501 when that role may not execute the function.';
 COMMENT ON TRIGGER jobs_owner ON public.jobs IS 'A job may name only functions the role that wrote it may execute (42501); sets owner_role.';

@@ -83,12 +83,11 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.outcome_vectors_count_attempts() FROM PUBLIC;
-COMMENT ON FUNCTION private.outcome_vectors_count_attempts() IS 'Statement trigger function: moves the running figures (work_order_outcome_totals) by the inserted rows; each failed outcome vector adds one refinement attempt; more than max_refinement_attempts opens retry_exhausted (cost_spent from the running cost) and blocks the work order.';
-
 CREATE OR REPLACE TRIGGER outcome_vectors_count_attempts
     AFTER INSERT ON public.outcome_vectors
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_count_attempts();
 
+REVOKE ALL ON FUNCTION private.outcome_vectors_count_attempts() FROM PUBLIC;
+COMMENT ON FUNCTION private.outcome_vectors_count_attempts() IS 'Statement trigger function: moves the running figures (work_order_outcome_totals) by the inserted rows; each failed outcome vector adds one refinement attempt; more than max_refinement_attempts opens retry_exhausted (cost_spent from the running cost) and blocks the work order.';
 COMMENT ON TRIGGER outcome_vectors_count_attempts ON public.outcome_vectors IS 'Running figures per work order move with each insert; failed attempts count as refinement attempts; too many open retry_exhausted.';

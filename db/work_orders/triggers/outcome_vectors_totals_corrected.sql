@@ -23,12 +23,11 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.outcome_vectors_totals_corrected() FROM PUBLIC;
-COMMENT ON FUNCTION private.outcome_vectors_totals_corrected() IS 'Statement trigger function: a corrected cost, success or work_order_id of outcome vectors appends the difference to the running figures (work_order_outcome_deltas); other updates append nothing.';
-
 CREATE OR REPLACE TRIGGER outcome_vectors_totals_corrected
     AFTER UPDATE ON public.outcome_vectors
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_totals_corrected();
 
+REVOKE ALL ON FUNCTION private.outcome_vectors_totals_corrected() FROM PUBLIC;
+COMMENT ON FUNCTION private.outcome_vectors_totals_corrected() IS 'Statement trigger function: a corrected cost, success or work_order_id of outcome vectors appends the difference to the running figures (work_order_outcome_deltas); other updates append nothing.';
 COMMENT ON TRIGGER outcome_vectors_totals_corrected ON public.outcome_vectors IS 'A corrected cost, success or work_order_id moves the difference in the running figures (as delta rows).';

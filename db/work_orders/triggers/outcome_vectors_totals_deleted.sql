@@ -23,9 +23,6 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.outcome_vectors_totals_deleted() FROM PUBLIC;
-COMMENT ON FUNCTION private.outcome_vectors_totals_deleted() IS 'Statement trigger function: deleted outcome vectors leave their work orders'' running figures as one delta row per work order (no lock on the totals row); TRUNCATE empties the figures.';
-
 CREATE OR REPLACE TRIGGER outcome_vectors_totals_deleted
     AFTER DELETE ON public.outcome_vectors
     REFERENCING OLD TABLE AS old_rows
@@ -35,5 +32,7 @@ CREATE OR REPLACE TRIGGER outcome_vectors_totals_truncated
     AFTER TRUNCATE ON public.outcome_vectors
     FOR EACH STATEMENT EXECUTE FUNCTION private.outcome_vectors_totals_deleted();
 
+REVOKE ALL ON FUNCTION private.outcome_vectors_totals_deleted() FROM PUBLIC;
+COMMENT ON FUNCTION private.outcome_vectors_totals_deleted() IS 'Statement trigger function: deleted outcome vectors leave their work orders'' running figures as one delta row per work order (no lock on the totals row); TRUNCATE empties the figures.';
 COMMENT ON TRIGGER outcome_vectors_totals_deleted ON public.outcome_vectors IS 'Deleted outcome vectors leave the running figures of their work orders (one delta row per work order).';
 COMMENT ON TRIGGER outcome_vectors_totals_truncated ON public.outcome_vectors IS 'TRUNCATE outcome_vectors empties the running figures.';

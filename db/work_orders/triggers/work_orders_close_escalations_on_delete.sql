@@ -20,11 +20,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.work_orders_close_escalations() FROM PUBLIC;
-COMMENT ON FUNCTION private.work_orders_close_escalations() IS 'Trigger function: dismisses the open escalations of a work order being deleted, so they do not become open system-wide escalations.';
-
 CREATE OR REPLACE TRIGGER work_orders_close_escalations_on_delete
     BEFORE DELETE ON public.work_orders
     FOR EACH ROW EXECUTE FUNCTION private.work_orders_close_escalations();
 
+REVOKE ALL ON FUNCTION private.work_orders_close_escalations() FROM PUBLIC;
+COMMENT ON FUNCTION private.work_orders_close_escalations() IS 'Trigger function: dismisses the open escalations of a work order being deleted, so they do not become open system-wide escalations.';
 COMMENT ON TRIGGER work_orders_close_escalations_on_delete ON public.work_orders IS 'Dismisses the work order''s open escalations before the row goes (escalations keep their history, unlinked).';

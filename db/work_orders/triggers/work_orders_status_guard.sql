@@ -26,11 +26,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.work_orders_status_guard() FROM PUBLIC;
-COMMENT ON FUNCTION private.work_orders_status_guard() IS 'Trigger function: refuses a work-order status change not listed in work_order_transitions (55000, HINT lists legal targets); stamps status_changed_at.';
-
 CREATE OR REPLACE TRIGGER work_orders_status_guard
     BEFORE UPDATE OF status ON public.work_orders
     FOR EACH ROW EXECUTE FUNCTION private.work_orders_status_guard();
 
+REVOKE ALL ON FUNCTION private.work_orders_status_guard() FROM PUBLIC;
+COMMENT ON FUNCTION private.work_orders_status_guard() IS 'Trigger function: refuses a work-order status change not listed in work_order_transitions (55000, HINT lists legal targets); stamps status_changed_at.';
 COMMENT ON TRIGGER work_orders_status_guard ON public.work_orders IS 'State machine: illegal status transitions raise 55000; legal ones stamp status_changed_at.';

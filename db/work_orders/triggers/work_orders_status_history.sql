@@ -15,11 +15,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION private.work_orders_status_history() FROM PUBLIC;
-COMMENT ON FUNCTION private.work_orders_status_history() IS 'Trigger function: writes a work_order_history row (from, to, actor, reason from moose.status_reason) per insert and status change.';
-
 CREATE OR REPLACE TRIGGER work_orders_status_history
     AFTER INSERT OR UPDATE OF status ON public.work_orders
     FOR EACH ROW EXECUTE FUNCTION private.work_orders_status_history();
 
+REVOKE ALL ON FUNCTION private.work_orders_status_history() FROM PUBLIC;
+COMMENT ON FUNCTION private.work_orders_status_history() IS 'Trigger function: writes a work_order_history row (from, to, actor, reason from moose.status_reason) per insert and status change.';
 COMMENT ON TRIGGER work_orders_status_history ON public.work_orders IS 'Records every insert and status change in work_order_history with actor and reason.';
