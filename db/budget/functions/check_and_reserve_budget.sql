@@ -11,9 +11,7 @@
 -- and period (private.budget_cap_escalate).
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
 CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
-    p_amount numeric,
-    p_service_name text,
-    p_metadata jsonb DEFAULT '{}'::jsonb
+    p_amount numeric, p_service_name text, p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

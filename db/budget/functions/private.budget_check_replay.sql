@@ -1,9 +1,7 @@
 -- An idempotency key names one call: a retry that sends the same key with another amount or
 -- service is a caller bug, reported instead of silently answering for a different call.
 CREATE OR REPLACE FUNCTION private.budget_check_replay(
-    p_reservation public.budget_reservations,
-    p_amount numeric,
-    p_service_name text
+    p_reservation public.budget_reservations, p_amount numeric, p_service_name text
 )
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$

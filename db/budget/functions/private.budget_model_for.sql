@@ -3,11 +3,7 @@
 -- allowed one, else the hard-cap model); in hard_cap the hard-cap model; in critical only the
 -- hard-cap model (anything else is refused); nothing in emergency_kill.
 CREATE OR REPLACE FUNCTION private.budget_model_for(
-    p_model text,
-    p_tier text,
-    p_hard_cap_model text,
-    OUT model text,
-    OUT decision text
+    p_model text, p_tier text, p_hard_cap_model text, OUT model text, OUT decision text
 )
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -7,9 +7,7 @@
 -- lowered budget, a deleted work order (the row gets a NULL work order). Expired and released
 -- reservations cannot be settled.
 CREATE OR REPLACE FUNCTION public.settle_reservation(
-    p_reservation_id uuid,
-    p_actual_cost numeric,
-    p_metadata jsonb DEFAULT '{}'::jsonb
+    p_reservation_id uuid, p_actual_cost numeric, p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

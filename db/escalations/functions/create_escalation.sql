@@ -5,9 +5,7 @@
 -- computed once at creation and stored on the row, so the dashboard shows what was advised when
 -- the escalation opened and the decision log can say whether it was followed.
 CREATE OR REPLACE FUNCTION public.create_escalation(
-    p_work_order_id uuid,
-    p_trigger_type text,
-    p_context jsonb DEFAULT '{}'::jsonb
+    p_work_order_id uuid, p_trigger_type text, p_context jsonb DEFAULT '{}'::jsonb
 )
 RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

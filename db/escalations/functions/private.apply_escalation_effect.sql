@@ -8,10 +8,7 @@
 -- work order's status fails with 55000 and the whole decision rolls back. Returns what was done,
 -- for the decision log.
 CREATE OR REPLACE FUNCTION private.apply_escalation_effect(
-    p_escalation public.escalations,
-    p_option jsonb,
-    p_params jsonb,
-    p_notes text
+    p_escalation public.escalations, p_option jsonb, p_params jsonb, p_notes text
 )
 RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

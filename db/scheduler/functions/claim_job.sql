@@ -4,11 +4,7 @@
 -- this works through PgBouncer in transaction mode. A lease past its expiry belongs to a dead
 -- runner: its run is marked abandoned (its work rolled back with its transaction) and the job
 -- is claimed again, so nothing is lost and nothing runs twice.
-CREATE OR REPLACE FUNCTION public.claim_job(
-    p_holder text,
-    p_now timestamptz DEFAULT NULL,
-    p_name text DEFAULT NULL
-)
+CREATE OR REPLACE FUNCTION public.claim_job(p_holder text, p_now timestamptz DEFAULT NULL, p_name text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -3,11 +3,7 @@
 -- lease expiry hands the job to the next claim). The caller sets the job's statement_timeout on
 -- the transaction; a timeout or error inside the job is caught, its work rolled back, and the
 -- failure recorded with backoff and an alert. A lease that is no longer ours refuses to run.
-CREATE OR REPLACE FUNCTION public.execute_job(
-    p_run_id bigint,
-    p_holder text,
-    p_now timestamptz DEFAULT NULL
-)
+CREATE OR REPLACE FUNCTION public.execute_job(p_run_id bigint, p_holder text, p_now timestamptz DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -2,11 +2,7 @@
 -- the statement timeout fired outside the job): record the run as failed or timed out, back the
 -- job off and alert, as execute_job would have.
 CREATE OR REPLACE FUNCTION public.fail_job(
-    p_run_id bigint,
-    p_holder text,
-    p_error text,
-    p_sqlstate text DEFAULT NULL,
-    p_now timestamptz DEFAULT NULL
+    p_run_id bigint, p_holder text, p_error text, p_sqlstate text DEFAULT NULL, p_now timestamptz DEFAULT NULL
 )
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

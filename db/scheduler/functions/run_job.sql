@@ -3,9 +3,7 @@
 -- p_scheduled = true (pg_cron: cron decides the timing) a disabled job is skipped, and so is a
 -- failing job still inside its backoff.
 CREATE OR REPLACE FUNCTION public.run_job(
-    p_name text,
-    p_scheduled boolean DEFAULT false,
-    p_now timestamptz DEFAULT NULL
+    p_name text, p_scheduled boolean DEFAULT false, p_now timestamptz DEFAULT NULL
 )
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

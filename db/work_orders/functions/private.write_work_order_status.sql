@@ -2,10 +2,7 @@
 -- where the history trigger reads it (moose.status_reason, transaction-local), merges metadata,
 -- and lets the state-machine trigger refuse an illegal move (55000). Same status: metadata only.
 CREATE OR REPLACE FUNCTION private.write_work_order_status(
-    p_work_order_id uuid,
-    p_status text,
-    p_reason text,
-    p_metadata jsonb DEFAULT '{}'::jsonb
+    p_work_order_id uuid, p_status text, p_reason text, p_metadata jsonb DEFAULT '{}'::jsonb
 )
 RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

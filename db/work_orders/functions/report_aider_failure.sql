@@ -2,9 +2,7 @@
 -- work_orders.metadata->'aider_output' (where runbook 3.1 type 5 reads it), an aider_failure
 -- escalation opens at once and the work order is held for the decision.
 CREATE OR REPLACE FUNCTION public.report_aider_failure(
-    p_work_order_id uuid,
-    p_output text,
-    p_details jsonb DEFAULT '{}'::jsonb
+    p_work_order_id uuid, p_output text, p_details jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

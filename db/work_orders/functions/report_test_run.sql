@@ -3,9 +3,7 @@
 -- max_test_failure_cycles opens test_failures and holds the work order for the decision. The
 -- last 20 runs are kept in work_orders.metadata->'test_runs' for the investigation.
 CREATE OR REPLACE FUNCTION public.report_test_run(
-    p_work_order_id uuid,
-    p_passed boolean,
-    p_details jsonb DEFAULT '{}'::jsonb
+    p_work_order_id uuid, p_passed boolean, p_details jsonb DEFAULT '{}'::jsonb
 )
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

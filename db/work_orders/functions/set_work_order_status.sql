@@ -1,10 +1,6 @@
 -- The API for moving a work order (the orchestrator over PostgREST, a DBA in psql): validates
 -- the arguments, then the state-machine trigger decides; the reason lands in the history.
-CREATE OR REPLACE FUNCTION public.set_work_order_status(
-    p_work_order_id uuid,
-    p_status text,
-    p_reason text DEFAULT NULL
-)
+CREATE OR REPLACE FUNCTION public.set_work_order_status(p_work_order_id uuid, p_status text, p_reason text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
