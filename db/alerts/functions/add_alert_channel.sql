@@ -9,8 +9,7 @@ CREATE OR REPLACE FUNCTION public.add_alert_channel(
     p_secret text DEFAULT NULL,
     p_min_severity text DEFAULT 'warning',
     p_options jsonb DEFAULT '{}'::jsonb
-)
-RETURNS bigint
+) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;

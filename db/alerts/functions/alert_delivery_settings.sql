@@ -1,7 +1,6 @@
 -- The delivery settings a sender needs outside SQL (the runner cannot read schema private):
 -- poll interval, HTTP timeout, lease, per-channel in-flight cap, all in seconds or counts.
-CREATE OR REPLACE FUNCTION public.alert_delivery_settings()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.alert_delivery_settings() RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_build_object(
         'poll_interval_s', extract(epoch FROM private.config_interval('alert_poll_interval')),

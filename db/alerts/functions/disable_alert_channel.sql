@@ -1,8 +1,7 @@
 -- Stops sending to a channel without losing its configuration or history. Deliveries already
 -- queued for it stay pending and go out if the channel is enabled again (the throttle then
 -- summarises a backlog instead of flooding).
-CREATE OR REPLACE FUNCTION public.disable_alert_channel(p_name text)
-RETURNS boolean
+CREATE OR REPLACE FUNCTION public.disable_alert_channel(p_name text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_was_enabled boolean;

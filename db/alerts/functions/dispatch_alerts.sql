@@ -7,8 +7,7 @@
 -- at most alert_channel_max_in_flight. Call it every few seconds (pg_cron or the scheduler).
 -- pg_net is looked up at run time (private.pg_net_installed + EXECUTE), so this file installs and
 -- passes plpgsql_check on a server without pg_net; calling it there is a clear 55000.
-CREATE OR REPLACE FUNCTION public.dispatch_alerts(p_limit integer DEFAULT 100)
-RETURNS integer
+CREATE OR REPLACE FUNCTION public.dispatch_alerts(p_limit integer DEFAULT 100) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;

@@ -10,8 +10,7 @@
 --  4. claimed rows become 'sending' with attempts+1 and a lease: next_attempt_at is when the
 --     row is due again if its sender dies before recording the result (at least once).
 -- Due means: pending and next_attempt_at passed, or sending and the lease expired.
-CREATE OR REPLACE FUNCTION private.alert_claim(p_worker text, p_limit integer, p_via text)
-RETURNS SETOF bigint
+CREATE OR REPLACE FUNCTION private.alert_claim(p_worker text, p_limit integer, p_via text) RETURNS SETOF bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cap integer := private.config_numeric('alert_throttle_limit')::integer;

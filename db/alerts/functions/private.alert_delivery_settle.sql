@@ -11,8 +11,7 @@
 -- The caller has checked that the row is 'sending'. Returns delivered, retry or failed.
 CREATE OR REPLACE FUNCTION private.alert_delivery_settle(
     p_delivery_id bigint, p_status_code integer, p_error text, p_retry_after interval DEFAULT NULL
-)
-RETURNS text
+) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;

@@ -2,8 +2,7 @@
 -- and ids; for a throttle summary the alerts it holds back (most severe first, the first 50
 -- listed in the body, every id in alert_ids). Every message carries delivery_id and alert_id
 -- (alert_ids for a summary) so a receiver can drop a repeat (delivery is at least once).
-CREATE OR REPLACE FUNCTION private.alert_message(p_delivery_id bigint)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.alert_message(p_delivery_id bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;

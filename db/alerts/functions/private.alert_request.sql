@@ -9,8 +9,7 @@
 -- The body bytes on the wire are convert_to(body::text, 'UTF8') in both paths (pg_net sends
 -- exactly that; the runner posts the text claim_alert_deliveries returns), so the signature
 -- covers what the receiver reads.
-CREATE OR REPLACE FUNCTION private.alert_request(p_delivery_id bigint)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.alert_request(p_delivery_id bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_message jsonb := private.alert_message(p_delivery_id);

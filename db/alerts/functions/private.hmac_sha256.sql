@@ -1,8 +1,7 @@
 -- HMAC-SHA256 (RFC 2104) from the built-in sha256(), so signing webhook bodies needs no
 -- extension (pgcrypto lives in different schemas on different hosts). Returns lowercase hex,
 -- the form of the X-Moose-Signature header: sha256=<hex>.
-CREATE OR REPLACE FUNCTION private.hmac_sha256(p_key bytea, p_message bytea)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.hmac_sha256(p_key bytea, p_message bytea) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     WITH k AS (
         SELECT CASE WHEN length(p_key) > 64 THEN pg_catalog.sha256(p_key) ELSE p_key END AS key

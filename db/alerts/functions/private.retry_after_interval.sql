@@ -3,8 +3,7 @@
 -- pg_net path both pass the header as received and this one rule reads it. NULL when absent or
 -- unreadable: a malformed header from someone else's server must not lose the attempt's
 -- record, so the backoff alone decides then. Never negative, never more than a year.
-CREATE OR REPLACE FUNCTION private.retry_after_interval(p_header text, p_now timestamptz DEFAULT now())
-RETURNS interval
+CREATE OR REPLACE FUNCTION private.retry_after_interval(p_header text, p_now timestamptz DEFAULT now()) RETURNS interval
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_value text := btrim(p_header);

@@ -8,8 +8,7 @@ CREATE OR REPLACE FUNCTION public.raise_alert(
     p_body text,
     p_dedupe_key text,
     p_context jsonb DEFAULT '{}'::jsonb
-)
-RETURNS bigint
+) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;

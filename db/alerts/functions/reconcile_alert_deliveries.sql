@@ -11,8 +11,7 @@
 --     deleted or purged), retry.
 -- A response counts only if written after the attempt started. Looked up at run time like
 -- dispatch_alerts: 55000 without pg_net.
-CREATE OR REPLACE FUNCTION public.reconcile_alert_deliveries()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.reconcile_alert_deliveries() RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row record;

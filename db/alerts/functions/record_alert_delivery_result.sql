@@ -11,8 +11,7 @@ CREATE OR REPLACE FUNCTION public.record_alert_delivery_result(
     p_status_code integer,
     p_error text DEFAULT NULL,
     p_retry_after text DEFAULT NULL
-)
-RETURNS text
+) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;

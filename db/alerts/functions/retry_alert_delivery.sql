@@ -1,7 +1,6 @@
 -- Operator re-queue (moose alerts retry ID): a failed delivery, or a throttled one that should
 -- go out on its own after all, becomes pending now with a fresh attempt count. Audited.
-CREATE OR REPLACE FUNCTION public.retry_alert_delivery(p_delivery_id bigint)
-RETURNS text
+CREATE OR REPLACE FUNCTION public.retry_alert_delivery(p_delivery_id bigint) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_delivery public.alert_deliveries%ROWTYPE;

@@ -11,8 +11,7 @@ CREATE OR REPLACE FUNCTION public.sync_env_alert_channels(
     p_webhook_url text,
     p_webhook_secret text,
     p_min_severity text DEFAULT 'warning'
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_result jsonb := '{}'::jsonb;

@@ -1,8 +1,7 @@
 -- Operator check of one channel (moose alerts test-channel NAME): raises an info alert routed to
 -- that channel alone (context only_channel), whatever its minimum severity, and returns the
 -- delivery id to watch. It then travels the normal path: claim, POST, record.
-CREATE OR REPLACE FUNCTION public.test_alert_channel(p_name text)
-RETURNS bigint
+CREATE OR REPLACE FUNCTION public.test_alert_channel(p_name text) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_channel public.alert_channels%ROWTYPE;

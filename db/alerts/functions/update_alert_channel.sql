@@ -9,8 +9,7 @@ CREATE OR REPLACE FUNCTION public.update_alert_channel(
     p_enabled boolean DEFAULT NULL,
     p_options jsonb DEFAULT NULL,
     p_clear_secret boolean DEFAULT false
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_channel public.alert_channels%ROWTYPE;

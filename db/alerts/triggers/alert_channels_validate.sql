@@ -4,8 +4,7 @@
 -- the to/from addresses the mail needs. Normalises options.to to an array; stamps updated_*.
 -- SECURITY DEFINER so that a service_role writing the table directly gets these answers rather
 -- than a refusal of schema private (where current_actor lives).
-CREATE OR REPLACE FUNCTION private.alert_channels_validate()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.alert_channels_validate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_email_re constant text := '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$';

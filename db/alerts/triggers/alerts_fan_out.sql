@@ -6,8 +6,7 @@
 -- alone; "exclude_channel" (an alert about a failing channel) skips that channel.
 -- SECURITY DEFINER: a service_role INSERT into alerts must fan out even though the severity
 -- helper lives in schema private.
-CREATE OR REPLACE FUNCTION private.alerts_fan_out()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.alerts_fan_out() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO public.alert_deliveries (alert_id, channel_id)

@@ -1,8 +1,7 @@
 -- The runbook's /api/budget-status answer (runbook 1.3) from the ledger (one row, no SUM):
 -- {daily_total, limit, percentage, status} plus budget_day, tier, reserved, remaining and the
 -- kill switch state, and the three fullest budgets besides the global day one (budget_usage).
-CREATE OR REPLACE FUNCTION public.budget_status()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.budget_status() RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date := private.budget_day(now());

@@ -12,8 +12,7 @@
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
 CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
     p_amount numeric, p_service_name text, p_metadata jsonb DEFAULT '{}'::jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t;

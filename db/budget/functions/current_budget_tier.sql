@@ -1,6 +1,5 @@
 -- Today's spend tier (runbook 1.3) for callers that only need the tier.
-CREATE OR REPLACE FUNCTION public.current_budget_tier()
-RETURNS text
+CREATE OR REPLACE FUNCTION public.current_budget_tier() RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_spent numeric;

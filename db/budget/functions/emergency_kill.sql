@@ -2,8 +2,7 @@
 -- emergency_kill('retry storm on WO 123');`. Refuses every reservation, stops the orchestrator,
 -- pauses pending/approved work orders, cancels open reservations, opens one budget_critical
 -- escalation, raises an alert and audits who and why. Idempotent; the limit is untouched.
-CREATE OR REPLACE FUNCTION public.emergency_kill(p_reason text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.emergency_kill(p_reason text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN private.budget_kill(private.check_text('the kill reason', p_reason, 1000,

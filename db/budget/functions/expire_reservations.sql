@@ -2,8 +2,7 @@
 -- their expiry (reservation_ttl) are marked expired and their amounts freed from the stripes
 -- they debited; and an automatic kill that concurrent settles made due without firing it
 -- fires here at the latest. Returns how many reservations it expired.
-CREATE OR REPLACE FUNCTION public.expire_reservations()
-RETURNS integer
+CREATE OR REPLACE FUNCTION public.expire_reservations() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM private.budget_fire_due_kill(private.budget_day(now()));

@@ -7,8 +7,7 @@ CREATE OR REPLACE FUNCTION private.budget_answer(
     p_reason text, p_message text, p_reservation public.budget_reservations,
     p_spent numeric, p_reserved numeric, p_limit numeric, p_tier text, p_model text, p_decision text,
     p_requested_model text, p_day date, p_replay boolean, p_scope jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT (jsonb_build_object(
         'canProceed', p_reason IS NULL,

@@ -1,8 +1,7 @@
 -- Books amounts on exactly the stripes a reservation debited (or a cost row is booked on):
 -- spent += p_spent, reserved -= p_freed on each. The caller holds their locks
 -- (private.budget_lock); a stripe that no longer exists is skipped.
-CREATE OR REPLACE FUNCTION private.budget_apply(p_refs jsonb, p_spent numeric, p_freed numeric)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_apply(p_refs jsonb, p_spent numeric, p_freed numeric) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE public.budget_stripes AS s
     SET spent = s.spent + p_spent, reserved = s.reserved - p_freed

@@ -5,8 +5,7 @@
 -- While the work order (or, without one, the system) already has an open budget_cap_reached
 -- escalation, nothing is recorded and nothing opens: one decision at a time, and the next
 -- refusal after it is decided opens this scope's. Returns the escalation id opened, or NULL.
-CREATE OR REPLACE FUNCTION private.budget_cap_escalate(p_scope jsonb, p_work_order text)
-RETURNS uuid
+CREATE OR REPLACE FUNCTION private.budget_cap_escalate(p_scope jsonb, p_work_order text) RETURNS uuid
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_wo uuid := p_work_order::uuid;

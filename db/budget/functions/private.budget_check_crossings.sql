@@ -6,8 +6,7 @@
 -- The kill fires only when p_may_kill: the caller holds the kill's lock set (every global day
 -- stripe, private.budget_lock with kill days), taken before its own stripes. A caller without
 -- it leaves a due kill to the next settle, cost row, reservation or expiry sweep.
-CREATE OR REPLACE FUNCTION private.budget_check_crossings(p_day date, p_may_kill boolean)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_check_crossings(p_day date, p_may_kill boolean) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t;

@@ -2,8 +2,7 @@
 -- service is a caller bug, reported instead of silently answering for a different call.
 CREATE OR REPLACE FUNCTION private.budget_check_replay(
     p_reservation public.budget_reservations, p_amount numeric, p_service_name text
-)
-RETURNS void
+) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_reservation.amount <> p_amount OR p_reservation.service_name <> p_service_name THEN

@@ -1,8 +1,7 @@
 -- Checks a budget's scope, key and period as set_budget and remove_budget take them: NULL ->
 -- 22004, a wrong value -> 22023, a work order that does not exist -> P0002, each with a hint.
 -- Returns the key as stored (a work order id in lower case).
-CREATE OR REPLACE FUNCTION private.budget_check_target(p_scope text, p_key text, p_period text)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.budget_check_target(p_scope text, p_key text, p_period text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_scope IS NULL OR p_key IS NULL OR p_period IS NULL THEN

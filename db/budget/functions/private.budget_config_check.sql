@@ -3,8 +3,7 @@
 -- <= kill), a kill share above 0, a hard-cap model that model_policies knows, and a daily limit
 -- in micro-dollars. Raised (22023, with a hint) by the statement trigger on system_config, so
 -- the change that breaks it is refused and nothing is changed.
-CREATE OR REPLACE FUNCTION private.budget_config_check(p_config private.budget_config)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_config_check(p_config private.budget_config) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT (p_config.warning_pct <= p_config.hard_cap_pct AND p_config.hard_cap_pct <= p_config.critical_pct

@@ -2,8 +2,7 @@
 -- rewrite the private.budget_config copy when the config changes, and by budget_settings()
 -- when that copy is missing. Also whether any scoped budget exists (public.budgets). A missing key is a NULL column here; budget_settings() turns it
 -- into an error naming the key.
-CREATE OR REPLACE FUNCTION private.budget_config_from_system_config()
-RETURNS private.budget_config
+CREATE OR REPLACE FUNCTION private.budget_config_from_system_config() RETURNS private.budget_config
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT true,
            max(c.value #>> '{}') FILTER (WHERE c.key = 'budget_timezone'),

@@ -4,8 +4,7 @@
 -- The row lock comes first, in its own statement: a second transaction changing another key
 -- at the same time waits here, then reads the config with a new snapshot that includes the
 -- first one's commit, so neither change is lost from the copy.
-CREATE OR REPLACE FUNCTION private.budget_config_refresh()
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_config_refresh() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM 1 FROM private.budget_config AS c FOR UPDATE;

@@ -2,8 +2,7 @@
 -- stripes they debited (locked first, in lock order). p_day: only reservations made that day
 -- (the gate's own sweep, which holds that day's global stripes and must not lock an earlier
 -- day's after them). Returns how many it expired.
-CREATE OR REPLACE FUNCTION private.budget_expire(p_day date DEFAULT NULL)
-RETURNS integer
+CREATE OR REPLACE FUNCTION private.budget_expire(p_day date DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_ids uuid[];

@@ -3,8 +3,7 @@
 -- the other (docs/BUDGET.md, "The tier lag"). Not after a resume today: resuming without
 -- raising the limit leaves reservations refused (emergency_tier), as the runbook expects,
 -- until more spend is settled. The caller holds no stripe: this takes the kill's lock set.
-CREATE OR REPLACE FUNCTION private.budget_fire_due_kill(p_day date)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_fire_due_kill(p_day date) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT private.budget_kill_due(p_day, 0)

@@ -4,8 +4,7 @@
 -- open one budget_critical escalation, raise an alert and write the audit row. A second call
 -- while the kill is in force changes nothing. Shared by emergency_kill() and the automatic
 -- kill in private.budget_check_crossings(). The daily limit is left as it is.
-CREATE OR REPLACE FUNCTION private.budget_kill(p_reason text, p_automatic boolean)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.budget_kill(p_reason text, p_automatic boolean) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_today date := private.budget_day(now());

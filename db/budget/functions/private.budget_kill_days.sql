@@ -1,8 +1,7 @@
 -- The days whose global day stripes the kill locks: every day with open reservations,
 -- yesterday, today and tomorrow (so a reservation racing the kill across midnight meets a
 -- killed stripe on either side).
-CREATE OR REPLACE FUNCTION private.budget_kill_days()
-RETURNS date[]
+CREATE OR REPLACE FUNCTION private.budget_kill_days() RETURNS date[]
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT ARRAY(SELECT d FROM (SELECT DISTINCT r.budget_day AS d FROM public.budget_reservations AS r WHERE r.status = 'open'
                                 UNION

@@ -4,8 +4,7 @@
 -- transaction without breaking the lock order. Read without locks: a concurrent settle can
 -- make it miss (both see the total below), and then the next settle, cost row, reservation
 -- or the expiry sweep fires the kill (docs/BUDGET.md, "The tier lag").
-CREATE OR REPLACE FUNCTION private.budget_kill_due(p_day date, p_cost numeric)
-RETURNS boolean
+CREATE OR REPLACE FUNCTION private.budget_kill_due(p_day date, p_cost numeric) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t := private.budget_settings();

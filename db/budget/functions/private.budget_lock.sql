@@ -3,8 +3,7 @@
 -- whoever may fire or undo the kill takes it before anything else), then the given stripes by
 -- (scope rank, key, period, period start, stripe). Missing global day stripes of the kill's
 -- days are created first.
-CREATE OR REPLACE FUNCTION private.budget_lock(p_refs jsonb, p_kill_days date[] DEFAULT NULL)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_lock(p_refs jsonb, p_kill_days date[] DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date;

@@ -4,8 +4,7 @@
 -- (K was raised), the missing ones are added with allowance 0 and the next rebalance fills them.
 CREATE OR REPLACE FUNCTION private.budget_open_stripes(
     p_rank smallint, p_scope text, p_key text, p_period text, p_start date, p_limit numeric, p_stripes integer
-)
-RETURNS void
+) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_existing integer;

@@ -4,8 +4,7 @@
 -- rounding remainder; a limit below what is held gives negative shares, so nothing more is
 -- admitted). A * budget re-splits every key it governs (keys with their own row excepted).
 -- Takes the stripes' locks in lock order first.
-CREATE OR REPLACE FUNCTION private.budget_resplit(p_scope text, p_key text, p_period text, p_limit numeric)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.budget_resplit(p_scope text, p_key text, p_period text, p_limit numeric) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_rank smallint := private.budget_scope_rank(p_scope);

@@ -7,8 +7,7 @@
 -- No SET search_path: not SECURITY DEFINER, executable only by its owner, called from the
 -- budget functions whose own search_path is pinned (a SET here would save and restore the GUC
 -- on every reservation).
-CREATE OR REPLACE FUNCTION private.budget_settings()
-RETURNS private.budget_settings_t
+CREATE OR REPLACE FUNCTION private.budget_settings() RETURNS private.budget_settings_t
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_config private.budget_config;

@@ -3,8 +3,7 @@
 -- A plain SQL expression with no SET clause, so the planner inlines it into the calling
 -- statement (the reservation gate evaluates it on every call); it only does arithmetic on its
 -- arguments, and its callers pin search_path.
-CREATE OR REPLACE FUNCTION private.budget_tier(p_spent numeric, p_settings private.budget_settings_t)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.budget_tier(p_spent numeric, p_settings private.budget_settings_t) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
         WHEN p_settings.daily_limit <= 0 THEN 'emergency_kill'

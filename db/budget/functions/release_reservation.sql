@@ -1,8 +1,7 @@
 -- Gives a reservation's amount back when the call will not happen (or failed before costing
 -- anything), on exactly the stripes it debited. Idempotent: a reservation already released, expired or cancelled is returned as
 -- it is; a settled one cannot be released.
-CREATE OR REPLACE FUNCTION public.release_reservation(p_reservation_id uuid)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.release_reservation(p_reservation_id uuid) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_r public.budget_reservations%ROWTYPE;

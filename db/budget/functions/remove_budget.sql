@@ -3,8 +3,7 @@
 -- settle, release and expire on them. Removing a specific key's row puts the key back under
 -- the * row, whose limit its stripes are re-split to. The global day budget cannot be removed
 -- (it is daily_budget_limit). Audited.
-CREATE OR REPLACE FUNCTION public.remove_budget(p_scope text, p_key text, p_period text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.remove_budget(p_scope text, p_key text, p_period text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text := private.budget_check_target(p_scope, p_key, p_period);

@@ -2,8 +2,7 @@
 -- the kill paused go back to their previous status (others are left alone), the orchestrator
 -- restarts if the kill stopped it, reservations are admitted again; audited with the note.
 -- A call when no kill is in force changes nothing.
-CREATE OR REPLACE FUNCTION public.resume_operations(p_note text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.resume_operations(p_note text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_today date := private.budget_day(now());

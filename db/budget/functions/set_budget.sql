@@ -4,8 +4,7 @@
 -- changes that key (validated and audited as any config change), and the runbook's
 -- UPDATE of the key changes the budget. New budgets get budget_scope_stripes stripes (the
 -- global day budget_global_stripes).
-CREATE OR REPLACE FUNCTION public.set_budget(p_scope text, p_key text, p_period text, p_limit numeric)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.set_budget(p_scope text, p_key text, p_period text, p_limit numeric) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text;

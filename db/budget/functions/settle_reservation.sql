@@ -8,8 +8,7 @@
 -- reservations cannot be settled.
 CREATE OR REPLACE FUNCTION public.settle_reservation(
     p_reservation_id uuid, p_actual_cost numeric, p_metadata jsonb DEFAULT '{}'::jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_r public.budget_reservations%ROWTYPE;

@@ -9,8 +9,7 @@
 -- retention purge of old raw rows that must keep the totals as history sets
 -- `SET LOCAL moose.budget_keep_ledger = on` first. A BEFORE trigger, so the row records the
 -- stripes it was booked on.
-CREATE OR REPLACE FUNCTION private.cost_tracking_ledger()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.cost_tracking_ledger() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date;

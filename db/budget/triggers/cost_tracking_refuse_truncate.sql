@@ -3,8 +3,7 @@
 -- reset the moment someone re-inserts). It is refused with what to do instead, unless the
 -- caller says the ledger is to keep the old totals as history
 -- (`SET LOCAL moose.budget_keep_ledger = on`, as a retention purge does).
-CREATE OR REPLACE FUNCTION private.cost_tracking_refuse_truncate()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.cost_tracking_refuse_truncate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF current_setting('moose.budget_keep_ledger', true) = 'on' THEN

@@ -8,8 +8,7 @@
 -- the new limit under their locks.
 -- SECURITY DEFINER (search_path pinned): the API roles that may change system_config cannot
 -- write schema private.
-CREATE OR REPLACE FUNCTION private.system_config_budget_config()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.system_config_budget_config() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_new private.budget_config;

@@ -1,7 +1,6 @@
 -- "I am on it": a pending escalation becomes acknowledged with who and when. Its SLA still runs
 -- until it is resolved or dismissed. Acknowledging twice, or after a decision, is 55000.
-CREATE OR REPLACE FUNCTION public.acknowledge_escalation(p_escalation_id uuid, p_notes text DEFAULT NULL)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.acknowledge_escalation(p_escalation_id uuid, p_notes text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

@@ -3,8 +3,7 @@
 -- repeat it. Uses the partial index escalations_open_sla_idx. Stuck escalations whose work order
 -- has recovered are closed first (close_recovered_stuck_escalations), so they do not page.
 -- Returns the number of alerts raised.
-CREATE OR REPLACE FUNCTION public.check_escalation_slas()
-RETURNS integer
+CREATE OR REPLACE FUNCTION public.check_escalation_slas() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e record;

@@ -4,8 +4,7 @@
 -- closed as dismissed with the reason in its resolution and an audit row. check_escalation_slas
 -- runs this first; a DBA may run it any time. An escalation being decided right now (its row
 -- locked by resolve_escalation) is skipped: the decision wins. Returns how many were closed.
-CREATE OR REPLACE FUNCTION public.close_recovered_stuck_escalations()
-RETURNS integer
+CREATE OR REPLACE FUNCTION public.close_recovered_stuck_escalations() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_count integer;

@@ -6,8 +6,7 @@
 -- the escalation opened and the decision log can say whether it was followed.
 CREATE OR REPLACE FUNCTION public.create_escalation(
     p_work_order_id uuid, p_trigger_type text, p_context jsonb DEFAULT '{}'::jsonb
-)
-RETURNS uuid
+) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_policy public.escalation_policies%ROWTYPE;

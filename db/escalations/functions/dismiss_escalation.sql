@@ -1,8 +1,7 @@
 -- "No action needed": closes an open escalation without executing any option. Notes are
 -- required (why nothing is done). A work order this escalation blocked goes back to the status
 -- it was blocked from. Dismissing twice, or after a resolution, is 55000.
-CREATE OR REPLACE FUNCTION public.dismiss_escalation(p_escalation_id uuid, p_notes text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.dismiss_escalation(p_escalation_id uuid, p_notes text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

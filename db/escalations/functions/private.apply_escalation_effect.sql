@@ -9,8 +9,7 @@
 -- for the decision log.
 CREATE OR REPLACE FUNCTION private.apply_escalation_effect(
     p_escalation public.escalations, p_option jsonb, p_params jsonb, p_notes text
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_action text := p_option -> 'effect' ->> 'action';

@@ -1,8 +1,7 @@
 -- Shared check of the free-text fields of a decision (notes and the decision log fields): at
 -- most 10000 characters; required ones must be non-blank by the shared rule (private.is_blank:
 -- any Unicode white space). Returns the text stripped, NULL when blank.
-CREATE OR REPLACE FUNCTION private.check_decision_text(p_name text, p_value text, p_required boolean)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.check_decision_text(p_name text, p_value text, p_required boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_required AND p_value IS NULL THEN

@@ -11,8 +11,7 @@
 -- private.escalation_params checks a decision's params against this; private.apply_escalation_effect
 -- dispatches to private.escalation_effect_<action>. A new action: an entry here, its function,
 -- one WHEN in the dispatcher.
-CREATE OR REPLACE FUNCTION private.escalation_actions()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.escalation_actions() RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT $json${
       "retry": {"scope": "work_order",

@@ -4,8 +4,7 @@
 CREATE OR REPLACE FUNCTION private.escalation_cancel_for_follow_up(
     p_escalation public.escalations, p_work_order public.work_orders, p_option jsonb, p_notes text,
     p_marker text, p_severity text, p_kind text, p_title text
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_effect jsonb;

@@ -2,8 +2,7 @@
 -- keys, overlaid with facts read fresh from the database (the latest model used, the cost spent
 -- and the attempts on the work order, its status and complexity, the orchestrator's state, and
 -- for budget escalations today's spend share and work orders in a retry storm in the last hour).
-CREATE OR REPLACE FUNCTION private.escalation_facts(p_escalation_id uuid)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.escalation_facts(p_escalation_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

@@ -8,8 +8,7 @@
 --     without one, else pending;
 --   otherwise the work order's status now: completed = succeeded, failed/cancelled = failed,
 --     anything else = pending. Only succeeded and failed count as evidence.
-CREATE OR REPLACE FUNCTION private.escalation_outcome(p_escalation_id uuid)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.escalation_outcome(p_escalation_id uuid) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

@@ -4,8 +4,7 @@
 -- (a decider cannot turn force_cheaper_model's value off), a missing required one, a wrong
 -- type or one outside its bounds is refused with 22023 and a hint naming what the option takes.
 -- Runs before the effect, so a refused decision writes nothing.
-CREATE OR REPLACE FUNCTION private.escalation_params(p_option jsonb, p_params jsonb)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.escalation_params(p_option jsonb, p_params jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text := p_option ->> 'key';

@@ -1,8 +1,7 @@
 -- Shared first step of every decision on an escalation: lock its row (concurrent deciders queue
 -- here) and refuse one that is unknown (P0002) or already decided (55000), so a decision is
 -- executed once however often it is clicked.
-CREATE OR REPLACE FUNCTION private.lock_open_escalation(p_escalation_id uuid, p_verb text)
-RETURNS public.escalations
+CREATE OR REPLACE FUNCTION private.lock_open_escalation(p_escalation_id uuid, p_verb text) RETURNS public.escalations
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

@@ -11,8 +11,7 @@
 -- With no history the confidence is 0.25 (low) and the explanation says so; it takes many
 -- successful past decisions of the option (w and rate near 1) to pass the runbook's 80% "trust
 -- the recommendation" bar.
-CREATE OR REPLACE FUNCTION public.recommend_resolution(p_escalation_id uuid)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.recommend_resolution(p_escalation_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

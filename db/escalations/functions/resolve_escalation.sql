@@ -13,8 +13,7 @@ CREATE OR REPLACE FUNCTION public.resolve_escalation(
     p_fallback_plan text DEFAULT NULL,
     p_follow_up text DEFAULT NULL,
     p_params jsonb DEFAULT '{}'::jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_e public.escalations%ROWTYPE;

@@ -3,8 +3,7 @@
 -- pros and cons arrays, an effect whose action is known (private.escalation_actions) and which
 -- sets only the fields that action lets an option fix (set_config: an existing key and its value), requires_notes, a prior in [0, 1] and
 -- well-formed context rules. A bad edit is refused (22023) instead of breaking decisions later.
-CREATE OR REPLACE FUNCTION private.escalation_policies_validate()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.escalation_policies_validate() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_option jsonb;

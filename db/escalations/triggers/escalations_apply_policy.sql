@@ -1,8 +1,7 @@
 -- Fills priority and SLA deadline from escalation_policies when an INSERT leaves them out, so
 -- the runbook's hand-written `INSERT INTO escalations (work_order_id, trigger_type, context,
 -- status)` still works and cannot disagree with the policy table.
-CREATE OR REPLACE FUNCTION private.escalations_apply_policy()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.escalations_apply_policy() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_policy public.escalation_policies%ROWTYPE;

@@ -3,8 +3,7 @@
 -- warning or error, again at most every health_alert_repeat while it stays so, and an info
 -- alert when it is healthy again. Its memory (public.health_checks) keeps it from alerting every
 -- five minutes about the same trouble. p_now is the scheduler's clock (simulated in tests).
-CREATE OR REPLACE FUNCTION public.alert_on_health_change(p_now timestamptz DEFAULT NULL)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.alert_on_health_change(p_now timestamptz DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_now timestamptz := private.scheduler_now(p_now);

@@ -1,7 +1,6 @@
 -- The runner's one-line heartbeat: work orders by status, open escalations and today's spend.
 -- Cheap enough to run every interval; system_health() gives the full picture.
-CREATE OR REPLACE FUNCTION public.health_heartbeat()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.health_heartbeat() RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_by_status jsonb;

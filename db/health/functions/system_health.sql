@@ -10,8 +10,7 @@
 -- find_stuck_work_orders, which lists them; db/tests/048 checks both agree), escalations come
 -- from the open partial index, the 24 h error rate from private.outcome_counts (hourly rollup
 -- plus raw edges). See docs/performance/health.md.
-CREATE OR REPLACE FUNCTION public.system_health()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.system_health() RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_started timestamptz := clock_timestamp();

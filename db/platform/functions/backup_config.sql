@@ -2,8 +2,7 @@
 -- every escalation policy, and every alert channel with its secret (the SendGrid key or webhook
 -- HMAC secret; a Slack URL is a credential too): store the file like a password.
 -- restore_config reads the same document back.
-CREATE OR REPLACE FUNCTION public.backup_config()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.backup_config() RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN jsonb_build_object(

@@ -2,8 +2,7 @@
 -- through its functions (POST /rpc/<name>). Any other path (a table or view read or write) is
 -- refused before it runs, whatever the table grants would allow; psql and the runner, which do
 -- not go through PostgREST, are unaffected.
-CREATE OR REPLACE FUNCTION public.postgrest_pre_request()
-RETURNS void
+CREATE OR REPLACE FUNCTION public.postgrest_pre_request() RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_path text := coalesce(nullif(current_setting('request.path', true), ''), '/');

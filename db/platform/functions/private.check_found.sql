@@ -1,8 +1,7 @@
 -- The shared lookup check (docs/CONVENTIONS.md, "Errors"): called with FOUND right after the
 -- SELECT ... INTO or UPDATE ... RETURNING that looked the row up, it raises P0002
 -- '<what> <key> does not exist' with the caller's hint when nothing was found.
-CREATE OR REPLACE FUNCTION private.check_found(p_found boolean, p_what text, p_key anyelement, p_hint text)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.check_found(p_found boolean, p_what text, p_key anyelement, p_hint text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT p_found THEN

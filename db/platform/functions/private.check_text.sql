@@ -1,8 +1,7 @@
 -- The shared check of a required free-text argument (a name, reason or note): NULL is 22004,
 -- blank by private.is_blank (any Unicode white space) or longer than p_max characters is 22023,
 -- each with p_hint. Returns the text stripped of leading and trailing blanks, as stored.
-CREATE OR REPLACE FUNCTION private.check_text(p_what text, p_value text, p_max integer, p_hint text)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.check_text(p_what text, p_value text, p_max integer, p_hint text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM private.check_required(p_what, p_value, p_hint);

@@ -1,6 +1,5 @@
 -- A numeric config value (limits, percentages, counts).
-CREATE OR REPLACE FUNCTION private.config_numeric(p_key text)
-RETURNS numeric
+CREATE OR REPLACE FUNCTION private.config_numeric(p_key text) RETURNS numeric
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT (private.config_value(p_key) #>> '{}')::numeric;
 $$;

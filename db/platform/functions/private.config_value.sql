@@ -1,7 +1,6 @@
 -- One config value as jsonb. A missing key is a configuration bug, so it is an error that says
 -- which key, rather than a silent NULL that would disable a rule.
-CREATE OR REPLACE FUNCTION private.config_value(p_key text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION private.config_value(p_key text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_value jsonb;

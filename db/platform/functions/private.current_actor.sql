@@ -1,8 +1,7 @@
 -- Who is calling: the JWT `sub` claim when PostgREST set one, else the role the caller switched
 -- to, else the login. SECURITY DEFINER callers still see the real caller because the `role`
 -- setting and session_user do not change inside a definer function.
-CREATE OR REPLACE FUNCTION private.current_actor()
-RETURNS text
+CREATE OR REPLACE FUNCTION private.current_actor() RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_claims text := nullif(current_setting('request.jwt.claims', true), '');

@@ -7,8 +7,7 @@
 -- planner inlines it into the calling statement (the reservation gate checks the service name on
 -- every call); it only applies a regular expression to its argument, and its callers pin
 -- search_path.
-CREATE OR REPLACE FUNCTION private.is_blank(p_value text)
-RETURNS boolean
+CREATE OR REPLACE FUNCTION private.is_blank(p_value text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT p_value ~ '^[\s\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*$';
 $$;

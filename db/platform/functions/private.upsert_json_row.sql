@@ -1,8 +1,7 @@
 -- Inserts or updates one row of a config table from its JSON form (as to_jsonb wrote it),
 -- keyed by one column; columns the JSON leaves out keep their current value (or default on
 -- insert). Used by restore_config for policies and channels, whatever columns they have.
-CREATE OR REPLACE FUNCTION private.upsert_json_row(p_table text, p_key text, p_row jsonb)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.upsert_json_row(p_table text, p_key text, p_row jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_rel regclass := to_regclass('public.' || quote_ident(p_table));

@@ -4,8 +4,7 @@
 -- key (trigger type, channel name) with every column checked by the table's constraints and
 -- triggers; a channel's secret is replaced by the file's (null removes it). Any error rolls the whole restore
 -- back (it is one function call) and says which section and entry was wrong. Audited.
-CREATE OR REPLACE FUNCTION public.restore_config(p_document jsonb, p_dry_run boolean DEFAULT false)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.restore_config(p_document jsonb, p_dry_run boolean DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_key text;

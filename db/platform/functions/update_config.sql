@@ -1,7 +1,6 @@
 -- The API way to change a tunable: validation and the audit row come from system_config's
 -- triggers, so a DBA's direct UPDATE is held to the same rules.
-CREATE OR REPLACE FUNCTION public.update_config(p_key text, p_value jsonb)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.update_config(p_key text, p_value jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row public.system_config%ROWTYPE;

@@ -2,8 +2,7 @@
 -- recipe edits system_config by hand, and someone must be able to see who did.
 -- SECURITY DEFINER (search_path pinned) because it calls private.current_actor() and schema
 -- private is closed to the API roles whose direct UPDATEs it audits.
-CREATE OR REPLACE FUNCTION private.system_config_audit()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.system_config_audit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO public.audit_log (actor, action, target, details)

@@ -3,8 +3,7 @@
 -- It calls private.current_actor(), and schema private is closed to the API roles: as SECURITY
 -- DEFINER (search_path pinned) the runner's and service_role's own UPDATEs work, as the runbook's
 -- section 5.1 does them.
-CREATE OR REPLACE FUNCTION private.system_config_validate()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.system_config_validate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_kind text := jsonb_typeof(NEW.value);

@@ -3,8 +3,7 @@
 -- job off and alert, as execute_job would have.
 CREATE OR REPLACE FUNCTION public.fail_job(
     p_run_id bigint, p_holder text, p_error text, p_sqlstate text DEFAULT NULL, p_now timestamptz DEFAULT NULL
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := private.check_holder(p_holder);

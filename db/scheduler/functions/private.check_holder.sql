@@ -1,6 +1,5 @@
 -- A runner's name as written into leases and runs: required, 1 to 200 characters, printable.
-CREATE OR REPLACE FUNCTION private.check_holder(p_holder text)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.check_holder(p_holder text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM private.check_required('the runner name (holder)', p_holder,

@@ -11,8 +11,7 @@ CREATE OR REPLACE FUNCTION private.finish_job_run(
     p_sqlstate text,
     p_now timestamptz,
     p_finished_at timestamptz
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_run public.job_runs%ROWTYPE;

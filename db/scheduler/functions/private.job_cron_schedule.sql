@@ -1,8 +1,7 @@
 -- The cron expression pg_cron uses for a job's interval: the largest step that divides the hour
 -- (or the day) and is not longer than the interval. pg_cron 1.4 counts in minutes, so shorter
 -- intervals run every minute; a day or more runs daily at 00:00 (cron.timezone).
-CREATE OR REPLACE FUNCTION private.job_cron_schedule(p_interval interval)
-RETURNS text
+CREATE OR REPLACE FUNCTION private.job_cron_schedule(p_interval interval) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_seconds numeric := extract(epoch FROM p_interval);

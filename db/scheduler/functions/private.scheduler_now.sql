@@ -7,8 +7,7 @@
 -- transaction or session set moose.simulated_clock = 'on'. The API roles (anon,
 -- authenticated, service_role, moose_runner, PostgREST's authenticator) are not superusers, so
 -- setting the flag themselves changes nothing for them.
-CREATE OR REPLACE FUNCTION private.scheduler_now(p_now timestamptz)
-RETURNS timestamptz
+CREATE OR REPLACE FUNCTION private.scheduler_now(p_now timestamptz) RETURNS timestamptz
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_window integer;

@@ -4,8 +4,7 @@
 -- failing job still inside its backoff.
 CREATE OR REPLACE FUNCTION public.run_job(
     p_name text, p_scheduled boolean DEFAULT false, p_now timestamptz DEFAULT NULL
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := left(private.current_actor(), 150) || ':run_job:' || pg_backend_pid();

@@ -5,8 +5,7 @@ CREATE OR REPLACE FUNCTION public.runner_heartbeat(
     p_details jsonb DEFAULT '{}'::jsonb,
     p_stopping boolean DEFAULT false,
     p_now timestamptz DEFAULT NULL
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_holder text := private.check_holder(p_holder);

@@ -3,8 +3,7 @@
 -- statement timeout; unschedules disabled jobs (and, with p_remove, all of them). Re-running it
 -- after changing jobs brings pg_cron in line. cron is reached through dynamic SQL because the
 -- extension exists only where it was installed.
-CREATE OR REPLACE FUNCTION public.schedule_pg_cron(p_remove boolean DEFAULT false)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.schedule_pg_cron(p_remove boolean DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_job public.jobs%ROWTYPE;

@@ -2,8 +2,7 @@
 -- (a streak of failures), jobs overdue (due for longer than an interval, at least two minutes:
 -- no runner and no pg_cron is running them), the runners seen lately and the leases they hold.
 -- "stalled" when anything is overdue, "degraded" when a job is failing, else "ok".
-CREATE OR REPLACE FUNCTION public.scheduler_status()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.scheduler_status() RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH failing AS (
         SELECT coalesce(jsonb_agg(jsonb_build_object('job', j.name, 'failures', j.consecutive_failures,

@@ -1,7 +1,6 @@
 -- Turns a scheduled job on or off (`moose jobs enable|disable NAME`), audited. Enabling a job
 -- makes it due now and clears its failure streak: the operator has presumably fixed the cause.
-CREATE OR REPLACE FUNCTION public.set_job_enabled(p_name text, p_enabled boolean)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.set_job_enabled(p_name text, p_enabled boolean) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_job public.jobs%ROWTYPE;

@@ -4,8 +4,7 @@
 -- function that is not deployed yet is accepted here and checked when the job runs
 -- (private.call_job_function, which checks the owner again at run time). SECURITY INVOKER on
 -- purpose: current_user must be the writer, not this function's owner.
-CREATE OR REPLACE FUNCTION private.jobs_owner()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.jobs_owner() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_denied regprocedure;

@@ -6,8 +6,7 @@ COMMENT ON SCHEMA test_helpers IS 'pgTAP helpers of the test database; not part 
 -- Run one statement as an API role (optionally with JWT claims, as PostgREST sets them) and
 -- return its first value as text, or 'ERROR <sqlstate>'; pgTAP's own calls stay with the test
 -- owner because the role is reset before returning.
-CREATE OR REPLACE FUNCTION test_helpers.as_role(p_role text, p_sql text, p_claims text DEFAULT '')
-RETURNS text
+CREATE OR REPLACE FUNCTION test_helpers.as_role(p_role text, p_sql text, p_claims text DEFAULT '') RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     v_result text;

@@ -4,8 +4,7 @@
 -- updated_at at the stall), recorded in work_order_stuck_episodes, so running again opens
 -- nothing new and a work order that moves and stalls again is a new episode. Returns the number
 -- of episodes opened.
-CREATE OR REPLACE FUNCTION public.escalate_stuck_work_orders()
-RETURNS integer
+CREATE OR REPLACE FUNCTION public.escalate_stuck_work_orders() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row record;

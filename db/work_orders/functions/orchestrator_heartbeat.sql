@@ -1,7 +1,6 @@
 -- Called by the orchestrator on every poll: stamps last_poll_at (runbook 4.3's "check last
 -- polling time") and answers whether to keep polling and how often.
-CREATE OR REPLACE FUNCTION public.orchestrator_heartbeat()
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.orchestrator_heartbeat() RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_row public.orchestrator_state%ROWTYPE;

@@ -2,8 +2,7 @@
 -- marks the orchestrator running with its poll interval, audited. Keeps the interval when none
 -- is given. Refused while the emergency kill switch is on: resume_operations(note) restarts the
 -- orchestrator together with everything else the kill stopped.
-CREATE OR REPLACE FUNCTION public.orchestrator_start(p_interval_ms integer DEFAULT NULL)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.orchestrator_start(p_interval_ms integer DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old public.orchestrator_state%ROWTYPE;

@@ -1,7 +1,6 @@
 -- Stops the orchestrator with a reason (runbook 4.3 and 5.1 step 2), audited. The orchestrator
 -- reads the state on its next heartbeat and stops polling.
-CREATE OR REPLACE FUNCTION public.orchestrator_stop(p_reason text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.orchestrator_stop(p_reason text) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old public.orchestrator_state%ROWTYPE;

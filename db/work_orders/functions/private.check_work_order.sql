@@ -1,6 +1,5 @@
 -- Shared argument check of the reporter functions: the work order id is given and exists.
-CREATE OR REPLACE FUNCTION private.check_work_order(p_work_order_id uuid)
-RETURNS void
+CREATE OR REPLACE FUNCTION private.check_work_order(p_work_order_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM private.check_required('work order id', p_work_order_id, 'Pass the id of a row in work_orders.');

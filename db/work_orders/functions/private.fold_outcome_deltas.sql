@@ -2,8 +2,7 @@
 -- most p_limit work orders, skipping any whose totals row a writer holds right now: the caller
 -- (run_retention, after its purge) never waits on a writer. Deltas of work orders that no longer
 -- exist are dropped. Returns how many work orders were folded.
-CREATE OR REPLACE FUNCTION private.fold_outcome_deltas(p_limit integer)
-RETURNS integer
+CREATE OR REPLACE FUNCTION private.fold_outcome_deltas(p_limit integer) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_folded integer;

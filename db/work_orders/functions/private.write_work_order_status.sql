@@ -3,8 +3,7 @@
 -- and lets the state-machine trigger refuse an illegal move (55000). Same status: metadata only.
 CREATE OR REPLACE FUNCTION private.write_work_order_status(
     p_work_order_id uuid, p_status text, p_reason text, p_metadata jsonb DEFAULT '{}'::jsonb
-)
-RETURNS text
+) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old text;

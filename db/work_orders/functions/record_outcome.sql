@@ -10,8 +10,7 @@ CREATE OR REPLACE FUNCTION public.record_outcome(
     p_execution_time_ms integer DEFAULT NULL,
     p_route_reason text DEFAULT NULL,
     p_metadata jsonb DEFAULT '{}'::jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_model text;

@@ -3,8 +3,7 @@
 -- escalation opens at once and the work order is held for the decision.
 CREATE OR REPLACE FUNCTION public.report_aider_failure(
     p_work_order_id uuid, p_output text, p_details jsonb DEFAULT '{}'::jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_escalation uuid;

@@ -4,8 +4,7 @@
 -- once and the work order is held for the decision.
 CREATE OR REPLACE FUNCTION public.report_contract_violation(
     p_work_order_id uuid, p_contract_id uuid, p_violation jsonb, p_outcome_vector_id bigint DEFAULT NULL
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_contract public.contracts%ROWTYPE;

@@ -4,8 +4,7 @@
 -- last 20 runs are kept in work_orders.metadata->'test_runs' for the investigation.
 CREATE OR REPLACE FUNCTION public.report_test_run(
     p_work_order_id uuid, p_passed boolean, p_details jsonb DEFAULT '{}'::jsonb
-)
-RETURNS jsonb
+) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cycles integer;

@@ -4,8 +4,7 @@
 -- a zero row. One statement: a run is all or nothing. A row inserted later with a created_at
 -- older than p_hours complete hours is not counted until that hour is recomputed
 -- (rollup_outcome_hours(48) recomputes two days). Returns the number of hours written.
-CREATE OR REPLACE FUNCTION public.rollup_outcome_hours(p_hours integer DEFAULT 2)
-RETURNS integer
+CREATE OR REPLACE FUNCTION public.rollup_outcome_hours(p_hours integer DEFAULT 2) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_to timestamptz := date_trunc('hour', now(), 'UTC');

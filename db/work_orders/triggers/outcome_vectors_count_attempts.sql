@@ -10,8 +10,7 @@
 -- the escalation context's cost_spent is the running cost: exactly SUM(cost) of its rows.
 -- Locks are taken in work_order_id order (totals, then work orders) so concurrent multi-row
 -- writers cannot deadlock each other.
-CREATE OR REPLACE FUNCTION private.outcome_vectors_count_attempts()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.outcome_vectors_count_attempts() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_max integer;

@@ -4,8 +4,7 @@
 -- a correction never waits on a writer). An UPDATE that changes none of them (metadata, a late
 -- fix-up) appends nothing. refinement_attempts is not touched: a corrected success does not
 -- re-open or undo a retry_exhausted decision.
-CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_corrected()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_corrected() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO private.work_order_outcome_deltas (work_order_id, outcomes, failures, cost)

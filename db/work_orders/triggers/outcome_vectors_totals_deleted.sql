@@ -5,8 +5,7 @@
 -- touches an expired row cannot deadlock with a purge). A deleted work order's own cascade
 -- appends nothing: its totals row goes with it. TRUNCATE empties the figures.
 -- refinement_attempts is not touched: it counts failures since the last retry decision.
-CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_deleted()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.outcome_vectors_totals_deleted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN

@@ -5,8 +5,7 @@
 -- and any one of them would have turned into a bogus system-wide escalation.
 -- SECURITY DEFINER (search_path pinned) because it records private.current_actor(), which the
 -- API roles cannot reach.
-CREATE OR REPLACE FUNCTION private.work_orders_close_escalations()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.work_orders_close_escalations() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     UPDATE public.escalations AS e

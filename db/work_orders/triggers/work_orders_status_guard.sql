@@ -2,8 +2,7 @@
 -- is refused with SQLSTATE 55000 and a HINT naming the legal targets. A legal change stamps
 -- status_changed_at. Enforced by trigger so the orchestrator, emergency_kill and a DBA's
 -- hand-written UPDATE are all held to it.
-CREATE OR REPLACE FUNCTION private.work_orders_status_guard()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.work_orders_status_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_targets text;

@@ -1,8 +1,7 @@
 -- Every work-order insert and status change lands in work_order_history with the actor
 -- (private.current_actor(): JWT sub, else role, else login) and the reason the calling function
 -- put in the transaction-local setting moose.status_reason (NULL for a bare UPDATE).
-CREATE OR REPLACE FUNCTION private.work_orders_status_history()
-RETURNS trigger
+CREATE OR REPLACE FUNCTION private.work_orders_status_history() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status THEN
