@@ -1,7 +1,7 @@
 -- private.budget_apply_spend fires each crossing once per budget day: 50% -> budget_warning
 -- escalation and alert, 80% -> budget_critical escalation and alert, 100% -> the automatic kill.
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 CREATE TEMP TABLE today AS SELECT private.budget_day(now()) AS d;
 
@@ -15,6 +15,11 @@ SELECT is((SELECT context ->> 'daily_total' FROM public.escalations WHERE trigge
           'with the day''s total in its context');
 SELECT is((SELECT count(*)::int FROM public.alerts WHERE dedupe_key = 'budget_warning:' || (SELECT d FROM today)), 1,
           'and a budget alert keyed by day and tier');
+SELECT is((SELECT severity || ' | ' || title || ' | ' || body FROM public.alerts
+           WHERE dedupe_key = 'budget_warning:' || (SELECT d FROM today)),
+          format('warning | Budget warning: 50.00%% of the daily limit spent | Spend on %s is 50.000000 of 100 USD (50.00%%): the hard-cap tier now forces %s.',
+                 (SELECT d FROM today), private.config_text('budget_hard_cap_model')),
+          'the warning alert says the share spent and what the hard-cap tier forces');
 SELECT ok((SELECT warning_at IS NOT NULL FROM public.budget_ledger WHERE budget_day = (SELECT d FROM today)),
           'the crossing is recorded on the day''s ledger row');
 
@@ -34,6 +39,10 @@ SELECT is((SELECT priority FROM public.escalations WHERE trigger_type = 'budget_
           'budget_critical is high priority (30 minute SLA)');
 SELECT is((SELECT count(*)::int FROM public.alerts WHERE dedupe_key = 'budget_critical:' || (SELECT d FROM today)), 1,
           'with its own alert keyed by day and tier');
+SELECT matches((SELECT severity || ' | ' || title || ' | ' || body FROM public.alerts
+                WHERE dedupe_key = 'budget_critical:' || (SELECT d FROM today)),
+               '^error \| Budget critical: 80\.00% of the daily limit spent \| .*only .* is allowed; the kill switch fires at 100(\.0*)?%\.$',
+               'the critical alert is an error that says what is allowed and where the kill fires');
 SELECT is((SELECT active FROM public.budget_kill_switch), false, 'no kill below 100%');
 
 -- Direct application of spend to another day fires nothing.

@@ -14,6 +14,7 @@ DECLARE
     v_pct numeric;
     v_context jsonb;
     v_marks public.budget_day_marks%ROWTYPE;
+    v_tier record;
 BEGIN
     IF p_day <> private.budget_day(now()) THEN
         RETURN;  -- other days' spend fires nothing
@@ -41,29 +42,29 @@ BEGIN
     v_context := jsonb_build_object('daily_total', v_spent, 'limit', v_s.daily_limit,
                                     'percentage', v_pct, 'budget_day', p_day);
 
-    IF 100 * v_spent >= v_s.hard_cap_pct * v_s.daily_limit AND v_marks.warning_at IS NULL THEN
-        UPDATE public.budget_day_marks AS m SET warning_at = now() WHERE m.budget_day = p_day;
-        PERFORM public.create_escalation(NULL, 'budget_warning',
-                                         v_context || jsonb_build_object('threshold_pct', v_s.hard_cap_pct));
-        PERFORM public.raise_alert('warning', 'budget.tier',
-            format('Budget warning: %s%% of the daily limit spent', v_pct),
-            format('Spend on %s is %s of %s USD (%s%%): the hard-cap tier now forces %s.',
-                   p_day, v_spent, v_s.daily_limit, v_pct, v_s.hard_cap_model),
-            format('budget_warning:%s', p_day),
-            v_context || jsonb_build_object('tier', 'hard_cap'));
-    END IF;
-
-    IF 100 * v_spent >= v_s.critical_pct * v_s.daily_limit AND v_marks.critical_at IS NULL THEN
-        UPDATE public.budget_day_marks AS m SET critical_at = now() WHERE m.budget_day = p_day;
-        PERFORM public.create_escalation(NULL, 'budget_critical',
-                                         v_context || jsonb_build_object('threshold_pct', v_s.critical_pct));
-        PERFORM public.raise_alert('error', 'budget.tier',
-            format('Budget critical: %s%% of the daily limit spent', v_pct),
-            format('Spend on %s is %s of %s USD (%s%%): only %s is allowed; the kill switch fires at %s%%.',
-                   p_day, v_spent, v_s.daily_limit, v_pct, v_s.hard_cap_model, v_s.kill_pct),
-            format('budget_critical:%s', p_day),
-            v_context || jsonb_build_object('tier', 'critical'));
-    END IF;
+    -- The two announced tiers, in order: each one due opens its escalation and raises its alert.
+    FOR v_tier IN
+        SELECT t.* FROM (VALUES
+            (1, 'budget_warning', 'warning', 'hard_cap', v_s.hard_cap_pct, v_marks.warning_at,
+             format('the hard-cap tier now forces %s.', v_s.hard_cap_model)),
+            (2, 'budget_critical', 'error', 'critical', v_s.critical_pct, v_marks.critical_at,
+             format('only %s is allowed; the kill switch fires at %s%%.', v_s.hard_cap_model, v_s.kill_pct))
+        ) AS t(rank, trigger_type, severity, tier, threshold_pct, marked_at, consequence)
+        WHERE t.marked_at IS NULL AND 100 * v_spent >= t.threshold_pct * v_s.daily_limit
+        ORDER BY t.rank
+    LOOP
+        UPDATE public.budget_day_marks AS m
+        SET warning_at = CASE WHEN v_tier.tier = 'hard_cap' THEN now() ELSE m.warning_at END,
+            critical_at = CASE WHEN v_tier.tier = 'critical' THEN now() ELSE m.critical_at END
+        WHERE m.budget_day = p_day;
+        PERFORM public.create_escalation(NULL, v_tier.trigger_type,
+                                         v_context || jsonb_build_object('threshold_pct', v_tier.threshold_pct));
+        PERFORM public.raise_alert(v_tier.severity, 'budget.tier',
+            format('Budget %s: %s%% of the daily limit spent', split_part(v_tier.trigger_type, '_', 2), v_pct),
+            format('Spend on %s is %s of %s USD (%s%%): %s', p_day, v_spent, v_s.daily_limit, v_pct, v_tier.consequence),
+            format('%s:%s', v_tier.trigger_type, p_day),
+            v_context || jsonb_build_object('tier', v_tier.tier));
+    END LOOP;
 
     IF p_may_kill AND 100 * v_spent >= v_s.kill_pct * v_s.daily_limit AND v_marks.kill_at IS NULL THEN
         UPDATE public.budget_day_marks AS m SET kill_at = now() WHERE m.budget_day = p_day;
