@@ -10,8 +10,7 @@ DECLARE
     v_first timestamptz := date_trunc('hour', p_from, 'UTC');
     v_last timestamptz;
     v_rows bigint;
-    v_raw_attempts bigint;
-    v_raw_failures bigint;
+    v_edge record;
 BEGIN
     IF v_first < p_from THEN
         v_first := v_first + interval '1 hour';
@@ -27,21 +26,14 @@ BEGIN
         attempts := 0;
         failures := 0;
     END IF;
-    -- one range per query, so each is an index(-only) range scan
-    SELECT count(*) INTO v_raw_attempts FROM public.outcome_vectors AS o
-    WHERE o.created_at >= p_from AND o.created_at < v_first;
-    SELECT count(*) INTO v_raw_failures FROM public.outcome_vectors AS o
-    WHERE NOT o.success AND o.created_at >= p_from AND o.created_at < v_first;
-    attempts := attempts + v_raw_attempts;
-    failures := failures + v_raw_failures;
-    IF v_last < p_to THEN
-        SELECT count(*) INTO v_raw_attempts FROM public.outcome_vectors AS o
-        WHERE o.created_at >= v_last AND o.created_at < p_to;
-        SELECT count(*) INTO v_raw_failures FROM public.outcome_vectors AS o
-        WHERE NOT o.success AND o.created_at >= v_last AND o.created_at < p_to;
-        attempts := attempts + v_raw_attempts;
-        failures := failures + v_raw_failures;
-    END IF;
+    -- The raw edges before and after the rolled hours; one range per query, so each is an
+    -- index(-only) range scan.
+    FOR v_edge IN SELECT * FROM (VALUES (p_from, v_first), (v_last, p_to)) AS e(lo, hi) WHERE e.lo < e.hi LOOP
+        attempts := attempts + (SELECT count(*) FROM public.outcome_vectors AS o
+                                WHERE o.created_at >= v_edge.lo AND o.created_at < v_edge.hi);
+        failures := failures + (SELECT count(*) FROM public.outcome_vectors AS o
+                                WHERE NOT o.success AND o.created_at >= v_edge.lo AND o.created_at < v_edge.hi);
+    END LOOP;
 END
 $$;
 
