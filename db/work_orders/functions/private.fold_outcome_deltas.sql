@@ -5,31 +5,19 @@
 CREATE OR REPLACE FUNCTION private.fold_outcome_deltas(p_limit integer) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_held uuid[];
     v_folded integer;
 BEGIN
     DELETE FROM private.work_order_outcome_deltas AS d
     WHERE d.id = ANY (ARRAY(SELECT d2.id FROM private.work_order_outcome_deltas AS d2
                             WHERE NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = d2.work_order_id)
                             LIMIT p_limit));
-    WITH lockable AS (
+    v_held := ARRAY(
         SELECT t.work_order_id FROM private.work_order_outcome_totals AS t
         WHERE t.work_order_id IN (SELECT DISTINCT d.work_order_id FROM private.work_order_outcome_deltas AS d LIMIT p_limit)
         ORDER BY t.work_order_id
-        FOR UPDATE SKIP LOCKED
-    ), folded AS (
-        DELETE FROM private.work_order_outcome_deltas AS d
-        WHERE d.work_order_id IN (SELECT l.work_order_id FROM lockable AS l)
-        RETURNING d.work_order_id, d.outcomes, d.failures, d.cost
-    ), summed AS (
-        SELECT f.work_order_id, sum(f.outcomes) AS n, sum(f.failures) AS fl, sum(f.cost) AS c
-        FROM folded AS f GROUP BY f.work_order_id
-    ), moved AS (
-        UPDATE private.work_order_outcome_totals AS t
-        SET outcomes = t.outcomes + s.n, failures = t.failures + s.fl, cost = t.cost + s.c
-        FROM summed AS s WHERE t.work_order_id = s.work_order_id
-        RETURNING 1
-    )
-    SELECT count(*) INTO v_folded FROM moved;
+        FOR UPDATE SKIP LOCKED);
+    v_folded := private.fold_held_outcome_deltas(v_held);
     RETURN v_folded;
 END
 $$;

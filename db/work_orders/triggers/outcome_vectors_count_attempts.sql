@@ -27,17 +27,7 @@ BEGIN
         failures = t.failures + EXCLUDED.failures,
         cost = t.cost + EXCLUDED.cost;
     -- Holding those rows now, fold in what deletes and corrections appended for these work orders.
-    WITH folded AS (
-        DELETE FROM private.work_order_outcome_deltas AS d
-        WHERE d.work_order_id IN (SELECT n.work_order_id FROM new_rows AS n)
-        RETURNING d.work_order_id, d.outcomes, d.failures, d.cost
-    ), summed AS (
-        SELECT f.work_order_id, sum(f.outcomes) AS n, sum(f.failures) AS fl, sum(f.cost) AS c
-        FROM folded AS f GROUP BY f.work_order_id
-    )
-    UPDATE private.work_order_outcome_totals AS t
-    SET outcomes = t.outcomes + s.n, failures = t.failures + s.fl, cost = t.cost + s.c
-    FROM summed AS s WHERE t.work_order_id = s.work_order_id;
+    PERFORM private.fold_held_outcome_deltas(ARRAY(SELECT DISTINCT n.work_order_id FROM new_rows AS n));
 
     IF NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE NOT n.success) THEN
         RETURN NULL;
