@@ -16,13 +16,8 @@ DECLARE
     v_sent integer := 0;
     v_net name;
 BEGIN
-    IF p_limit IS NULL THEN
-        RAISE EXCEPTION 'dispatch_alerts needs a limit' USING ERRCODE = '22004', HINT = 'E.g. SELECT dispatch_alerts(100);';
-    END IF;
-    IF p_limit NOT BETWEEN 1 AND 1000 THEN
-        RAISE EXCEPTION 'dispatch limit must be between 1 and 1000, got %', p_limit
-            USING ERRCODE = '22023', HINT = 'pg_net sends a few hundred requests per second at most; 100 is plenty.';
-    END IF;
+    PERFORM private.check_range('dispatch limit', p_limit, 1, 1000,
+        'E.g. SELECT dispatch_alerts(100): pg_net sends a few hundred requests per second at most.');
     IF NOT private.pg_net_installed() THEN
         RAISE EXCEPTION 'pg_net is not installed (net.http_post or net._http_response not found)'
             USING ERRCODE = '55000', HINT = 'CREATE EXTENSION pg_net; or let the runner deliver alerts (moose run).';
