@@ -36,10 +36,7 @@ BEGIN
     END IF;
     PERFORM private.check_text('alert dedupe key', p_dedupe_key, 500,
                                'Name the condition and its period, e.g. budget_warning:2026-11-26.');
-    IF jsonb_typeof(p_context) <> 'object' THEN
-        RAISE EXCEPTION 'alert context must be a JSON object, got %', jsonb_typeof(p_context)
-            USING ERRCODE = '22023', HINT = 'Pass ''{}''::jsonb for no context.';
-    END IF;
+    PERFORM private.check_json_object('alert context', p_context, NULL, 'Pass ''{}''::jsonb for no context.');
 
     -- Serialise raisers of one key so two concurrent callers cannot both insert.
     PERFORM pg_advisory_xact_lock(hashtextextended('moose.alert:' || p_dedupe_key, 0));

@@ -26,11 +26,8 @@ BEGIN
                   HINT = 'Known types: ' || (SELECT string_agg(trigger_type, ', ' ORDER BY trigger_type)
                                               FROM public.escalation_policies) || '.';
     END IF;
-    IF jsonb_typeof(p_context) <> 'object' THEN
-        RAISE EXCEPTION 'escalation context must be a JSON object, got %', jsonb_typeof(p_context)
-            USING ERRCODE = '22023',
-                  HINT = 'Pass e.g. ''{"reason": "..."}''::jsonb; use ''{}'' for no context.';
-    END IF;
+    PERFORM private.check_json_object('escalation context', p_context, NULL,
+        'Pass e.g. ''{"reason": "..."}''::jsonb; use ''{}'' for no context.');
     IF p_work_order_id IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = p_work_order_id) THEN
         RAISE EXCEPTION 'work order % does not exist', p_work_order_id

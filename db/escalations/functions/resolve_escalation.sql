@@ -30,11 +30,7 @@ DECLARE
 BEGIN
     PERFORM private.check_required('option', p_option,
         'Pass one of the keys in escalation_policies.resolution_options for the type.');
-    PERFORM private.check_required('params', p_params, 'Pass ''{}'' when the option needs no parameters.');
-    IF jsonb_typeof(p_params) <> 'object' THEN
-        RAISE EXCEPTION 'params must be a JSON object, got %', jsonb_typeof(p_params)
-            USING ERRCODE = '22023', HINT = 'Pass ''{}'' when the option needs no parameters.';
-    END IF;
+    PERFORM private.check_json_object('params', p_params, NULL, 'Pass ''{}'' when the option needs no parameters.');
     PERFORM private.check_text('option', p_option, 63,
                                'Pass one of the keys in escalation_policies.resolution_options for the type.');
     PERFORM private.check_decision_text('notes', p_notes, false);  -- its length, before any lookup

@@ -12,13 +12,8 @@ DECLARE
     v_now timestamptz := private.scheduler_now(p_now);
     v_row public.runners%ROWTYPE;
 BEGIN
-    PERFORM private.check_required('runner details', p_details,
-        'E.g. ''{"host": "a", "pid": 1}''::jsonb, or ''{}''.');
-    IF jsonb_typeof(p_details) <> 'object' THEN
-        RAISE EXCEPTION 'runner details must be a JSON object, got %', jsonb_typeof(p_details)
-            USING ERRCODE = '22023', HINT = 'E.g. ''{"host": "a", "pid": 1}''::jsonb, or ''{}''.';
-    END IF;
     PERFORM private.check_required('p_stopping', p_stopping, 'true when the runner exits.');
+    PERFORM private.check_json_object('runner details', p_details, NULL, 'E.g. ''{"host": "a", "pid": 1}''::jsonb, or ''{}''.');
     INSERT INTO public.runners AS r (holder, details, started_at, last_seen_at, stopped_at)
     VALUES (v_holder, p_details, v_now, v_now, CASE WHEN p_stopping THEN v_now END)
     ON CONFLICT (holder) DO UPDATE

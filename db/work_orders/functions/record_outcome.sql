@@ -35,11 +35,8 @@ BEGIN
         RAISE EXCEPTION 'route reason must be at most 1000 characters'
             USING ERRCODE = '22023', HINT = 'Shorten the route reason.';
     END IF;
-    IF jsonb_typeof(p_metadata) <> 'object' THEN
-        RAISE EXCEPTION 'metadata must be a JSON object, got %', jsonb_typeof(p_metadata)
-            USING ERRCODE = '22023',
-                  HINT = 'E.g. ''{"refinement_metadata": {...}, "error_details": {...}, "error_message": "..."}''.';
-    END IF;
+    PERFORM private.check_json_object('metadata', p_metadata, NULL,
+        'E.g. ''{"refinement_metadata": {...}, "error_details": {...}, "error_message": "..."}''.');
     IF p_metadata ? 'error_message' AND jsonb_typeof(p_metadata -> 'error_message') NOT IN ('string', 'null') THEN
         RAISE EXCEPTION 'metadata.error_message must be a string'
             USING ERRCODE = '22023', HINT = 'Put structured errors in metadata.error_details.';

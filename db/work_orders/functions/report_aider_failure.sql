@@ -12,10 +12,7 @@ BEGIN
         'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}'', or ''{}''.');
     PERFORM private.check_text('Aider output', p_output, 100000,
                                'Pass Aider''s stdout/stderr; the last 100000 characters are enough.');
-    IF jsonb_typeof(p_details) <> 'object' THEN
-        RAISE EXCEPTION 'details must be a JSON object, got %', jsonb_typeof(p_details)
-            USING ERRCODE = '22023', HINT = 'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}''.';
-    END IF;
+    PERFORM private.check_json_object('details', p_details, NULL, 'E.g. ''{"exit_code": 1, "files": ["src/a.ts"]}'', or ''{}''.');
 
     PERFORM private.check_work_order(p_work_order_id);
     UPDATE public.work_orders AS w

@@ -16,17 +16,17 @@ BEGIN
         RAISE EXCEPTION 'contract id and violation must not be NULL'
             USING ERRCODE = '22004', HINT = 'Pass the contracts.id and the validator''s errors as a JSON object.';
     END IF;
+    PERFORM private.check_required('work order id', p_work_order_id, 'Pass the id of a row in work_orders.');
+    -- The values before the lookups (docs/CONVENTIONS.md, "Errors").
+    PERFORM private.check_json_object('violation', p_violation, 100000,
+        'E.g. ''{"errors": [{"path": "/api/x", "change": "field removed"}]}'': the breaking changes, not the whole specification.');
+    IF p_violation = '{}'::jsonb THEN
+        RAISE EXCEPTION 'violation must not be an empty JSON object'
+            USING ERRCODE = '22023', HINT = 'E.g. ''{"errors": [{"path": "/api/x", "change": "field removed"}]}''.';
+    END IF;
     PERFORM private.check_work_order(p_work_order_id);
     SELECT * INTO v_contract FROM public.contracts AS c WHERE c.id = p_contract_id;
     PERFORM private.check_found(FOUND, 'contract', p_contract_id, 'Check the id in contracts.');
-    IF jsonb_typeof(p_violation) <> 'object' OR p_violation = '{}'::jsonb THEN
-        RAISE EXCEPTION 'violation must be a non-empty JSON object'
-            USING ERRCODE = '22023', HINT = 'E.g. ''{"errors": [{"path": "/api/x", "change": "field removed"}]}''.';
-    END IF;
-    IF length(p_violation::text) > 100000 THEN
-        RAISE EXCEPTION 'violation must be at most 100000 characters of JSON'
-            USING ERRCODE = '22023', HINT = 'Send the breaking changes, not the whole specification.';
-    END IF;
     SELECT o.id INTO v_outcome FROM public.outcome_vectors AS o
     WHERE o.work_order_id = p_work_order_id AND (p_outcome_vector_id IS NULL OR o.id = p_outcome_vector_id)
     ORDER BY o.created_at DESC, o.id DESC LIMIT 1;

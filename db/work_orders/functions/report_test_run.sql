@@ -13,16 +13,8 @@ DECLARE
     v_escalation uuid;
 BEGIN
     PERFORM private.check_required('passed', p_passed, 'true for a green run, false for a red one.');
-    PERFORM private.check_required('details', p_details,
-        'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}'', or ''{}''.');
-    IF jsonb_typeof(p_details) <> 'object' THEN
-        RAISE EXCEPTION 'details must be a JSON object, got %', jsonb_typeof(p_details)
-            USING ERRCODE = '22023', HINT = 'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}''.';
-    END IF;
-    IF length(p_details::text) > 100000 THEN
-        RAISE EXCEPTION 'details must be at most 100000 characters of JSON'
-            USING ERRCODE = '22023', HINT = 'Send the failing test names and the run id, not the whole log.';
-    END IF;
+    PERFORM private.check_json_object('details', p_details, 100000,
+        'E.g. ''{"run_id": 12345, "failed_tests": ["test_x"]}'', or ''{}'': the failing tests and the run id, not the whole log.');
 
     PERFORM private.check_work_order(p_work_order_id);
     v_run := jsonb_build_object('passed', p_passed, 'at', now(), 'details', p_details);
