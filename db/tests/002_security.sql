@@ -4,69 +4,48 @@
 BEGIN;
 SELECT plan(9);
 
-SELECT is_empty(
-    $$SELECT n.nspname || '.' || c.relname
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', 'private')
-        AND NOT c.relrowsecurity
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')$$,
-    'row level security is enabled on every table in public and private'
-);
+-- The functions and relations of schemas public and private, and whether an extension owns them
+-- (pgTAP's own functions are in public).
+CREATE TEMP VIEW our_functions AS
+SELECT p.oid, p.oid::regprocedure::text AS signature, p.prosecdef, coalesce(p.proconfig, '{}') AS config,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') AS from_extension
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname IN ('public', 'private');
+CREATE TEMP VIEW our_relations AS
+SELECT c.oid, n.nspname || '.' || c.relname AS name, n.nspname AS schema, c.relname, c.relkind, c.relrowsecurity,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') AS from_extension
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname IN ('public', 'private');
+
+SELECT is_empty($$SELECT name FROM our_relations WHERE relkind IN ('r', 'p') AND NOT relrowsecurity AND NOT from_extension$$,
+                'row level security is enabled on every table in public and private');
+
+SELECT is_empty($$SELECT signature FROM our_functions WHERE NOT from_extension AND has_function_privilege('public', oid, 'EXECUTE')$$,
+                'no function of ours is executable by PUBLIC');
+
+-- Extension functions as well as ours.
+SELECT is_empty($$SELECT signature FROM our_functions
+                  WHERE prosecdef AND NOT EXISTS (SELECT 1 FROM unnest(config) AS cfg WHERE cfg LIKE 'search_path=%')$$,
+                'every SECURITY DEFINER function pins search_path');
 
 SELECT is_empty(
-    $$SELECT p.oid::regprocedure::text
-      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname IN ('public', 'private')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-        AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
-    'no function of ours is executable by PUBLIC'
-);
-
-SELECT is_empty(
-    $$SELECT p.oid::regprocedure::text
-      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname IN ('public', 'private') AND p.prosecdef
-        AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) AS cfg
-                        WHERE cfg LIKE 'search_path=%')$$,
-    'every SECURITY DEFINER function pins search_path'
-);
-
-SELECT is_empty(
-    $$SELECT p.oid::regprocedure::text
-      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname IN ('public', 'private')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-        AND EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) AS cfg
+    $$SELECT signature FROM our_functions
+      WHERE NOT from_extension
+        AND EXISTS (SELECT 1 FROM unnest(config) AS cfg
                     WHERE cfg LIKE 'search_path=%' AND cfg NOT LIKE 'search_path=pg_catalog, pg_temp'
                       AND cfg NOT LIKE 'search_path=pg_catalog,pg_temp' AND cfg NOT LIKE 'search_path=""')$$,
     'pinned search paths hold only pg_catalog and pg_temp (names inside are schema-qualified)'
 );
 
-SELECT is_empty(
-    $$SELECT p.oid::regprocedure::text
-      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname IN ('public', 'private')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-        AND obj_description(p.oid, 'pg_proc') IS NULL$$,
-    'every function has a COMMENT ON for psql and PostgREST'
-);
+SELECT is_empty($$SELECT signature FROM our_functions WHERE NOT from_extension AND obj_description(oid, 'pg_proc') IS NULL$$,
+                'every function has a COMMENT ON for psql and PostgREST');
+
+SELECT is_empty($$SELECT signature FROM our_functions WHERE NOT from_extension AND has_function_privilege('anon', oid, 'EXECUTE')$$,
+                'anon can execute no function');
 
 SELECT is_empty(
-    $$SELECT p.oid::regprocedure::text
-      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname IN ('public', 'private')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-        AND has_function_privilege('anon', p.oid, 'EXECUTE')$$,
-    'anon can execute no function'
-);
-
-SELECT is_empty(
-    $$SELECT n.nspname || '.' || c.relname || ' ' || priv
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
-           unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS priv
-      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname IN ('public', 'private')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-        AND has_table_privilege('anon', c.oid, priv)$$,
+    $$SELECT name || ' ' || priv FROM our_relations, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS priv
+      WHERE relkind IN ('r', 'p', 'v', 'm') AND NOT from_extension AND has_table_privilege('anon', oid, priv)$$,
     'anon has no privilege on any table or view'
 );
 
@@ -78,10 +57,8 @@ SELECT ok(
 );
 
 SELECT is_empty(
-    $$SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm')
-        AND has_table_privilege('public', c.oid, 'SELECT')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')$$,
+    $$SELECT relname FROM our_relations
+      WHERE schema = 'public' AND relkind IN ('r', 'v', 'm') AND NOT from_extension AND has_table_privilege('public', oid, 'SELECT')$$,
     'nothing in public is readable by PUBLIC'
 );
 

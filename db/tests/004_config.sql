@@ -5,18 +5,6 @@
 BEGIN;
 SELECT plan(58);
 
--- Run one statement as another role (pgTAP's own functions stay with the session user).
-CREATE FUNCTION pg_temp.value_as(p_role text, p_sql text) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-    v_result text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', p_role);
-    EXECUTE p_sql INTO v_result;
-    RESET ROLE;
-    RETURN v_result;
-END
-$f$;
-
 -- Seeded defaults (runbook 1.3, 1.4, 3.1, 6.2) -------------------------------------------------
 SELECT is(private.config_numeric('daily_budget_limit'), 100::numeric, 'daily budget limit defaults to 100');
 SELECT is(private.config_numeric('tier_warning_pct'), 20::numeric, 'warning tier from 20%');
@@ -43,71 +31,46 @@ SELECT is_empty($$SELECT key FROM public.system_config WHERE description IS NULL
 INSERT INTO public.system_config (key, value, value_type, description)
 VALUES ('test_flag', 'true', 'boolean', 'test'), ('test_model', '"gpt-4o-mini"', 'text', 'test');
 
--- numeric --------------------------------------------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET value = '"100"' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
-                 'numeric: a JSON string refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"NaN"' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
-                 'numeric: "NaN" refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"Infinity"' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
-                 'numeric: "Infinity" refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = 'null' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
-                 'numeric: JSON null refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '-1' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
-                 'numeric: below the range refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '1e400' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
-                 'numeric: a huge number refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '101' WHERE key = 'tier_critical_pct'$$, '22023', NULL,
-                 'numeric: a percentage above 100 refused');
-SELECT lives_ok($$UPDATE public.system_config SET value = '0' WHERE key = 'daily_budget_limit'$$,
-                'numeric: the runbook''s own SET value = ''0'' is legal');
-SELECT lives_ok($$UPDATE public.system_config SET value = '250.75' WHERE key = 'daily_budget_limit'$$,
-                'numeric: a fractional limit is accepted');
-
--- integer --------------------------------------------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET value = '2.5' WHERE key = 'max_refinement_attempts'$$, '22023', NULL,
-                 'integer: a fraction refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"3"' WHERE key = 'max_refinement_attempts'$$, '22023', NULL,
-                 'integer: a JSON string refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '0' WHERE key = 'max_refinement_attempts'$$, '22023', NULL,
-                 'integer: below the range refused');
-SELECT lives_ok($$UPDATE public.system_config SET value = '5' WHERE key = 'max_refinement_attempts'$$,
-                'integer: a whole number in range is accepted');
-
--- interval -------------------------------------------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET value = '7200' WHERE key = 'stuck_pending_after'$$, '22023', NULL,
-                 'interval: a bare number refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"two hours"' WHERE key = 'stuck_pending_after'$$, '22023', NULL,
-                 'interval: text that is no interval refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"1 second"' WHERE key = 'stuck_pending_after'$$, '22023', NULL,
-                 'interval: shorter than the range refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"1000 years"' WHERE key = 'outcome_vectors_retention'$$, '22023', NULL,
-                 'interval: longer than the range refused');
-SELECT lives_ok($$UPDATE public.system_config SET value = '"90 minutes"' WHERE key = 'stuck_pending_after'$$,
-                'interval: a valid interval in range is accepted');
-
--- boolean --------------------------------------------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET value = '1' WHERE key = 'test_flag'$$, '22023', NULL,
-                 'boolean: a number refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"true"' WHERE key = 'test_flag'$$, '22023', NULL,
-                 'boolean: a JSON string refused');
-SELECT lives_ok($$UPDATE public.system_config SET value = 'false' WHERE key = 'test_flag'$$,
-                'boolean: false is accepted');
-
--- text -----------------------------------------------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET value = '""' WHERE key = 'test_model'$$, '22023', NULL,
-                 'text: an empty string refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = to_jsonb(repeat('m', 1001)) WHERE key = 'test_model'$$, '22023', NULL,
-                 'text: a huge string refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '{"model": "x"}' WHERE key = 'test_model'$$, '22023', NULL,
-                 'text: an object refused');
-
--- timezone -------------------------------------------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET value = '"Mars/Olympus_Mons"' WHERE key = 'budget_timezone'$$, '22023', NULL,
-                 'timezone: an unknown zone refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '0' WHERE key = 'budget_timezone'$$, '22023', NULL,
-                 'timezone: a number refused');
-SELECT lives_ok($$UPDATE public.system_config SET value = '"America/New_York"' WHERE key = 'budget_timezone'$$,
-                'timezone: a known zone is accepted');
+-- Values of each type, refused (22023) or accepted: one assertion per row, in this order. An
+-- accepted value stays, and the audit checks below read it.
+SELECT CASE c.outcome WHEN 'refused' THEN throws_ok(s.statement, '22023', NULL, c.description)
+                      WHEN 'accepted' THEN lives_ok(s.statement, c.description) END
+FROM (VALUES
+    -- numeric
+    ('daily_budget_limit', '"100"', 'refused', 'numeric: a JSON string refused'),
+    ('daily_budget_limit', '"NaN"', 'refused', 'numeric: "NaN" refused'),
+    ('daily_budget_limit', '"Infinity"', 'refused', 'numeric: "Infinity" refused'),
+    ('daily_budget_limit', 'null', 'refused', 'numeric: JSON null refused'),
+    ('daily_budget_limit', '-1', 'refused', 'numeric: below the range refused'),
+    ('daily_budget_limit', '1e400', 'refused', 'numeric: a huge number refused'),
+    ('tier_critical_pct', '101', 'refused', 'numeric: a percentage above 100 refused'),
+    ('daily_budget_limit', '0', 'accepted', 'numeric: the runbook''s own SET value = ''0'' is legal'),
+    ('daily_budget_limit', '250.75', 'accepted', 'numeric: a fractional limit is accepted'),
+    -- integer
+    ('max_refinement_attempts', '2.5', 'refused', 'integer: a fraction refused'),
+    ('max_refinement_attempts', '"3"', 'refused', 'integer: a JSON string refused'),
+    ('max_refinement_attempts', '0', 'refused', 'integer: below the range refused'),
+    ('max_refinement_attempts', '5', 'accepted', 'integer: a whole number in range is accepted'),
+    -- interval
+    ('stuck_pending_after', '7200', 'refused', 'interval: a bare number refused'),
+    ('stuck_pending_after', '"two hours"', 'refused', 'interval: text that is no interval refused'),
+    ('stuck_pending_after', '"1 second"', 'refused', 'interval: shorter than the range refused'),
+    ('outcome_vectors_retention', '"1000 years"', 'refused', 'interval: longer than the range refused'),
+    ('stuck_pending_after', '"90 minutes"', 'accepted', 'interval: a valid interval in range is accepted'),
+    -- boolean
+    ('test_flag', '1', 'refused', 'boolean: a number refused'),
+    ('test_flag', '"true"', 'refused', 'boolean: a JSON string refused'),
+    ('test_flag', 'false', 'accepted', 'boolean: false is accepted'),
+    -- text
+    ('test_model', '""', 'refused', 'text: an empty string refused'),
+    ('test_model', to_jsonb(repeat('m', 1001))::text, 'refused', 'text: a huge string refused'),
+    ('test_model', '{"model": "x"}', 'refused', 'text: an object refused'),
+    -- timezone
+    ('budget_timezone', '"Mars/Olympus_Mons"', 'refused', 'timezone: an unknown zone refused'),
+    ('budget_timezone', '0', 'refused', 'timezone: a number refused'),
+    ('budget_timezone', '"America/New_York"', 'accepted', 'timezone: a known zone is accepted')
+) AS c (key, value, outcome, description),
+LATERAL format('UPDATE public.system_config SET value = %L WHERE key = %L', c.value, c.key) AS s (statement);
 
 -- Type and range are fixed outside migrations ------------------------------------------------------
 SELECT throws_ok($$UPDATE public.system_config SET max_value = 1e9 WHERE key = 'daily_budget_limit'$$, '42501', NULL,
@@ -127,10 +90,9 @@ SELECT is((SELECT details FROM public.audit_log WHERE action = 'config.update' A
 SELECT is((SELECT count(*)::int FROM public.audit_log WHERE action = 'config.insert' AND target IN ('test_flag', 'test_model')), 2,
           'inserted keys are audited');
 
-SELECT set_config('request.jwt.claims', '{"sub": "ops-alice", "role": "service_role"}', true);
-SELECT is(pg_temp.value_as('service_role', $$SELECT public.update_config('daily_budget_limit', '150') ->> 'updated_by'$$),
+SELECT is(test_helpers.as_role('service_role', $$SELECT public.update_config('daily_budget_limit', '150') ->> 'updated_by'$$,
+                               '{"sub": "ops-alice", "role": "service_role"}'),
           'ops-alice', 'update_config returns the row stamped with the JWT subject');
-SELECT set_config('request.jwt.claims', '', true);
 SELECT results_eq(
     $$SELECT actor, details FROM public.audit_log WHERE target = 'daily_budget_limit' ORDER BY id DESC LIMIT 1$$,
     $$VALUES ('ops-alice'::text, '{"old": 250.75, "new": 150}'::jsonb)$$,

@@ -5,19 +5,6 @@
 BEGIN;
 SELECT plan(31);
 
--- The HINT of the error a statement raises (NULL when it raises none).
-CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-    v_hint text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
-    RETURN v_hint;
-END
-$f$;
-
 INSERT INTO public.work_orders (id, title)
 SELECT ('00000000-0000-0000-0000-00000000050' || n)::uuid, 'escalation test ' || n FROM generate_series(0, 9) AS n;
 
@@ -114,11 +101,11 @@ SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-0000
                  'unknown work order refused');
 SELECT is((SELECT count(*) FROM public.escalations), (SELECT escalations FROM counts_before), 'refused calls wrote no escalation');
 SELECT is((SELECT count(*) FROM public.alerts), (SELECT alerts FROM counts_before), 'refused calls raised no alert');
-SELECT matches(pg_temp.hint_of($$SELECT public.create_escalation(NULL, 'server_on_fire', '{}')$$), 'retry_exhausted',
+SELECT matches(test_helpers.hint_of($$SELECT public.create_escalation(NULL, 'server_on_fire', '{}')$$), 'retry_exhausted',
                'the unknown-type error lists the known types in its HINT');
-SELECT isnt(pg_temp.hint_of($$SELECT public.create_escalation(NULL, NULL, '{}')$$), NULL, 'the NULL-type error has a HINT');
-SELECT isnt(pg_temp.hint_of($$SELECT public.create_escalation(NULL, 'test_failures', '[]')$$), NULL, 'the bad-context error has a HINT');
-SELECT isnt(pg_temp.hint_of($$SELECT public.create_escalation('00000000-0000-0000-0000-0000000005ff', 'test_failures', '{}')$$), NULL,
+SELECT isnt(test_helpers.hint_of($$SELECT public.create_escalation(NULL, NULL, '{}')$$), NULL, 'the NULL-type error has a HINT');
+SELECT isnt(test_helpers.hint_of($$SELECT public.create_escalation(NULL, 'test_failures', '[]')$$), NULL, 'the bad-context error has a HINT');
+SELECT isnt(test_helpers.hint_of($$SELECT public.create_escalation('00000000-0000-0000-0000-0000000005ff', 'test_failures', '{}')$$), NULL,
             'the unknown-work-order error has a HINT');
 
 SELECT * FROM finish();

@@ -4,18 +4,6 @@
 BEGIN;
 SELECT plan(36);
 
-CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-    v_hint text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
-    RETURN v_hint;
-END
-$f$;
-
 -- A first alert ----------------------------------------------------------------------------------------
 CREATE TEMP TABLE first AS
 SELECT public.raise_alert('warning', 'budget.tier', 'Budget at 55%', 'Spend crossed the hard cap.',
@@ -89,9 +77,9 @@ SELECT throws_ok($$SELECT public.raise_alert('warning', 'budget.tier', '', 'b', 
                  'a bad repeat of an existing key refused');
 SELECT results_eq($$SELECT count(*), sum(occurrences) FROM public.alerts$$, $$SELECT n, occ FROM alerts_before$$,
                   'refused calls wrote no row and counted no occurrence');
-SELECT isnt(pg_temp.hint_of($$SELECT public.raise_alert('fatal', 'k', 't', 'b', 'key', '{}')$$), NULL, 'the bad-severity error has a HINT');
-SELECT isnt(pg_temp.hint_of($$SELECT public.raise_alert('info', 'k', 't', 'b', '', '{}')$$), NULL, 'the bad-key error has a HINT');
-SELECT isnt(pg_temp.hint_of($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '[]')$$), NULL, 'the bad-context error has a HINT');
+SELECT isnt(test_helpers.hint_of($$SELECT public.raise_alert('fatal', 'k', 't', 'b', 'key', '{}')$$), NULL, 'the bad-severity error has a HINT');
+SELECT isnt(test_helpers.hint_of($$SELECT public.raise_alert('info', 'k', 't', 'b', '', '{}')$$), NULL, 'the bad-key error has a HINT');
+SELECT isnt(test_helpers.hint_of($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '[]')$$), NULL, 'the bad-context error has a HINT');
 
 SELECT * FROM finish();
 ROLLBACK;

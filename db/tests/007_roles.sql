@@ -22,18 +22,6 @@ BEGIN
 END
 $f$;
 
--- The value of a query as p_role (errors propagate).
-CREATE FUNCTION pg_temp.value_as(p_role text, p_sql text) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-    v_result text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', p_role);
-    EXECUTE p_sql INTO v_result;
-    RESET ROLE;
-    RETURN v_result;
-END
-$f$;
-
 CREATE TEMP TABLE tables_under_test (tbl, update_column) AS
 VALUES ('alerts', 'title'), ('audit_log', 'action'), ('contracts', 'name'), ('cost_tracking', 'cost'),
        ('escalation_policies', 'description'), ('escalations', 'context'), ('orchestrator_state', 'interval_ms'),
@@ -74,11 +62,11 @@ SELECT is_empty($$SELECT * FROM pg_temp.table_rights('authenticated', 'update') 
                 'authenticated can update no table');
 SELECT is_empty($$SELECT * FROM pg_temp.table_rights('authenticated', 'delete') WHERE result <> '42501'$$,
                 'authenticated can delete from no table');
-SELECT is(pg_temp.value_as('authenticated', 'SELECT count(*) FROM public.work_orders')::int,
-          (SELECT count(*)::int FROM public.work_orders), 'RLS lets authenticated see every work order');
-SELECT is(pg_temp.value_as('authenticated', 'SELECT count(*) FROM public.outcome_vectors')::int,
-          (SELECT count(*)::int FROM public.outcome_vectors), 'RLS lets authenticated see every outcome vector');
 SELECT set_config('request.jwt.claims', '', true);
+SELECT is(test_helpers.as_role('authenticated', 'SELECT count(*) FROM public.work_orders', '{"sub": "dash-user-1", "role": "authenticated"}'),
+          (SELECT count(*) FROM public.work_orders)::text, 'RLS lets authenticated see every work order');
+SELECT is(test_helpers.as_role('authenticated', 'SELECT count(*) FROM public.outcome_vectors', '{"sub": "dash-user-1", "role": "authenticated"}'),
+          (SELECT count(*) FROM public.outcome_vectors)::text, 'RLS lets authenticated see every outcome vector');
 
 -- service_role and moose_runner: every table, the audit log append-only (010 tests it in detail) ---------
 SELECT results_eq(
@@ -99,21 +87,20 @@ SELECT is(pg_temp.try_as('service_role', $$INSERT INTO public.cost_tracking (ser
 SELECT is(pg_temp.try_as('moose_runner', $$INSERT INTO public.escalations (work_order_id, trigger_type, context, status)
                                            VALUES (NULL, 'budget_critical', '{}', 'pending')$$), 'ok',
           'moose_runner inserts an escalation the runbook''s way (policy trigger reads escalation_policies)');
-SELECT is(pg_temp.value_as('moose_runner', 'SELECT count(*) FROM public.work_orders')::int,
-          (SELECT count(*)::int FROM public.work_orders), 'RLS lets moose_runner see every work order');
+SELECT is(test_helpers.as_role('moose_runner', 'SELECT count(*) FROM public.work_orders'),
+          (SELECT count(*) FROM public.work_orders)::text, 'RLS lets moose_runner see every work order');
 
 -- A direct config UPDATE by the API roles passes through the validate and audit triggers -----------------
 SELECT is(pg_temp.try_as('moose_runner', $$UPDATE public.system_config SET value = '0' WHERE key = 'daily_budget_limit'$$), 'ok',
           'moose_runner may run the runbook''s UPDATE system_config (triggers reach private helpers)');
 SELECT is(pg_temp.try_as('service_role', $$UPDATE public.system_config SET value = '"banana"' WHERE key = 'daily_budget_limit'$$), '22023',
           'and a bad value from service_role is still refused with 22023');
-SELECT set_config('request.jwt.claims', '{"sub": "svc-orchestrator"}', true);
-SELECT is(pg_temp.value_as('service_role', $$UPDATE public.system_config SET value = '90' WHERE key = 'daily_budget_limit' RETURNING updated_by$$),
+SELECT is(test_helpers.as_role('service_role', $$UPDATE public.system_config SET value = '90' WHERE key = 'daily_budget_limit' RETURNING updated_by$$,
+                               '{"sub": "svc-orchestrator"}'),
           'svc-orchestrator', 'service_role''s update is stamped with its JWT subject');
-SELECT set_config('request.jwt.claims', '', true);
 SELECT is((SELECT actor FROM public.audit_log WHERE target = 'daily_budget_limit' ORDER BY id DESC LIMIT 1), 'svc-orchestrator',
           'and audited with it');
-SELECT is(pg_temp.value_as('moose_runner', $$UPDATE public.system_config SET value = '95' WHERE key = 'daily_budget_limit' RETURNING updated_by$$),
+SELECT is(test_helpers.as_role('moose_runner', $$UPDATE public.system_config SET value = '95' WHERE key = 'daily_budget_limit' RETURNING updated_by$$),
           'moose_runner', 'without a JWT the SET ROLE role is the actor');
 
 -- Functions --------------------------------------------------------------------------------------------

@@ -6,61 +6,55 @@
 BEGIN;
 SELECT plan(35);
 
-SELECT trigger_is('public', 'work_orders', 'work_orders_touch_updated_at', 'private', 'touch_updated_at',
-                  'work_orders_touch_updated_at runs private.touch_updated_at');
-SELECT trigger_is('public', 'escalations', 'escalations_touch_updated_at', 'private', 'touch_updated_at',
-                  'escalations_touch_updated_at runs private.touch_updated_at');
-SELECT trigger_is('public', 'contracts', 'contracts_touch_updated_at', 'private', 'touch_updated_at',
-                  'contracts_touch_updated_at runs private.touch_updated_at');
-SELECT trigger_is('public', 'orchestrator_state', 'orchestrator_state_touch_updated_at', 'private', 'touch_updated_at',
-                  'orchestrator_state_touch_updated_at runs private.touch_updated_at');
-SELECT trigger_is('public', 'escalations', 'escalations_apply_policy', 'private', 'escalations_apply_policy',
-                  'escalations_apply_policy runs private.escalations_apply_policy');
-SELECT trigger_is('public', 'system_config', 'system_config_validate', 'private', 'system_config_validate',
-                  'system_config_validate runs private.system_config_validate');
-SELECT trigger_is('public', 'system_config', 'system_config_audit', 'private', 'system_config_audit',
-                  'system_config_audit runs private.system_config_audit');
+SELECT trigger_is('public', c.tbl, c.trigger_name, 'private', c.fn, c.trigger_name || ' runs private.' || c.fn)
+FROM (VALUES ('work_orders', 'work_orders_touch_updated_at', 'touch_updated_at'),
+             ('escalations', 'escalations_touch_updated_at', 'touch_updated_at'),
+             ('contracts', 'contracts_touch_updated_at', 'touch_updated_at'),
+             ('orchestrator_state', 'orchestrator_state_touch_updated_at', 'touch_updated_at'),
+             ('escalations', 'escalations_apply_policy', 'escalations_apply_policy'),
+             ('system_config', 'system_config_validate', 'system_config_validate'),
+             ('system_config', 'system_config_audit', 'system_config_audit')) AS c (tbl, trigger_name, fn);
 
 -- updated_at: an explicit value wins, any other UPDATE stamps now() ---------------------------------------
 INSERT INTO public.work_orders (id, title) VALUES ('00000000-0000-0000-0000-000000000801', 'trigger test');
 INSERT INTO public.contracts (id, name) VALUES ('00000000-0000-0000-0000-000000000802', 'trigger-test-contract');
 INSERT INTO public.escalations (id, trigger_type) VALUES ('00000000-0000-0000-0000-000000000803', 'aider_failure');
 
-UPDATE public.work_orders SET updated_at = now() - interval '30 hours' WHERE id = '00000000-0000-0000-0000-000000000801';
-SELECT is((SELECT now() - updated_at FROM public.work_orders WHERE id = '00000000-0000-0000-0000-000000000801'),
-          interval '30 hours', 'work_orders: an explicit backdate wins over the trigger');
-UPDATE public.work_orders SET status = 'in_progress' WHERE id = '00000000-0000-0000-0000-000000000801';
-SELECT is((SELECT updated_at FROM public.work_orders WHERE id = '00000000-0000-0000-0000-000000000801'), now(),
-          'work_orders: any other update stamps updated_at = now()');
-UPDATE public.work_orders SET updated_at = now() - interval '3 hours', title = 'renamed'
-WHERE id = '00000000-0000-0000-0000-000000000801';
-SELECT is((SELECT now() - updated_at FROM public.work_orders WHERE id = '00000000-0000-0000-0000-000000000801'),
-          interval '3 hours', 'work_orders: a backdate together with another change still wins');
-UPDATE public.work_orders SET title = title WHERE id = '00000000-0000-0000-0000-000000000801';
-SELECT is((SELECT updated_at FROM public.work_orders WHERE id = '00000000-0000-0000-0000-000000000801'), now(),
-          'work_orders: even a no-op update touches the row');
+-- Run UPDATE public.<p_table> SET <p_set> on the row p_id (orchestrator_state's one row: 'true') and
+-- return now() - updated_at after it.
+CREATE FUNCTION pg_temp.age_after(p_table text, p_id text, p_set text) RETURNS interval LANGUAGE plpgsql AS $f$
+DECLARE
+    v_age interval;
+BEGIN
+    EXECUTE format('UPDATE public.%I SET %s WHERE id::text = %L RETURNING now() - updated_at', p_table, p_set, p_id) INTO v_age;
+    RETURN v_age;
+END
+$f$;
+
+-- One UPDATE and one assertion per row, in this order: age 0 is updated_at = now().
+SELECT is(pg_temp.age_after(c.tbl, c.id, c.set_clause), c.age, c.description)
+FROM (VALUES
+    ('work_orders', '00000000-0000-0000-0000-000000000801', $$updated_at = now() - interval '30 hours'$$, interval '30 hours',
+     'work_orders: an explicit backdate wins over the trigger'),
+    ('work_orders', '00000000-0000-0000-0000-000000000801', $$status = 'in_progress'$$, interval '0',
+     'work_orders: any other update stamps updated_at = now()'),
+    ('work_orders', '00000000-0000-0000-0000-000000000801', $$updated_at = now() - interval '3 hours', title = 'renamed'$$,
+     interval '3 hours', 'work_orders: a backdate together with another change still wins'),
+    ('work_orders', '00000000-0000-0000-0000-000000000801', 'title = title', interval '0',
+     'work_orders: even a no-op update touches the row'),
+    ('contracts', '00000000-0000-0000-0000-000000000802', $$updated_at = now() - interval '2 days'$$, interval '2 days',
+     'contracts: an explicit backdate wins'),
+    ('contracts', '00000000-0000-0000-0000-000000000802', $$status = 'deprecated'$$, interval '0', 'contracts: an update stamps now()'),
+    ('escalations', '00000000-0000-0000-0000-000000000803', $$updated_at = now() - interval '1 hour'$$, interval '1 hour',
+     'escalations: an explicit backdate wins'),
+    ('escalations', '00000000-0000-0000-0000-000000000803', $$status = 'acknowledged'$$, interval '0',
+     'escalations: an update stamps now()'),
+    ('orchestrator_state', 'true', $$updated_at = now() - interval '5 minutes'$$, interval '5 minutes',
+     'orchestrator_state: an explicit backdate wins'),
+    ('orchestrator_state', 'true', 'last_poll_at = now()', interval '0', 'orchestrator_state: an update stamps now()')
+) AS c (tbl, id, set_clause, age, description);
 SELECT is((SELECT created_at FROM public.work_orders WHERE id = '00000000-0000-0000-0000-000000000801'), now(),
           'work_orders: created_at is left alone');
-
-UPDATE public.contracts SET updated_at = now() - interval '2 days' WHERE id = '00000000-0000-0000-0000-000000000802';
-SELECT is((SELECT now() - updated_at FROM public.contracts WHERE id = '00000000-0000-0000-0000-000000000802'),
-          interval '2 days', 'contracts: an explicit backdate wins');
-UPDATE public.contracts SET status = 'deprecated' WHERE id = '00000000-0000-0000-0000-000000000802';
-SELECT is((SELECT updated_at FROM public.contracts WHERE id = '00000000-0000-0000-0000-000000000802'), now(),
-          'contracts: an update stamps now()');
-
-UPDATE public.escalations SET updated_at = now() - interval '1 hour' WHERE id = '00000000-0000-0000-0000-000000000803';
-SELECT is((SELECT now() - updated_at FROM public.escalations WHERE id = '00000000-0000-0000-0000-000000000803'),
-          interval '1 hour', 'escalations: an explicit backdate wins');
-UPDATE public.escalations SET status = 'acknowledged' WHERE id = '00000000-0000-0000-0000-000000000803';
-SELECT is((SELECT updated_at FROM public.escalations WHERE id = '00000000-0000-0000-0000-000000000803'), now(),
-          'escalations: an update stamps now()');
-
-UPDATE public.orchestrator_state SET updated_at = now() - interval '5 minutes';
-SELECT is((SELECT now() - updated_at FROM public.orchestrator_state), interval '5 minutes',
-          'orchestrator_state: an explicit backdate wins');
-UPDATE public.orchestrator_state SET last_poll_at = now();
-SELECT is((SELECT updated_at FROM public.orchestrator_state), now(), 'orchestrator_state: an update stamps now()');
 
 -- escalations_apply_policy: the runbook's INSERT (section 5.1, with a jsonb context) --------------------------
 INSERT INTO public.escalations (work_order_id, trigger_type, context, status)

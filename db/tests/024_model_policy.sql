@@ -4,41 +4,31 @@ BEGIN;
 SELECT plan(24);
 
 -- Tier boundaries with the default shares 20/50/80/100 of a 100 USD limit.
-SELECT is(private.budget_tier(19.999999, private.budget_settings()), 'normal', 'under 20%: normal');
-SELECT is(private.budget_tier(20, private.budget_settings()), 'warning', '20%: warning');
-SELECT is(private.budget_tier(49.999999, private.budget_settings()), 'warning', 'just under 50%: warning');
-SELECT is(private.budget_tier(50, private.budget_settings()), 'hard_cap', '50%: hard_cap');
-SELECT is(private.budget_tier(80, private.budget_settings()), 'critical', '80%: critical');
-SELECT is(private.budget_tier(100, private.budget_settings()), 'emergency_kill', '100%: emergency_kill');
+SELECT is(private.budget_tier(c.spend, private.budget_settings()), c.tier, c.description)
+FROM (VALUES (19.999999, 'normal', 'under 20%: normal'), (20, 'warning', '20%: warning'),
+             (49.999999, 'warning', 'just under 50%: warning'), (50, 'hard_cap', '50%: hard_cap'),
+             (80, 'critical', '80%: critical'), (100, 'emergency_kill', '100%: emergency_kill')) AS c (spend, tier, description);
 UPDATE public.system_config SET value = '0' WHERE key = 'daily_budget_limit';
 SELECT is(private.budget_tier(0, private.budget_settings()), 'emergency_kill', 'a limit of 0 is emergency_kill');
 UPDATE public.system_config SET value = '100' WHERE key = 'daily_budget_limit';
 
--- The model decision per tier.
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('gpt-4o', 'normal', 'gpt-4o-mini') m),
-          '(gpt-4o,as_is)', 'normal: the requested model as is');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('some-new-model', 'normal', 'gpt-4o-mini') m),
-          '(some-new-model,as_is)', 'normal: an unknown model as is');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for(NULL, 'normal', 'gpt-4o-mini') m),
-          '(,any)', 'normal without a model: any');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('gpt-4o', 'warning', 'gpt-4o-mini') m),
-          '(gpt-4o-mini,downgraded)', 'warning: gpt-4o downgraded to gpt-4o-mini');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('claude-sonnet-4.5', 'warning', 'gpt-4o-mini') m),
-          '(claude-haiku-4.5,downgraded)', 'warning: claude-sonnet-4.5 downgraded to claude-haiku-4.5');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('claude-opus-4.1', 'warning', 'gpt-4o-mini') m),
-          '(claude-haiku-4.5,downgraded)', 'warning: the chain is followed to the first model allowed in warning');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('claude-haiku-4.5', 'warning', 'gpt-4o-mini') m),
-          '(claude-haiku-4.5,as_is)', 'warning: a model allowed in warning as is');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('some-new-model', 'warning', 'gpt-4o-mini') m),
-          '(gpt-4o-mini,forced)', 'warning: an unknown model is forced to the hard-cap model');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('gpt-4o', 'hard_cap', 'gpt-4o-mini') m),
-          '(gpt-4o-mini,forced)', 'hard_cap: forced to the hard-cap model');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for(NULL, 'hard_cap', 'gpt-4o-mini') m),
-          '(gpt-4o-mini,forced)', 'hard_cap without a model: the hard-cap model');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('gpt-4o', 'critical', 'gpt-4o-mini') m),
-          '(,refused)', 'critical: another model is refused');
-SELECT is((SELECT row(m.model, m.decision)::text FROM private.budget_model_for('gpt-4o-mini', 'critical', 'gpt-4o-mini') m),
-          '(gpt-4o-mini,as_is)', 'critical: the hard-cap model as is');
+-- The model decision per tier (hard-cap model gpt-4o-mini).
+SELECT is(row(m.model, m.decision)::text, c.expected, c.description)
+FROM (VALUES
+    ('gpt-4o', 'normal', '(gpt-4o,as_is)', 'normal: the requested model as is'),
+    ('some-new-model', 'normal', '(some-new-model,as_is)', 'normal: an unknown model as is'),
+    (NULL, 'normal', '(,any)', 'normal without a model: any'),
+    ('gpt-4o', 'warning', '(gpt-4o-mini,downgraded)', 'warning: gpt-4o downgraded to gpt-4o-mini'),
+    ('claude-sonnet-4.5', 'warning', '(claude-haiku-4.5,downgraded)', 'warning: claude-sonnet-4.5 downgraded to claude-haiku-4.5'),
+    ('claude-opus-4.1', 'warning', '(claude-haiku-4.5,downgraded)', 'warning: the chain is followed to the first model allowed in warning'),
+    ('claude-haiku-4.5', 'warning', '(claude-haiku-4.5,as_is)', 'warning: a model allowed in warning as is'),
+    ('some-new-model', 'warning', '(gpt-4o-mini,forced)', 'warning: an unknown model is forced to the hard-cap model'),
+    ('gpt-4o', 'hard_cap', '(gpt-4o-mini,forced)', 'hard_cap: forced to the hard-cap model'),
+    (NULL, 'hard_cap', '(gpt-4o-mini,forced)', 'hard_cap without a model: the hard-cap model'),
+    ('gpt-4o', 'critical', '(,refused)', 'critical: another model is refused'),
+    ('gpt-4o-mini', 'critical', '(gpt-4o-mini,as_is)', 'critical: the hard-cap model as is')
+) AS c (requested, tier, expected, description)
+LEFT JOIN LATERAL private.budget_model_for(c.requested, c.tier, 'gpt-4o-mini') AS m ON true;
 
 -- Through the API, with spend in each tier (legacy rows count).
 INSERT INTO public.cost_tracking (service_name, cost) VALUES ('legacy', 25);

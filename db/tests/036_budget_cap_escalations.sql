@@ -6,15 +6,6 @@
 BEGIN;
 SELECT plan(39);
 
-CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v_hint text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
-    RETURN v_hint;
-END $$;
 CREATE FUNCTION pg_temp.decide(p_escalation uuid, p_option text, p_params text, p_notes text DEFAULT 'approved by lead') RETURNS text LANGUAGE sql AS $$
     SELECT test_helpers.as_role('authenticated',
         format('SELECT resolve_escalation(%L, %L, %L, p_params => %L) ->> ''status''', p_escalation, p_option, p_notes, p_params),
@@ -75,7 +66,7 @@ SELECT is(pg_temp.cap_escalations(NULL), 0, 'and opens no escalation (only servi
 -- raise_cap: only an increase of at most escalation_budget_raise_max_multiple times the limit.
 SELECT is(pg_temp.decide((SELECT id FROM public.escalations WHERE trigger_type = 'budget_cap_reached'), 'raise_cap', '{"value": 2.5}'),
           'ERROR 22023', 'raising the cap past twice its limit is 22023');
-SELECT alike(pg_temp.hint_of(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)',
+SELECT alike(test_helpers.hint_of(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)',
                  (SELECT id FROM public.escalations WHERE trigger_type = 'budget_cap_reached'), 'raise_cap', 'ok', '{"value": 1}')),
              'Pass a value in (1.000000, 2.000000]%', 'not an increase is refused with the allowed range as hint');
 SELECT is((SELECT count(*)::int FROM public.budgets WHERE scope = 'service'), 1, 'refused raises changed no budget');
@@ -111,7 +102,7 @@ SELECT is(pg_temp.decide((SELECT id FROM public.escalations WHERE work_order_id 
 SELECT is((SELECT status FROM public.work_orders WHERE id = '00000000-0000-4000-8000-000000000362'), 'cancelled', 'and cancels the work order');
 SELECT public.set_budget('service', 'frozen', 'day', 0);
 SELECT is(pg_temp.reserve(0.5, 'frozen', '{}') #>> '{scope,key}', 'frozen', 'a zero service cap refuses a call without a work order');
-SELECT alike(pg_temp.hint_of(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)',
+SELECT alike(test_helpers.hint_of(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)',
                  (SELECT id FROM public.escalations WHERE trigger_type = 'budget_cap_reached' AND work_order_id IS NULL), 'raise_cap', 'ok', '{"value": 1}')),
              'The limit is 0%', 'its system-wide escalation says a zero limit cannot be raised by a multiple');
 

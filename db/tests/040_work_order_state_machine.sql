@@ -4,16 +4,6 @@
 BEGIN;
 SELECT plan(29);
 
-CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v_hint text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
-    RETURN v_hint;
-END $$;
-
 INSERT INTO work_orders (id, title, status) VALUES
     ('10000000-0000-0000-0000-000000000001', 'a', 'pending'),
     ('10000000-0000-0000-0000-000000000002', 'b', 'completed'),
@@ -40,11 +30,11 @@ SELECT ok(EXISTS (SELECT 1 FROM work_order_transitions WHERE from_status = 'pend
 -- illegal moves
 SELECT throws_ok($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000002'$$,
                  '55000', NULL, 'completed -> pending is refused with 55000');
-SELECT is(pg_temp.hint_of($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000002'$$),
+SELECT is(test_helpers.hint_of($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000002'$$),
           'From completed the legal targets are: blocked, needs_review.', 'the HINT lists the legal targets');
 SELECT throws_ok($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000003'$$,
                  '55000', NULL, 'cancelled -> pending is refused');
-SELECT is(pg_temp.hint_of($$UPDATE work_orders SET status = 'in_progress' WHERE id = '10000000-0000-0000-0000-000000000003'$$),
+SELECT is(test_helpers.hint_of($$UPDATE work_orders SET status = 'in_progress' WHERE id = '10000000-0000-0000-0000-000000000003'$$),
           'cancelled is final: no transition leaves it.', 'a final status says so');
 SELECT throws_ok($$UPDATE work_orders SET status = 'bogus' WHERE id = '10000000-0000-0000-0000-000000000001'$$,
                  '55000', NULL, 'an unknown status is refused (no transition leads to it)');

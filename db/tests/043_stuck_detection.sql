@@ -4,20 +4,14 @@
 BEGIN;
 SELECT plan(20);
 
-INSERT INTO work_orders (id, title, status) VALUES
-    ('40000000-0000-0000-0000-000000000001', 'pending 3h', 'pending'),
-    ('40000000-0000-0000-0000-000000000002', 'pending 1h', 'pending'),
-    ('40000000-0000-0000-0000-000000000003', 'running 30h', 'in_progress'),
-    ('40000000-0000-0000-0000-000000000004', 'running 10h', 'in_progress'),
-    ('40000000-0000-0000-0000-000000000005', 'paused 50h', 'paused'),
-    ('40000000-0000-0000-0000-000000000006', 'done 50h', 'completed');
--- backdate (the touch trigger keeps an updated_at the UPDATE sets itself)
-UPDATE work_orders SET updated_at = now() - CASE title WHEN 'pending 3h' THEN interval '3 hours'
-                                                      WHEN 'pending 1h' THEN interval '1 hour'
-                                                      WHEN 'running 30h' THEN interval '30 hours'
-                                                      WHEN 'running 10h' THEN interval '10 hours'
-                                                      ELSE interval '50 hours' END
-WHERE id::text LIKE '40000000-%';
+-- backdated as inserted (the touch trigger fires on UPDATE only)
+INSERT INTO work_orders (id, title, status, updated_at) VALUES
+    ('40000000-0000-0000-0000-000000000001', 'pending 3h', 'pending', now() - interval '3 hours'),
+    ('40000000-0000-0000-0000-000000000002', 'pending 1h', 'pending', now() - interval '1 hour'),
+    ('40000000-0000-0000-0000-000000000003', 'running 30h', 'in_progress', now() - interval '30 hours'),
+    ('40000000-0000-0000-0000-000000000004', 'running 10h', 'in_progress', now() - interval '10 hours'),
+    ('40000000-0000-0000-0000-000000000005', 'paused 50h', 'paused', now() - interval '50 hours'),
+    ('40000000-0000-0000-0000-000000000006', 'done 50h', 'completed', now() - interval '50 hours');
 
 SELECT set_eq($$SELECT work_order_id FROM find_stuck_work_orders()$$,
               $$VALUES ('40000000-0000-0000-0000-000000000001'::uuid), ('40000000-0000-0000-0000-000000000003'::uuid)$$,

@@ -3,19 +3,18 @@
 -- decisions of the type turned out (private.escalation_outcome). No history: basis
 -- context_only, confidence 0.25, and the explanation says so.
 BEGIN;
-SELECT plan(28);
+SELECT plan(23);
 
 -- no history: the context decides
 INSERT INTO work_orders (id, title, status) VALUES ('60000000-0000-0000-0000-000000000001', 'expensive', 'in_progress');
 INSERT INTO outcome_vectors (work_order_id, model_used, cost, success)
 SELECT '60000000-0000-0000-0000-000000000001', CASE WHEN i < 4 THEN 'gpt-4o-mini' ELSE 'claude-sonnet-4.5' END, 3, false
 FROM generate_series(1, 4) AS i;
-SELECT is((SELECT recommendation ->> 'option' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000001'),
-          'abort_redesign', 'the strongest model failed at $12: abort and redesign, not another retry');
-SELECT is((SELECT (recommendation ->> 'confidence')::numeric FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000001'),
-          0.25, 'no history: confidence 0.25');
-SELECT is((SELECT recommendation ->> 'basis' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000001'),
-          'context_only', 'no history: basis context_only');
+SELECT results_eq(
+    $$SELECT recommendation ->> 'option', (recommendation ->> 'confidence')::numeric, recommendation ->> 'basis'
+      FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000001'$$,
+    $$VALUES ('abort_redesign', 0.25, 'context_only')$$,
+    'the strongest model failed at $12: abort and redesign, not another retry; no history: confidence 0.25, basis context_only');
 SELECT matches((SELECT recommendation ->> 'explanation' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000001'),
                '^No past retry_exhausted decisions with a known outcome.*low confidence.*Context: already very expensive; the stronger model already failed',
                'the explanation says there is no history and which context rules matched');
@@ -55,14 +54,13 @@ FROM generate_series(1, 14) AS i;
 
 INSERT INTO work_orders (id, title, status) VALUES ('60000000-0000-0000-0000-000000000002', 'fresh', 'in_progress');
 SELECT create_escalation('60000000-0000-0000-0000-000000000002', 'retry_exhausted', '{}');
-SELECT is((SELECT recommendation ->> 'option' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'),
-          'pivot_solution', 'history: the option that worked 10 of 10 times wins over the higher prior');
-SELECT is((SELECT (recommendation ->> 'confidence')::numeric FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'),
-          0.68, 'confidence = 0.25 + 0.7 * (10/15) * (11/12) = 0.68');
-SELECT is((SELECT recommendation ->> 'basis' FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'),
-          'history', 'basis history');
-SELECT is((SELECT (recommendation ->> 'decisions_known')::int FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'),
-          14, 'fourteen past decisions with a known outcome');
+-- confidence = 0.25 + 0.7 * (10/15) * (11/12) = 0.68
+SELECT results_eq(
+    $$SELECT recommendation ->> 'option', (recommendation ->> 'confidence')::numeric, recommendation ->> 'basis',
+             (recommendation ->> 'decisions_known')::int
+      FROM escalations WHERE work_order_id = '60000000-0000-0000-0000-000000000002'$$,
+    $$VALUES ('pivot_solution', 0.68, 'history', 14)$$,
+    'history: the option that worked 10 of 10 times wins over the higher prior; confidence 0.68, basis history, 14 decisions known');
 SELECT is((SELECT (s ->> 'score')::numeric FROM escalations, jsonb_array_elements(recommendation -> 'scores') s
            WHERE work_order_id = '60000000-0000-0000-0000-000000000002' AND s ->> 'option' = 'retry_stronger_model'),
           0.407, 'retry: (5/9) * 0.6 + (4/9) * (1/6) = 0.407');

@@ -8,15 +8,6 @@
 BEGIN;
 SELECT plan(26);
 
-CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v_hint text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
-    RETURN v_hint;
-END $$;
 CREATE FUNCTION pg_temp.decide(p_option text, p_params text, p_notes text DEFAULT 'approved by lead') RETURNS text LANGUAGE sql AS $$
     SELECT test_helpers.as_role('authenticated',
         format('SELECT resolve_escalation(%L, %L, %L, p_params => %L) ->> ''status''',
@@ -33,7 +24,7 @@ SELECT is(pg_temp.decide('force_cheaper_model', '{"value": false}'), 'ERROR 2202
 SELECT is((SELECT value FROM public.system_config WHERE key = 'budget_force_hard_cap_model'), 'false'::jsonb,
           'and the config is unchanged');
 SELECT is((SELECT status FROM public.escalations WHERE trigger_type = 'budget_warning'), 'pending', 'and the escalation is still open');
-SELECT alike(pg_temp.hint_of(format('SELECT resolve_escalation(%L, %L, p_params => %L)',
+SELECT alike(test_helpers.hint_of(format('SELECT resolve_escalation(%L, %L, p_params => %L)',
              (SELECT id FROM public.escalations WHERE trigger_type = 'budget_warning'), 'force_cheaper_model', '{"value": false}')),
              'Option force_cheaper_model takes no parameters%', 'the hint says the option takes no parameters');
 
@@ -45,7 +36,7 @@ SELECT is(pg_temp.decide('increase_daily_budget', '{"value": 200.01}'), 'ERROR 2
 SELECT is(pg_temp.decide('increase_daily_budget', '{"value": "150"}'), 'ERROR 22023', 'a string: 22023');
 SELECT is(pg_temp.decide('increase_daily_budget', '{"value": 150, "reason": "x"}'), 'ERROR 22023', 'an undeclared parameter: 22023');
 SELECT is(pg_temp.decide('increase_daily_budget', '{}'), 'ERROR 22023', 'no value: 22023');
-SELECT alike(pg_temp.hint_of(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)',
+SELECT alike(test_helpers.hint_of(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)',
              (SELECT id FROM public.escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'ok', '{"value": 1000000}')),
              'Pass a value in (100, 200.00]%', 'the hint gives the allowed range');
 SELECT is((SELECT value FROM public.system_config WHERE key = 'daily_budget_limit'), '100'::jsonb, 'the limit is still 100');

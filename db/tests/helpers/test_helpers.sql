@@ -24,3 +24,19 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION test_helpers.as_role(text, text, text) IS 'pgTAP helper: run p_sql as p_role with p_claims as request.jwt.claims; first value as text, or ERROR <sqlstate>.';
+
+-- The HINT of the error p_sql raises: NULL when it raises none (or an error without a HINT), so
+-- isnt(..., NULL) asserts that it fails with a HINT. Statements that succeed are kept.
+CREATE OR REPLACE FUNCTION test_helpers.hint_of(p_sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_hint text;
+BEGIN
+    EXECUTE p_sql;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
+    RETURN nullif(v_hint, '');
+END
+$$;
+COMMENT ON FUNCTION test_helpers.hint_of(text) IS 'pgTAP helper: the HINT of the error p_sql raises; NULL when it raises none or has no HINT.';
