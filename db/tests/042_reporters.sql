@@ -4,7 +4,7 @@
 -- private.block_work_order holding the work order for the decision; details land where the
 -- runbook's investigation queries read them.
 BEGIN;
-SELECT plan(34);
+SELECT plan(36);
 
 INSERT INTO work_orders (id, title, status) VALUES
     ('30000000-0000-0000-0000-000000000001', 'tests', 'in_progress'),
@@ -62,6 +62,10 @@ SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000
                  '22023', NULL, 'contract: empty violation is 22023');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', '30000000-0000-0000-0000-0000000000c1', '[1]')$$,
                  '22023', NULL, 'contract: array violation is 22023');
+SELECT throws_ok($$SELECT report_contract_violation('99999999-0000-0000-0000-000000000000', '99999999-0000-0000-0000-000000000000', '[1]')$$,
+                 '22023', NULL, 'contract: a bad violation is 22023 before the unknown work order and contract are looked up');
+SELECT throws_ok($$SELECT report_contract_violation(NULL, '99999999-0000-0000-0000-000000000000', '[1]')$$,
+                 '22004', NULL, 'contract: a NULL work order is 22004 whatever the violation');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000004', '30000000-0000-0000-0000-0000000000c1', '{"e": 1}')$$,
                  '55000', NULL, 'contract: a work order without an attempt is 55000');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', '30000000-0000-0000-0000-0000000000c1', '{"e": 1}', -1)$$,
