@@ -13,6 +13,15 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from runbook_sql import (
+    Q_1_4_ERROR_PATTERNS,
+    Q_3_1_AIDER,
+    Q_3_1_CONTRACT_VALIDATION,
+    Q_3_1_ERROR_DETAILS,
+    Q_3_1_REFINEMENT_HISTORY,
+    Q_3_1_TOP_CONTRIBUTORS,
+    with_id,
+)
 
 
 @contextmanager
@@ -150,56 +159,26 @@ def test_runbook_investigation_queries_read_what_the_workflow_wrote(conn: psycop
                         (wo_id, "CONFLICT (content): Merge conflict in src/invoices.ts"))
 
     # Runbook 3.1 type 1: failure history and error patterns.
-    refinement = conn.execute("""
-        SELECT metadata->'refinement_metadata' as refinement_history
-        FROM outcome_vectors
-        WHERE work_order_id = %s
-        ORDER BY created_at DESC""", (wo_id,)).fetchall()
+    refinement = conn.execute(with_id(Q_3_1_REFINEMENT_HISTORY, "[work-order-id]", wo_id)).fetchall()
     assert sorted(row[0]["cycle"] for row in refinement) == [1, 2, 3, 4]
-    errors = conn.execute("""
-        SELECT metadata->'error_details' as errors
-        FROM outcome_vectors
-        WHERE work_order_id = %s
-          AND success = false""", (wo_id,)).fetchall()
+    errors = conn.execute(with_id(Q_3_1_ERROR_DETAILS, "[work-order-id]", wo_id)).fetchall()
     assert [row[0] for row in errors] == [{"file": "src/invoices.ts", "line": 42}] * 4
     # Runbook 1.4: error patterns of the day.
-    patterns = conn.execute("""
-        SELECT metadata->'error_message' as error, COUNT(*)
-        FROM outcome_vectors
-        WHERE success = false
-          AND created_at >= CURRENT_DATE
-        GROUP BY metadata->'error_message'
-        ORDER BY COUNT(*) DESC""").fetchall()
+    patterns = conn.execute(Q_1_4_ERROR_PATTERNS).fetchall()
     assert patterns == [("TypeError: total is undefined", 4)]
     # Runbook 3.1 type 2: top cost contributors.
-    top = conn.execute("""
-        SELECT
-          work_order_id,
-          model_used,
-          SUM(cost) as total_cost,
-          COUNT(*) as attempts
-        FROM outcome_vectors
-        WHERE created_at >= CURRENT_DATE
-        GROUP BY work_order_id, model_used
-        ORDER BY total_cost DESC
-        LIMIT 10""").fetchall()
+    top = conn.execute(Q_3_1_TOP_CONTRIBUTORS).fetchall()
     assert [(str(r[0]), r[1], float(r[2]), r[3]) for r in top] == [(wo_id, "gpt-4o-mini", 1.6, 4)]
     # Runbook 3.1 type 4: contract details and validation errors.
     contract = conn.execute("SELECT name, version FROM contracts WHERE id = %s", (contract_id,)).fetchone()
     assert contract == ("billing-api", "2.0.0")
-    validation = conn.execute("""
-        SELECT metadata->'contract_validation' as validation_errors
-        FROM outcome_vectors
-        WHERE work_order_id = %s""", (wo_id,)).fetchall()
+    validation = conn.execute(with_id(Q_3_1_CONTRACT_VALIDATION, "[work-order-id]", wo_id)).fetchall()
     reported = [row[0] for row in validation if row[0] is not None]
     assert len(reported) == 1
     assert reported[0]["violation"]["errors"][0]["change"] == "total removed"
     assert reported[0]["contract_id"] == contract_id
     # Runbook 3.1 type 5: Aider's output.
-    aider = scalar(conn, """
-        SELECT metadata->'aider_output' as aider_logs
-        FROM work_orders
-        WHERE id = %s""", (wo_id,))
+    aider = scalar(conn, with_id(Q_3_1_AIDER, "[work-order-id]", wo_id))
     assert aider["output"] == "CONFLICT (content): Merge conflict in src/invoices.ts"
 
     # Each source opened its escalation, once.
