@@ -22,6 +22,7 @@ from runbook_sql import (
     Q_3_1_TOP_CONTRIBUTORS,
     with_id,
 )
+from thread_helpers import in_threads, together
 
 
 @contextmanager
@@ -202,14 +203,12 @@ def test_runbook_investigation_queries_read_what_the_workflow_wrote(conn: psycop
 def test_concurrent_deciders_execute_a_decision_once(conn: psycopg.Connection, db_url: str) -> None:
     wo_id = new_work_order(conn, "split target", "in_progress", 0)
     escalation_id = scalar(conn, "SELECT create_escalation(%s, 'retry_exhausted', '{}')::text", (wo_id,))
-    barrier = threading.Barrier(4)
     outcomes: list[str] = []
     lock = threading.Lock()
 
-    def decide(user: str) -> None:
-        barrier.wait()
+    def decide(index: int) -> None:
         try:
-            with as_dashboard_user(db_url, user) as dashboard:
+            with as_dashboard_user(db_url, f"user-{index}") as dashboard:
                 dashboard.execute(
                     "SELECT resolve_escalation(%s, 'split_work_order', 'too big', p_params => %s)",
                     (escalation_id, '{"parts": [{"title": "part A"}, {"title": "part B"}]}'))
@@ -219,11 +218,7 @@ def test_concurrent_deciders_execute_a_decision_once(conn: psycopg.Connection, d
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=decide, args=(f"user-{i}",)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    assert together(4, decide, timeout=30) == []
     assert sorted(outcomes) == ["refused", "refused", "refused", "resolved"]
     assert scalar(conn, "SELECT count(*) FROM work_orders WHERE metadata ->> 'parent_work_order_id' = %s",
                   (wo_id,)) == 2
@@ -238,18 +233,14 @@ def test_concurrent_detectors_open_one_episode(conn: psycopg.Connection, db_url:
     opened: list[int] = []
     lock = threading.Lock()
 
-    def detect() -> None:
+    def detect(_index: int) -> None:
         with psycopg.connect(db_url, autocommit=True) as detector:
             barrier.wait()
             count = scalar(detector, "SELECT escalate_stuck_work_orders()")
         with lock:
             opened.append(count)
 
-    threads = [threading.Thread(target=detect) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    assert in_threads(3, detect, timeout=30) == []
     assert sum(opened) == 5
     assert scalar(conn, "SELECT count(*) FROM escalations WHERE trigger_type = 'stuck_work_order'") == 5
     assert scalar(conn, "SELECT count(*) FROM alerts WHERE kind = 'work_order.stuck'") == 5
