@@ -23,10 +23,10 @@ import psycopg
 from psycopg import sql
 
 from bench import pg_net_path
+from bench._server import server_url
 from runner import preload
 from runner.db import connect, with_database
 from runner.delivery import DeliveryWorker
-from runner.embedded import EmbeddedCluster
 from runner.http_post import post_json
 from runner.migrations import migrate
 from runner.testing import recreate_database
@@ -92,16 +92,6 @@ class _Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def _server_url() -> str:
-    url = os.environ.get("MOOSE_DATABASE_URL")
-    if url:
-        return url
-    cluster = EmbeddedCluster()
-    if not cluster.running:
-        raise SystemExit("start the embedded cluster first (`moose db up`) or set MOOSE_DATABASE_URL")
-    return cluster.url()
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -193,9 +183,9 @@ def _pg_net_half(db_url: str, rx: _Receiver) -> tuple[float, float, list[float]]
 
 
 def main() -> None:
-    server_url = _server_url()
-    dbname, with_pg_net = _database(server_url)
-    db_url = recreate_database(server_url, dbname)
+    server = server_url()
+    dbname, with_pg_net = _database(server)
+    db_url = recreate_database(server, dbname)
     rx = _Receiver()
     try:
         migrate(db_url, echo=lambda _line: None)
@@ -209,9 +199,9 @@ def main() -> None:
     finally:
         rx.close()
         if with_pg_net:
-            recreate_database(server_url, dbname)  # left empty, as after a drop; `moose test` migrates it
+            recreate_database(server, dbname)  # left empty, as after a drop; `moose test` migrates it
         else:
-            with connect(with_database(server_url, "postgres"), autocommit=True) as admin:
+            with connect(with_database(server, "postgres"), autocommit=True) as admin:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
 
     ms = 1000.0

@@ -38,8 +38,9 @@ from pathlib import Path
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from bench._server import server_url
 from runner.db import connect, with_database
-from runner.embedded import PG_BIN_DIR, EmbeddedCluster
+from runner.embedded import PG_BIN_DIR
 from runner.migrations import migrate
 
 SCRATCH_DB = "moose_bench_budget"
@@ -102,16 +103,6 @@ def summarise(results: list[Result]) -> Summary:
     p95 = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)] / 1000 if latencies else math.nan
     rounds = [r.tps for r in results]
     return Summary(statistics.median(rounds), mean, p95, rounds)
-
-
-def server_url() -> str:
-    url = os.environ.get("MOOSE_DATABASE_URL")
-    if url:
-        return url
-    cluster = EmbeddedCluster()
-    if not cluster.running:
-        raise SystemExit("the embedded PostgreSQL cluster is not running: `moose db up` first")
-    return cluster.url()
 
 
 def pgbench_path() -> str:

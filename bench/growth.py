@@ -29,8 +29,8 @@ import psycopg
 from psycopg import sql
 
 from bench._growth_paths import GROUPS, Group
+from bench._server import server_url
 from runner.db import connect, with_database
-from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 from runner.testing import recreate_database
 
@@ -98,7 +98,7 @@ def run_group(server: str, group: Group, sizes: list[int], samples: int) -> dict
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    server = os.environ.get("MOOSE_DATABASE_URL") or EmbeddedCluster().url()
+    server = server_url()
     sizes = [args.base, args.base * 10, args.base * 100]
     groups = [g for g in GROUPS if not args.only or g.name in args.only]
     print(f"sizes {', '.join(f'{s:,}' for s in sizes)}; {args.samples} timed calls per path and size", flush=True)

@@ -23,8 +23,8 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
+from bench._server import server_url
 from runner.db import connect, with_database
-from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 
 DBNAME = "moose_bench_health"
@@ -56,16 +56,6 @@ EXPLAINED = {
         "SELECT count(*) FILTER (WHERE NOT success) FROM outcome_vectors "
         "WHERE created_at >= now() - interval '24 hours'",
 }
-
-
-def server_url() -> str:
-    url = os.environ.get("MOOSE_DATABASE_URL")
-    if url:
-        return url
-    cluster = EmbeddedCluster()
-    if not cluster.running:
-        raise SystemExit("the embedded cluster is not running: `moose db up` first (or set MOOSE_DATABASE_URL)")
-    return cluster.url()
 
 
 def step(label: str, action: Callable[[], object]) -> None:

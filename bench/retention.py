@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from bench._server import server_url
 from runner.db import connect, with_database
-from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 from runner.testing import recreate_database
 
@@ -120,7 +120,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     rows, batch = args.rows, args.batch
-    server = os.environ.get("MOOSE_DATABASE_URL") or EmbeddedCluster().url()
+    server = server_url()
     url = recreate_database(with_database(server, "postgres"), "moose_bench_retention")
     try:
         migrate(url, echo=lambda _line: None)

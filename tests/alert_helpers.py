@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -58,6 +60,21 @@ def drain(worker: DeliveryWorker, conn: psycopg.Connection, timeout: float = 10.
         worker.deliver_due(100)
         return statuses(conn).get("pending", 0) + statuses(conn).get("sending", 0) == 0
     wait_until(done, timeout, "every delivery settled")
+
+
+@contextmanager
+def running(*workers: DeliveryWorker, join: float = 10) -> Iterator[list[threading.Thread]]:
+    """Each worker's run_forever in a thread of its own while the block runs; then stop and join them."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=worker.run_forever, args=(stop,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield threads
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(join)
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -68,6 +69,15 @@ def conn(db_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def server_url() -> str:
     return SERVER_URL
+
+
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    """A throw-away state folder for `moose db` run for real (tests/cluster_helpers.py)."""
+    from cluster_helpers import state_folder
+
+    with state_folder() as path:
+        yield path
 
 
 @pytest.fixture

@@ -77,3 +77,34 @@ def wait_for(condition: Callable[[], object], timeout: float = 30, every: float 
 def scalar(conn: psycopg.Connection, query: str, params: tuple | None = None) -> object:
     row = conn.execute(query, params).fetchone()
     return row[0] if row else None
+
+
+def assert_no_job_ran_twice(conn: psycopg.Connection) -> None:
+    overlapping = conn.execute("""
+        SELECT a.id, b.id FROM job_runs a JOIN job_runs b
+          ON a.job_name = b.job_name AND a.id < b.id
+         AND tstzrange(a.started_at, a.finished_at) && tstzrange(b.started_at, b.finished_at)
+        WHERE a.outcome = 'succeeded' AND b.outcome = 'succeeded'""").fetchall()
+    assert overlapping == [], "two runs of one job overlapped"
+    doubled = conn.execute("""SELECT job_name, scheduled_for FROM job_runs WHERE outcome = 'succeeded'
+                              GROUP BY 1, 2 HAVING count(*) > 1""").fetchall()
+    assert doubled == [], "one scheduled slot ran twice"
+    per_job = conn.execute("""SELECT r.job_name, count(*), (SELECT count(*) FROM t_ticks t WHERE t.job = r.job_name)
+                              FROM job_runs r WHERE r.outcome = 'succeeded' GROUP BY 1 ORDER BY 1""").fetchall()
+    for job, runs, ticks in per_job:
+        assert runs == ticks, f"{job}: {runs} recorded runs but {ticks} committed effects"
+
+
+def run_side_by_side(url: str, conn: psycopg.Connection, count: int, *, poll: str, timeout: float,
+                     settle: float) -> None:
+    """`count` runners on the installed jobs until each has run one, then `settle` seconds more; all
+    stop cleanly and no job ran twice."""
+    runners = [start_runner(url, "run", "--poll", poll, "--interval", "60") for _ in range(count)]
+    try:
+        wait_for(lambda: scalar(conn, "SELECT count(DISTINCT holder) FROM job_runs WHERE outcome = 'succeeded'")
+                 == count, timeout=timeout, what=f"all {count} runners to run jobs")
+        time.sleep(settle)
+    finally:
+        outputs = [stop(proc) for proc in runners]
+    assert all(proc.returncode == 0 for proc in runners), outputs
+    assert_no_job_ran_twice(conn)

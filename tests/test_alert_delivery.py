@@ -8,13 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 
 import psycopg
 import pytest
-from alert_helpers import add_channel, drain, fast_retries, raise_alert, set_config, statuses, wait_until
+from alert_helpers import add_channel, drain, fast_retries, raise_alert, running, set_config, statuses, wait_until
 from alert_receiver import Receiver
 
 from runner.delivery import DeliveryWorker
@@ -66,11 +65,7 @@ def test_hanging_receiver_times_out_and_others_keep_flowing(db_url: str, conn: p
     with Receiver(hang={"/hang"}) as rx:
         add_channel(conn, "hangs", "webhook", rx.url("/hang"), min_severity="critical")
         add_channel(conn, "works", "webhook", rx.url("/ok"))
-        stop = threading.Event()
-        worker = DeliveryWorker(db_url, max_workers=4)
-        thread = threading.Thread(target=worker.run_forever, args=(stop,))
-        thread.start()
-        try:
+        with running(DeliveryWorker(db_url, max_workers=4), join=15):
             raise_alert(conn, "critical", "goes to both")
             rx.wait_for(1, "/hang", timeout=5)
             for i in range(6):
@@ -82,9 +77,6 @@ def test_hanging_receiver_times_out_and_others_keep_flowing(db_url: str, conn: p
             # All seven went out while the hanging request was still waiting for its answer.
             assert conn.execute(hang_state).fetchone() == ("sending", 1, None)
             wait_until(lambda: conn.execute(hang_state).fetchone()[2] is not None, timeout=8, what="the timeout")
-        finally:
-            stop.set()
-            thread.join(15)
     status, attempts, error = conn.execute(hang_state).fetchone()
     assert status in ("pending", "sending") and attempts >= 1
     assert error == "timeout after 3 s"
@@ -136,18 +128,11 @@ def test_notify_wakes_the_runner_without_waiting_for_the_poll(db_url: str, conn:
     set_config(conn, "alert_poll_interval", "60 seconds")
     with Receiver() as rx:
         add_channel(conn, "fast", "webhook", rx.url("/fast"))
-        stop = threading.Event()
-        worker = DeliveryWorker(db_url)
-        thread = threading.Thread(target=worker.run_forever, args=(stop,))
-        thread.start()
-        try:
+        with running(DeliveryWorker(db_url)):
             time.sleep(0.5)  # the first poll has passed; only NOTIFY can wake it now
             started = time.time()
             raise_alert(conn, "error", "wake up")
             (request,) = rx.wait_for(1, "/fast", timeout=5)
-        finally:
-            stop.set()
-            thread.join(10)
     assert request.at - started < 1.0
 
 
@@ -158,20 +143,12 @@ def test_two_runners_at_once_send_no_row_twice(db_url: str, conn: psycopg.Connec
     with Receiver(delays={"/a": 0.01, "/b": 0.01}) as rx:
         add_channel(conn, "a", "webhook", rx.url("/a"))
         add_channel(conn, "b", "webhook", rx.url("/b"))
-        stop = threading.Event()
         workers = [DeliveryWorker(db_url, max_workers=4, worker_id=f"runner-{i}") for i in range(2)]
-        threads = [threading.Thread(target=w.run_forever, args=(stop,)) for w in workers]
-        for t in threads:
-            t.start()
-        try:
+        with running(*workers):
             ids = [raise_alert(conn, "warning", f"alert {i}") for i in range(60)]
             rx.wait_for(120, timeout=30)
             wait_until(lambda: statuses(conn) == {"delivered": 120}, timeout=10, what="all delivered")
             time.sleep(0.3)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(10)
     sent = Counter((r.path, r.json()["alert_id"]) for r in rx.requests)
     assert len(rx.requests) == 120
     assert set(sent.values()) == {1}
@@ -273,11 +250,8 @@ def test_runner_survives_its_connections_being_killed(db_url: str, conn: psycopg
     set_config(conn, "alert_poll_interval", "0.2 seconds")
     with Receiver() as rx:
         add_channel(conn, "hook", "webhook", rx.url("/hook"))
-        stop = threading.Event()
         worker = DeliveryWorker(db_url)
-        thread = threading.Thread(target=worker.run_forever, args=(stop,))
-        thread.start()
-        try:
+        with running(worker) as (thread,):
             raise_alert(conn, "error", "before")
             rx.wait_for(1, "/hook", timeout=5)
             killed = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -285,9 +259,6 @@ def test_runner_survives_its_connections_being_killed(db_url: str, conn: psycopg
             assert killed[0] >= 2  # the listener and at least one working connection
             raise_alert(conn, "error", "after")
             rx.wait_for(2, "/hook", timeout=15)
-        finally:
-            stop.set()
-            thread.join(10)
     assert not thread.is_alive()
     assert statuses(conn) == {"delivered": 2}
     assert worker.stats["unrecorded"] == 0

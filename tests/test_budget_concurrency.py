@@ -12,6 +12,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
+from thread_helpers import together
 
 CLIENTS = 32
 LIMIT = Decimal("20")
@@ -21,25 +22,6 @@ def _connect(db_url: str) -> psycopg.Connection:
     conn = psycopg.connect(db_url, autocommit=True)
     conn.execute("SET ROLE service_role")
     return conn
-
-
-def _run_threads(count: int, target: object) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def wrapper(index: int) -> None:
-        try:
-            barrier.wait()
-            target(index)  # type: ignore[operator]
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=wrapper, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def _ledger(conn: psycopg.Connection) -> tuple[Decimal, Decimal, Decimal]:
@@ -113,7 +95,7 @@ def test_ledger_never_passes_the_limit_and_matches_the_rows(conn: psycopg.Connec
     watcher = threading.Thread(target=monitor)
     watcher.start()
     try:
-        errors = _run_threads(CLIENTS, worker)
+        errors = together(CLIENTS, worker)
     finally:
         stop.set()
         watcher.join(timeout=30)
@@ -155,7 +137,7 @@ def test_same_idempotency_key_from_many_connections_is_one_reservation(conn: psy
             with lock:
                 ids.append(answer["reservationId"])
 
-    assert _run_threads(CLIENTS, worker) == []
+    assert together(CLIENTS, worker) == []
     assert len(ids) == CLIENTS
     assert len(set(ids)) == 1, "every retry got the same reservation"
     assert conn.execute("SELECT count(*) FROM public.budget_reservations").fetchone()[0] == 1
@@ -178,7 +160,7 @@ def test_same_key_retries_get_the_reservation_even_when_it_filled_the_day(conn: 
             with lock:
                 answers.append(answer)
 
-    assert _run_threads(CLIENTS, worker) == []
+    assert together(CLIENTS, worker) == []
     assert all(a["canProceed"] for a in answers), [a for a in answers if not a["canProceed"]][:3]
     assert len({a["reservationId"] for a in answers}) == 1
 
@@ -198,7 +180,7 @@ def test_concurrent_settles_of_one_reservation_write_one_row(conn: psycopg.Conne
             with lock:
                 outcomes.append(result)
 
-    assert _run_threads(CLIENTS, worker) == []
+    assert together(CLIENTS, worker) == []
     assert outcomes == ["ok"] * CLIENTS, "the same cost settles idempotently"
     assert conn.execute("SELECT count(*) FROM public.cost_tracking").fetchone()[0] == 1
     assert _ledger(conn)[:2] == (Decimal("1.5"), Decimal(0))
@@ -226,7 +208,7 @@ def test_kill_racing_with_reservations_leaves_none_open(conn: psycopg.Connection
                 if not answer["canProceed"]:
                     assert answer["reason"] == "kill_switch", answer
 
-    assert _run_threads(CLIENTS, worker) == []
+    assert together(CLIENTS, worker) == []
     assert admitted_after_kill == [], "no reservation is admitted once the kill has committed"
     assert conn.execute("SELECT active FROM public.budget_kill_switch").fetchone()[0] is True
     assert conn.execute(
@@ -254,7 +236,7 @@ def test_automatic_kill_under_concurrent_settles(conn: psycopg.Connection, db_ur
                 cost = Decimal(rng.randint(10, 40)) / 100  # up to 4x the estimate
                 c.execute("SELECT public.settle_reservation(%s, %s)", (answer["reservationId"], cost))
 
-    assert _run_threads(CLIENTS, worker) == []
+    assert together(CLIENTS, worker) == []
     assert conn.execute("SELECT active, automatic FROM public.budget_kill_switch").fetchone() == (True, True)
     assert conn.execute(
         "SELECT count(*) FROM public.audit_log WHERE action = 'budget.emergency_kill'"

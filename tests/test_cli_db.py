@@ -7,45 +7,15 @@ import hashlib
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import psycopg
 import pytest
 from click.testing import CliRunner
+from cluster_helpers import moose, state_folder
 
-from runner import settings
 from runner.cli import main
-
-
-def moose(*args: str, state_dir: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run `moose` as an operator would: a new process, its own environment."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("MOOSE_DATABASE_URL", "MOOSE_PG_PORT", "MOOSE_STATE_DIR")}
-    if state_dir is not None:
-        environment["MOOSE_STATE_DIR"] = str(state_dir)
-    environment.update(env)
-    return subprocess.run([sys.executable, "-m", "runner.cli", *args], capture_output=True, text=True,
-                          env=environment, cwd=settings.PROJECT_ROOT, timeout=180, check=False)
-
-
-def new_state_dir() -> Path:
-    """A folder the `postgres` user can enter (pytest's tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="moose-cli-test-", dir="/tmp"))
-    path.chmod(0o755)
-    return path / "state"
-
-
-@pytest.fixture
-def state_dir() -> Iterator[Path]:
-    path = new_state_dir()
-    yield path
-    moose("db", "down", state_dir=path)
-    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def held_port() -> socket.socket:
@@ -154,8 +124,7 @@ def test_cluster_life_cycle(state_dir: Path) -> None:
 
 
 def test_a_second_cluster_gets_its_own_port(state_dir: Path) -> None:
-    other = new_state_dir()
-    try:
+    with state_folder() as other:
         assert moose("db", "up", state_dir=state_dir).returncode == 0
         result = moose("db", "up", state_dir=other)
         assert result.returncode == 0, result.stderr
@@ -165,9 +134,6 @@ def test_a_second_cluster_gets_its_own_port(state_dir: Path) -> None:
             with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/moose") as conn:
                 data_dir = conn.execute("SHOW data_directory").fetchone()[0]
             assert data_dir == str((state_dir if port == first else other) / "pgdata")
-    finally:
-        moose("db", "down", state_dir=other)
-        shutil.rmtree(other.parent, ignore_errors=True)
 
 
 def test_a_requested_port_taken_by_another_program_is_named(state_dir: Path) -> None:

@@ -5,24 +5,14 @@ shows it. Run for real in a throw-away state folder."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from test_cli_db import moose, new_state_dir
+from cluster_helpers import moose
 
 from runner.embedded import PG_BIN_DIR
-
-
-@pytest.fixture
-def state_dir() -> Iterator[Path]:
-    path = new_state_dir()
-    yield path
-    moose("db", "down", state_dir=path)
-    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def started_at(url: str) -> tuple[object, str, str]:

@@ -6,25 +6,20 @@ other program in it is the real one)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from test_cli_db import moose, new_state_dir
+from cluster_helpers import moose
 
 from runner.embedded import PG_BIN_DIR
 
 
 @pytest.fixture
-def running_cluster() -> Iterator[Path]:
-    path = new_state_dir()
-    up = moose("db", "up", state_dir=path)
+def running_cluster(state_dir: Path) -> Path:
+    up = moose("db", "up", state_dir=state_dir)
     assert up.returncode == 0, up.stderr
-    yield path
-    moose("db", "down", state_dir=path)
-    shutil.rmtree(path.parent, ignore_errors=True)
+    return state_dir
 
 
 def installed_binaries_reporting(version: str, folder: Path) -> Path:

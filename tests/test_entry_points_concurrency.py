@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 import psycopg
+from thread_helpers import in_threads
 
 WORKERS = 8
 
@@ -17,23 +18,15 @@ def race(db_url: str, statement: str, params: tuple[object, ...]) -> list[object
     briefly so the others must wait on it; returns each caller's result."""
     barrier = threading.Barrier(WORKERS)
     results: list[object] = [None] * WORKERS
-    errors: list[BaseException] = []
 
     def worker(index: int) -> None:
-        try:
-            with psycopg.connect(db_url) as conn:
-                barrier.wait(timeout=30)
-                results[index] = conn.execute(statement, params).fetchone()[0]
-                conn.execute("SELECT pg_sleep(0.05)")
-                conn.commit()
-        except BaseException as error:  # reported below, with the others
-            errors.append(error)
+        with psycopg.connect(db_url) as conn:
+            barrier.wait(timeout=30)
+            results[index] = conn.execute(statement, params).fetchone()[0]
+            conn.execute("SELECT pg_sleep(0.05)")
+            conn.commit()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = in_threads(WORKERS, worker, timeout=60)
     assert not errors, errors
     return results
 

@@ -121,48 +121,36 @@ def functions(conn: psycopg.Connection) -> list[Function]:
     return found
 
 
-def test_a_required_null_argument_is_22004_with_a_hint(conn: psycopg.Connection, functions: list[Function]) -> None:
+Probe = tuple[Function, Arg, object, str]  # a function, one argument, its value, how to name the value
+
+
+def assert_refused(conn: psycopg.Connection, probes: list[Probe], sqlstate: str) -> None:
+    """Each call fails with `sqlstate` and carries a HINT."""
     drifts = []
-    checked = 0
-    for function in functions:
-        for arg in function.args:
-            if not is_required(arg) or (function.name, arg.name) in NULL_IS_DOCUMENTED:
-                continue
-            checked += 1
-            state, hint = call(conn, function, {arg.name: None})
-            if state != "22004" or not hint:
-                drifts.append(f"{function.name}({arg.name} => NULL): {state} hint={hint!r}")
-    assert checked > 40
+    for function, arg, value, label in probes:
+        state, hint = call(conn, function, {arg.name: value})
+        if state != sqlstate or not hint:
+            drifts.append(f"{function.name}({arg.name} => {label}): {state} hint={hint!r}")
     assert drifts == [], "\n".join(drifts)
+
+
+def test_a_required_null_argument_is_22004_with_a_hint(conn: psycopg.Connection, functions: list[Function]) -> None:
+    probes: list[Probe] = [(function, arg, None, "NULL") for function in functions for arg in function.args
+                           if is_required(arg) and (function.name, arg.name) not in NULL_IS_DOCUMENTED]
+    assert len(probes) > 40
+    assert_refused(conn, probes, "22004")
 
 
 def test_over_long_text_is_22023_with_a_hint(conn: psycopg.Connection, functions: list[Function]) -> None:
-    drifts = []
-    checked = 0
-    for function in functions:
-        for arg in function.args:
-            if arg.type != "text" or (function.name, arg.name) in TRUNCATED:
-                continue
-            checked += 1
-            state, hint = call(conn, function, {arg.name: LONG_TEXT})
-            if state != "22023" or not hint:
-                drifts.append(f"{function.name}({arg.name} => 1e6 chars): {state} hint={hint!r}")
-    assert checked > 40
-    assert drifts == [], "\n".join(drifts)
+    probes: list[Probe] = [(function, arg, LONG_TEXT, "1e6 chars") for function in functions for arg in function.args
+                           if arg.type == "text" and (function.name, arg.name) not in TRUNCATED]
+    assert len(probes) > 40
+    assert_refused(conn, probes, "22023")
 
 
 def test_a_clock_far_from_the_database_clock_is_22023_with_a_hint(conn: psycopg.Connection,
                                                                  functions: list[Function]) -> None:
-    drifts = []
-    checked = 0
-    for function in functions:
-        for arg in function.args:
-            if arg.type != "timestamp with time zone":
-                continue
-            for clock in FAR_CLOCKS:
-                checked += 1
-                state, hint = call(conn, function, {arg.name: clock})
-                if state != "22023" or not hint:
-                    drifts.append(f"{function.name}({arg.name} => {clock}): {state} hint={hint!r}")
-    assert checked >= 21
-    assert drifts == [], "\n".join(drifts)
+    probes: list[Probe] = [(function, arg, clock, clock) for function in functions for arg in function.args
+                           if arg.type == "timestamp with time zone" for clock in FAR_CLOCKS]
+    assert len(probes) >= 21
+    assert_refused(conn, probes, "22023")

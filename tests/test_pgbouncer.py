@@ -20,8 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-from service_helpers import install_tick_job, only_test_jobs, scalar, start_runner, stop, wait_for
-from test_runners_ha import assert_no_job_ran_twice
+from service_helpers import install_tick_job, only_test_jobs, run_side_by_side, scalar, start_runner, stop, wait_for
 
 from runner.scheduler import Scheduler
 
@@ -118,15 +117,7 @@ def test_three_runners_share_two_server_connections(bouncer_url: str, conn: psyc
     only_test_jobs(conn)
     for name in ("pb_a", "pb_b", "pb_c"):
         install_tick_job(conn, name, "1 second", sleep=0.1)
-    runners = [start_runner(bouncer_url, "run", "--poll", "0.1", "--interval", "60") for _ in range(3)]
-    try:
-        wait_for(lambda: scalar(conn, "SELECT count(DISTINCT holder) FROM job_runs WHERE outcome = 'succeeded'") == 3,
-                 timeout=40, what="all three runners to run jobs through pgbouncer")
-        time.sleep(2)
-    finally:
-        outputs = [stop(proc) for proc in runners]
-    assert all(proc.returncode == 0 for proc in runners), outputs
-    assert_no_job_ran_twice(conn)
+    run_side_by_side(bouncer_url, conn, 3, poll="0.1", timeout=40, settle=2)
     assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome <> 'succeeded'") == 0
 
 

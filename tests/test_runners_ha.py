@@ -8,38 +8,23 @@ import signal
 import time
 
 import psycopg
-from service_helpers import install_tick_job, only_test_jobs, scalar, start_runner, stop, wait_for
-
-
-def assert_no_job_ran_twice(conn: psycopg.Connection) -> None:
-    overlapping = conn.execute("""
-        SELECT a.id, b.id FROM job_runs a JOIN job_runs b
-          ON a.job_name = b.job_name AND a.id < b.id
-         AND tstzrange(a.started_at, a.finished_at) && tstzrange(b.started_at, b.finished_at)
-        WHERE a.outcome = 'succeeded' AND b.outcome = 'succeeded'""").fetchall()
-    assert overlapping == [], "two runs of one job overlapped"
-    doubled = conn.execute("""SELECT job_name, scheduled_for FROM job_runs WHERE outcome = 'succeeded'
-                              GROUP BY 1, 2 HAVING count(*) > 1""").fetchall()
-    assert doubled == [], "one scheduled slot ran twice"
-    per_job = conn.execute("""SELECT r.job_name, count(*), (SELECT count(*) FROM t_ticks t WHERE t.job = r.job_name)
-                              FROM job_runs r WHERE r.outcome = 'succeeded' GROUP BY 1 ORDER BY 1""").fetchall()
-    for job, runs, ticks in per_job:
-        assert runs == ticks, f"{job}: {runs} recorded runs but {ticks} committed effects"
+from service_helpers import (
+    assert_no_job_ran_twice,
+    install_tick_job,
+    only_test_jobs,
+    run_side_by_side,
+    scalar,
+    start_runner,
+    stop,
+    wait_for,
+)
 
 
 def test_two_runners_share_the_work_without_running_a_job_twice(db_url: str, conn: psycopg.Connection) -> None:
     only_test_jobs(conn)
     for name in ("ha_a", "ha_b", "ha_c", "ha_d"):
         install_tick_job(conn, name, "1 second", sleep=0.15)
-    runners = [start_runner(db_url, "run", "--poll", "0.05", "--interval", "60") for _ in range(2)]
-    try:
-        wait_for(lambda: scalar(conn, "SELECT count(DISTINCT holder) FROM job_runs WHERE outcome = 'succeeded'") == 2,
-                 timeout=30, what="both runners to run jobs")
-        time.sleep(3)
-    finally:
-        outputs = [stop(proc) for proc in runners]
-    assert all(proc.returncode == 0 for proc in runners), outputs
-    assert_no_job_ran_twice(conn)
+    run_side_by_side(db_url, conn, 2, poll="0.05", timeout=30, settle=3)
     assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'") >= 8
     assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome <> 'succeeded'") == 0
     assert scalar(conn, "SELECT count(*) FROM job_leases") == 0, "a clean stop leaves no lease behind"

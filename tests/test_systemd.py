@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 from service_helpers import only_test_jobs, start_runner, stop, wait_for
 
 
@@ -57,38 +58,32 @@ def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connect
     assert after[-1]["message"] == "moose run: stopped"
 
 
-def test_bad_config_file_is_refused(db_url: str, tmp_path: Path) -> None:
+def run_with_config(db_url: str, tmp_path: Path, text: str, *args: str) -> tuple[int, str]:
+    """`moose run --config` with a moose.toml holding `text`, to its end: (exit status, output)."""
     config = tmp_path / "moose.toml"
-    config.write_text("intervall = 3\n")
-    runner = start_runner(db_url, "run", "--config", str(config))
+    config.write_text(text)
+    runner = start_runner(db_url, "run", "--config", str(config), *args)
     try:
         output, _ = runner.communicate(timeout=20)
     finally:
         stop(runner)
-    assert runner.returncode == 1
-    assert "unknown setting(s) intervall" in output
+    return runner.returncode, output
 
 
-def test_config_file_values_are_type_checked(db_url: str, tmp_path: Path) -> None:
-    config = tmp_path / "moose.toml"
-    config.write_text('interval = "fast"\n')
-    runner = start_runner(db_url, "run", "--config", str(config))
-    try:
-        output, _ = runner.communicate(timeout=20)
-    finally:
-        stop(runner)
-    assert runner.returncode == 1
-    assert "interval must be a float, got 'fast'" in output
+@pytest.mark.parametrize(("text", "error"), [
+    ("intervall = 3\n", "unknown setting(s) intervall"),
+    ('interval = "fast"\n', "interval must be a float, got 'fast'"),
+], ids=["unknown-setting", "wrong-type"])
+def test_bad_config_file_is_refused(db_url: str, tmp_path: Path, text: str, error: str) -> None:
+    """An unknown setting, or a value of the wrong type, stops `moose run` before it starts."""
+    returncode, output = run_with_config(db_url, tmp_path, text)
+    assert returncode == 1
+    assert error in output
 
 
 def test_the_config_file_log_format_applies_from_the_start(db_url: str, tmp_path: Path) -> None:
-    config = tmp_path / "moose.toml"
-    config.write_text('log_format = "json"\ninterval = 0.2\n')
-    runner = start_runner(db_url, "run", "--config", str(config), "--iterations", "1", "--no-deliver")
-    try:
-        output, _ = runner.communicate(timeout=20)
-    finally:
-        stop(runner)
-    assert runner.returncode == 0, output
+    returncode, output = run_with_config(db_url, tmp_path, 'log_format = "json"\ninterval = 0.2\n',
+                                         "--iterations", "1", "--no-deliver")
+    assert returncode == 0, output
     messages = [json.loads(line)["message"] for line in output.splitlines()]
     assert any(m.startswith("health:") for m in messages)

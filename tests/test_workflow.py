@@ -13,6 +13,16 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from runbook_sql import (
+    Q_1_4_ERROR_PATTERNS,
+    Q_3_1_AIDER,
+    Q_3_1_CONTRACT_VALIDATION,
+    Q_3_1_ERROR_DETAILS,
+    Q_3_1_REFINEMENT_HISTORY,
+    Q_3_1_TOP_CONTRIBUTORS,
+    with_id,
+)
+from thread_helpers import in_threads, together
 
 
 @contextmanager
@@ -150,56 +160,26 @@ def test_runbook_investigation_queries_read_what_the_workflow_wrote(conn: psycop
                         (wo_id, "CONFLICT (content): Merge conflict in src/invoices.ts"))
 
     # Runbook 3.1 type 1: failure history and error patterns.
-    refinement = conn.execute("""
-        SELECT metadata->'refinement_metadata' as refinement_history
-        FROM outcome_vectors
-        WHERE work_order_id = %s
-        ORDER BY created_at DESC""", (wo_id,)).fetchall()
+    refinement = conn.execute(with_id(Q_3_1_REFINEMENT_HISTORY, "[work-order-id]", wo_id)).fetchall()
     assert sorted(row[0]["cycle"] for row in refinement) == [1, 2, 3, 4]
-    errors = conn.execute("""
-        SELECT metadata->'error_details' as errors
-        FROM outcome_vectors
-        WHERE work_order_id = %s
-          AND success = false""", (wo_id,)).fetchall()
+    errors = conn.execute(with_id(Q_3_1_ERROR_DETAILS, "[work-order-id]", wo_id)).fetchall()
     assert [row[0] for row in errors] == [{"file": "src/invoices.ts", "line": 42}] * 4
     # Runbook 1.4: error patterns of the day.
-    patterns = conn.execute("""
-        SELECT metadata->'error_message' as error, COUNT(*)
-        FROM outcome_vectors
-        WHERE success = false
-          AND created_at >= CURRENT_DATE
-        GROUP BY metadata->'error_message'
-        ORDER BY COUNT(*) DESC""").fetchall()
+    patterns = conn.execute(Q_1_4_ERROR_PATTERNS).fetchall()
     assert patterns == [("TypeError: total is undefined", 4)]
     # Runbook 3.1 type 2: top cost contributors.
-    top = conn.execute("""
-        SELECT
-          work_order_id,
-          model_used,
-          SUM(cost) as total_cost,
-          COUNT(*) as attempts
-        FROM outcome_vectors
-        WHERE created_at >= CURRENT_DATE
-        GROUP BY work_order_id, model_used
-        ORDER BY total_cost DESC
-        LIMIT 10""").fetchall()
+    top = conn.execute(Q_3_1_TOP_CONTRIBUTORS).fetchall()
     assert [(str(r[0]), r[1], float(r[2]), r[3]) for r in top] == [(wo_id, "gpt-4o-mini", 1.6, 4)]
     # Runbook 3.1 type 4: contract details and validation errors.
     contract = conn.execute("SELECT name, version FROM contracts WHERE id = %s", (contract_id,)).fetchone()
     assert contract == ("billing-api", "2.0.0")
-    validation = conn.execute("""
-        SELECT metadata->'contract_validation' as validation_errors
-        FROM outcome_vectors
-        WHERE work_order_id = %s""", (wo_id,)).fetchall()
+    validation = conn.execute(with_id(Q_3_1_CONTRACT_VALIDATION, "[work-order-id]", wo_id)).fetchall()
     reported = [row[0] for row in validation if row[0] is not None]
     assert len(reported) == 1
     assert reported[0]["violation"]["errors"][0]["change"] == "total removed"
     assert reported[0]["contract_id"] == contract_id
     # Runbook 3.1 type 5: Aider's output.
-    aider = scalar(conn, """
-        SELECT metadata->'aider_output' as aider_logs
-        FROM work_orders
-        WHERE id = %s""", (wo_id,))
+    aider = scalar(conn, with_id(Q_3_1_AIDER, "[work-order-id]", wo_id))
     assert aider["output"] == "CONFLICT (content): Merge conflict in src/invoices.ts"
 
     # Each source opened its escalation, once.
@@ -223,14 +203,12 @@ def test_runbook_investigation_queries_read_what_the_workflow_wrote(conn: psycop
 def test_concurrent_deciders_execute_a_decision_once(conn: psycopg.Connection, db_url: str) -> None:
     wo_id = new_work_order(conn, "split target", "in_progress", 0)
     escalation_id = scalar(conn, "SELECT create_escalation(%s, 'retry_exhausted', '{}')::text", (wo_id,))
-    barrier = threading.Barrier(4)
     outcomes: list[str] = []
     lock = threading.Lock()
 
-    def decide(user: str) -> None:
-        barrier.wait()
+    def decide(index: int) -> None:
         try:
-            with as_dashboard_user(db_url, user) as dashboard:
+            with as_dashboard_user(db_url, f"user-{index}") as dashboard:
                 dashboard.execute(
                     "SELECT resolve_escalation(%s, 'split_work_order', 'too big', p_params => %s)",
                     (escalation_id, '{"parts": [{"title": "part A"}, {"title": "part B"}]}'))
@@ -240,11 +218,7 @@ def test_concurrent_deciders_execute_a_decision_once(conn: psycopg.Connection, d
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=decide, args=(f"user-{i}",)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    assert together(4, decide, timeout=30) == []
     assert sorted(outcomes) == ["refused", "refused", "refused", "resolved"]
     assert scalar(conn, "SELECT count(*) FROM work_orders WHERE metadata ->> 'parent_work_order_id' = %s",
                   (wo_id,)) == 2
@@ -259,18 +233,14 @@ def test_concurrent_detectors_open_one_episode(conn: psycopg.Connection, db_url:
     opened: list[int] = []
     lock = threading.Lock()
 
-    def detect() -> None:
+    def detect(_index: int) -> None:
         with psycopg.connect(db_url, autocommit=True) as detector:
             barrier.wait()
             count = scalar(detector, "SELECT escalate_stuck_work_orders()")
         with lock:
             opened.append(count)
 
-    threads = [threading.Thread(target=detect) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    assert in_threads(3, detect, timeout=30) == []
     assert sum(opened) == 5
     assert scalar(conn, "SELECT count(*) FROM escalations WHERE trigger_type = 'stuck_work_order'") == 5
     assert scalar(conn, "SELECT count(*) FROM alerts WHERE kind = 'work_order.stuck'") == 5

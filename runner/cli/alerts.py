@@ -13,7 +13,7 @@ from types import FrameType
 import click
 
 from runner.cli.context import Context, call, pass_context, rows
-from runner.cli.draw import short
+from runner.cli.draw import short, table
 from runner.db import connect
 from runner.delivery import DeliveryWorker
 
@@ -47,14 +47,11 @@ def list_command(ctx: Context, status: str | None, channel: str | None, limit: i
         "  AND (%(channel)s::text IS NULL OR channel = %(channel)s) "
         "ORDER BY delivery_id DESC LIMIT %(limit)s",
         {"status": status, "channel": channel, "limit": limit})
-    if not listed:
-        click.echo("no alert deliveries")
-        return
-    click.echo(f"{'id':>7} {'alert':>7} {'severity':<8} {'channel':<16} {'status':<9} {'try':>3} "
-               f"{'next attempt (UTC)':<19} {'title':<40} last error")
-    for r in listed:
-        click.echo(f"{r[0]:>7} {short(r[1], 7):>7} {r[2]:<8} {short(r[3], 16):<16} {r[4]:<9} {r[5]:>3} "
-                   f"{r[6] or '-':<19} {short(r[7], 40):<40} {short(r[8], 60)}")
+    table([("id", ">7"), ("alert", ">7"), ("severity", "<8"), ("channel", "<16"), ("status", "<9"), ("try", ">3"),
+           ("next attempt (UTC)", "<19"), ("title", "<40"), ("last error", "")],
+          ((r[0], short(r[1], 7), r[2], short(r[3], 16), r[4], r[5], r[6] or "-", short(r[7], 40), short(r[8], 60))
+           for r in listed),
+          "no alert deliveries")
 
 
 @alerts.command("channels")
@@ -68,14 +65,10 @@ def channels_command(ctx: Context) -> None:
         "       count(d.*) FILTER (WHERE d.status = 'failed'), count(d.*) FILTER (WHERE d.status = 'throttled') "
         "FROM public.alert_channels AS c LEFT JOIN public.alert_deliveries AS d ON d.channel_id = c.id "
         "GROUP BY c.id ORDER BY c.name")
-    if not channels:
-        click.echo("no alert channels: see docs/ALERTS.md (add_alert_channel or SLACK_WEBHOOK_URL)")
-        return
-    click.echo(f"{'name':<20} {'kind':<9} {'min sev':<8} {'enabled':<7} {'source':<6} "
-               f"{'delivered':>9} {'queued':>6} {'failed':>6} {'throttled':>9}")
-    for r in channels:
-        click.echo(f"{r[0]:<20} {r[1]:<9} {r[2]:<8} {'yes' if r[3] else 'no':<7} {r[4]:<6} "
-                   f"{r[5]:>9} {r[6]:>6} {r[7]:>6} {r[8]:>9}")
+    table([("name", "<20"), ("kind", "<9"), ("min sev", "<8"), ("enabled", "<7"), ("source", "<6"),
+           ("delivered", ">9"), ("queued", ">6"), ("failed", ">6"), ("throttled", ">9")],
+          ((*r[:3], "yes" if r[3] else "no", *r[4:]) for r in channels),
+          "no alert channels: see docs/ALERTS.md (add_alert_channel or SLACK_WEBHOOK_URL)")
 
 
 @alerts.command("retry")

@@ -1,7 +1,8 @@
-"""How the CLI draws what SQL returned: colours, time spans, the budget bar, short cells."""
+"""How the CLI draws what SQL returned: colours, time spans, the budget bar, short cells, tables."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,18 @@ def short(value: Any, width: int) -> str:
     text = "-" if value is None else str(value)
     text = text.replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(columns: Sequence[tuple[str, str]], lines: Iterable[Sequence[Any]], empty: str) -> None:
+    """A line of column titles, then one line a row, each cell in its column's format spec
+    ("<8", ">7", "" for a last column left as it is); `empty` alone when there are no rows."""
+    lines = list(lines)
+    if not lines:
+        click.echo(empty)
+        return
+    click.echo(" ".join(f"{title:{spec}}" for title, spec in columns))
+    for cells in lines:
+        click.echo(" ".join(f"{cell:{spec}}" for cell, (_title, spec) in zip(cells, columns, strict=True)))
 
 
 def budget_bar(budget: dict[str, Any], width: int = 30) -> str:
