@@ -45,17 +45,7 @@ WHERE s.spent + s.reserved > s.allowance + coalesce(x.above, 0)
 """
 
 # Every stripe against the rows booked on it.
-MISMATCHED = """
-SELECT s.scope, s.key, s.period_start, s.stripe, s.spent, s.reserved
-FROM public.budget_stripes AS s
-WHERE s.spent <> (SELECT coalesce(sum(c.cost), 0) FROM public.cost_tracking AS c
-                  WHERE jsonb_build_array(s.scope_rank, s.key, s.period, s.period_start, s.stripe)
-                        IN (SELECT e FROM jsonb_array_elements(c.budget_debits) AS e))
-   OR s.reserved <> (SELECT coalesce(sum(r.amount), 0) FROM public.budget_reservations AS r
-                     WHERE r.status = 'open'
-                       AND jsonb_build_array(s.scope_rank, s.key, s.period, s.period_start, s.stripe)
-                           IN (SELECT e FROM jsonb_array_elements(r.debits) AS e))
-"""
+MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
 
 # Per budget, the allowances add up to the limit (the current period of a live budget).
 ALLOWANCE_NOT_LIMIT = """
