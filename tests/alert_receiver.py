@@ -1,5 +1,5 @@
-"""A real HTTP receiver on 127.0.0.1 for the alert tests and the benchmark: records every request
-(path, headers, raw body, arrival time) and answers per path from a script: a list of status
+"""A real HTTP receiver on 127.0.0.1 for the alert tests (bench/alerts.py has its own, lighter
+one): records every request (path, headers, raw body, arrival time) and answers per path from a script: a list of status
 codes to return in turn (then 200), an optional delay, a Retry-After header on the non-2xx
 answers, a hang until the receiver stops, or a trickle: the answer sent one byte at a time (in
 its headers or in its body), each byte well inside any per-read timeout, never finishing."""
