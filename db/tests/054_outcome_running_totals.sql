@@ -4,7 +4,7 @@
 -- and work_order_id, a deleted work order and TRUNCATE; the retry_exhausted escalation's
 -- cost_spent is the exact sum; a multi-row failed INSERT counts every row and escalates once.
 BEGIN;
-SELECT plan(28);
+SELECT plan(31);
 
 SELECT has_trigger('public', 'outcome_vectors', 'outcome_vectors_totals_deleted', 'a purge leaves deltas (trigger outcome_vectors_totals_deleted)');
 SELECT has_trigger('public', 'outcome_vectors', 'outcome_vectors_totals_corrected', 'a correction leaves deltas (trigger outcome_vectors_totals_corrected)');
@@ -95,6 +95,17 @@ SELECT is(pg_temp.drift(), 0::bigint, 'after 300 random inserts, deletes and cor
 SELECT ok(private.fold_outcome_deltas(1000) > 0, 'fold_outcome_deltas folds the pending deltas of the work orders');
 SELECT is((SELECT count(*) FROM private.work_order_outcome_deltas), 0::bigint, 'no delta is left pending');
 SELECT is(pg_temp.drift(), 0::bigint, 'and the figures still equal the sums');
+-- Folding is per work order: the deltas of the work orders named, and only those.
+INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success)
+VALUES ('53000000-0000-0000-0000-000000000001', 'm', 0.25, false), ('53000000-0000-0000-0000-000000000002', 'm', 0.5, true);
+DELETE FROM public.outcome_vectors WHERE cost IN (0.25, 0.5) AND model_used = 'm'
+   AND work_order_id IN ('53000000-0000-0000-0000-000000000001', '53000000-0000-0000-0000-000000000002');
+SELECT is(private.fold_held_outcome_deltas(ARRAY['53000000-0000-0000-0000-000000000001'::uuid]), 1,
+          'fold_held_outcome_deltas moves the totals row of the one work order named');
+SELECT results_eq($$SELECT DISTINCT work_order_id FROM private.work_order_outcome_deltas$$,
+                  $$VALUES ('53000000-0000-0000-0000-000000000002'::uuid)$$,
+                  'the other work order''s deltas stay pending');
+SELECT is(pg_temp.drift(), 0::bigint, 'folded or pending, the figures equal the sums');
 
 -- the escalation's cost_spent: the exact sum at the moment it opened, after some history left
 UPDATE system_config SET value = '3' WHERE key = 'max_refinement_attempts';
