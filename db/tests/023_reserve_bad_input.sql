@@ -1,7 +1,7 @@
 -- Every bad input to check_and_reserve_budget is an error with a stable SQLSTATE that writes
 -- nothing.
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(NULL, 'svc')$$, '22004', NULL, 'amount NULL');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(0, 'svc')$$, '22023', NULL, 'amount zero');
@@ -11,6 +11,8 @@ SELECT throws_ok($$SELECT public.check_and_reserve_budget('Infinity', 'svc')$$, 
 SELECT throws_ok($$SELECT public.check_and_reserve_budget('-Infinity', 'svc')$$, '22023', NULL, 'amount -Infinity');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(25.000001, 'svc')$$, '22023', NULL,
                  'amount above max_single_reservation');
+SELECT throws_ok($$SELECT public.check_and_reserve_budget(25.000001, 'svc', '{"work_order_id": "00000000-0000-4000-8000-0000000000f0"}')$$,
+                 '22023', NULL, 'amount above max_single_reservation is 22023 before the unknown work order is looked up');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(1e300, 'svc')$$, '22023', NULL, 'a huge amount');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.0000001, 'svc')$$, '22023', NULL, 'more than 6 decimals');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(1, NULL)$$, '22004', NULL, 'service name NULL');

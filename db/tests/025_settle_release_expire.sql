@@ -1,7 +1,7 @@
 -- settle_reservation writes the cost row exactly once; release_reservation and
 -- expire_reservations free amounts; each bad id or state is a clear error writing nothing.
 BEGIN;
-SELECT plan(32);
+SELECT plan(33);
 
 CREATE TEMP TABLE res AS
 SELECT (public.check_and_reserve_budget(2, 'coder', '{"model": "gpt-4o"}') ->> 'reservationId')::uuid AS a,
@@ -31,6 +31,8 @@ SELECT is(public.settle_reservation((SELECT d FROM res), 0) ->> 'status', 'settl
 
 -- Bad input to settle.
 SELECT throws_ok($$SELECT public.settle_reservation(NULL, 1)$$, '22004', NULL, 'settle: id NULL');
+SELECT throws_ok($$SELECT public.settle_reservation('00000000-0000-4000-8000-0000000000f0', 1, '{"work_order_id": "wo-7"}')$$,
+                 '22023', NULL, 'settle: a work_order_id that is no uuid is 22023 before the unknown reservation is looked up');
 SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), NULL)$$, '22004', NULL, 'settle: cost NULL');
 SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), -0.01)$$, '22023', NULL, 'settle: negative cost');
 SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'NaN')$$, '22023', NULL, 'settle: NaN cost');

@@ -2,7 +2,7 @@
 -- alert_channels_validate trigger (private.alert_channels_validate): clear errors with stable
 -- SQLSTATEs for unknown kinds, malformed URLs, unknown severities and bad options; nothing written.
 BEGIN;
-SELECT plan(36);
+SELECT plan(37);
 
 SELECT lives_ok($$SELECT add_alert_channel('ops-slack', 'slack', 'https://hooks.slack.com/services/T0/B0/X')$$,
                 'add_alert_channel adds a slack channel');
@@ -29,6 +29,8 @@ SELECT throws_ok($$SELECT add_alert_channel('x', 'teams', 'https://example.com/'
                  'unknown alert channel kind ''teams''', 'unknown kind');
 SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'example.com/hook')$$, '22023', NULL, 'URL without scheme');
 SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'ftp://example.com/')$$, '22023', NULL, 'ftp URL');
+SELECT throws_ok($$SELECT update_alert_channel('no-such-channel', p_secret => 'k', p_clear_secret => true)$$, '22023', NULL,
+                 'update: a new secret and p_clear_secret together is 22023 before the unknown channel is looked up');
 SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://exa mple.com/')$$, '22023', NULL, 'URL with a space');
 SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https:///path')$$, '22023', NULL, 'URL without host');
 SELECT throws_ok($$SELECT add_alert_channel('x', 'webhook', 'https://example.com/' || repeat('a', 3000))$$, '22023', NULL,

@@ -30,14 +30,14 @@ BEGIN
         RAISE EXCEPTION 'alert channel min_severity must be info, warning, error or critical, got %', quote_literal(left(p_min_severity, 50))
             USING ERRCODE = '22023', HINT = 'Use one of: info, warning, error, critical; NULL keeps it.';
     END IF;
+    IF p_secret IS NOT NULL AND p_clear_secret THEN
+        RAISE EXCEPTION 'give either a new secret or p_clear_secret, not both'
+            USING ERRCODE = '22023', HINT = 'Pass p_secret to replace it, p_clear_secret => true to remove it.';
+    END IF;
     SELECT * INTO v_channel FROM public.alert_channels AS c WHERE c.name = p_name FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown alert channel %', coalesce(quote_literal(left(p_name, 80)), 'NULL')
             USING ERRCODE = 'P0002', HINT = 'List the channels with: SELECT name, kind, enabled FROM alert_channels;';
-    END IF;
-    IF p_secret IS NOT NULL AND p_clear_secret THEN
-        RAISE EXCEPTION 'give either a new secret or p_clear_secret, not both'
-            USING ERRCODE = '22023', HINT = 'Pass p_secret to replace it, p_clear_secret => true to remove it.';
     END IF;
     IF p_secret IS NOT NULL AND v_channel.kind = 'slack' THEN
         RAISE EXCEPTION 'a slack channel takes no secret: its webhook URL is the credential'

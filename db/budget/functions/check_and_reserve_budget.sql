@@ -99,10 +99,6 @@ BEGIN
             RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(p_metadata ->> 'work_order_id', 100)
                 USING ERRCODE = '22023', HINT = 'Pass the work order''s id as a string, or leave work_order_id out.';
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order::uuid) THEN
-            RAISE EXCEPTION 'work order % does not exist', v_work_order
-                USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders; its budgets apply by this id.';
-        END IF;
         v_work_order := lower(v_work_order);
     END IF;
 
@@ -121,6 +117,11 @@ BEGIN
         RAISE EXCEPTION 'amount % is above the largest single reservation %', p_amount, v_s.max_single_reservation
             USING ERRCODE = '22023',
                   HINT = 'Split the work, or raise system_config.max_single_reservation if such calls are expected.';
+    END IF;
+    -- The lookup after every value check (docs/CONVENTIONS.md, "Errors").
+    IF v_work_order IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order::uuid) THEN
+        RAISE EXCEPTION 'work order % does not exist', v_work_order
+            USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders; its budgets apply by this id.';
     END IF;
     v_day := v_s.budget_day;
 

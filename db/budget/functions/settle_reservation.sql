@@ -42,6 +42,12 @@ BEGIN
                   HINT = 'Pass ''{}''::jsonb or an object such as {"tokens_in": 1200, "tokens_out": 300}.';
     END IF;
 
+    v_work_order_text := p_metadata ->> 'work_order_id';
+    IF v_work_order_text !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(v_work_order_text, 100)
+            USING ERRCODE = '22023', HINT = 'Pass the work order''s id, or leave work_order_id out.';
+    END IF;
+
     SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id;
     PERFORM private.check_found(FOUND, 'reservation', p_reservation_id,
         'Pass the reservationId that check_and_reserve_budget returned.');
@@ -74,12 +80,7 @@ BEGIN
     -- The work order: one named by this settle must exist (a caller's mistake otherwise); the
     -- reservation's own was checked when it was admitted, and if it is gone since, the cost
     -- is still recorded, with a NULL work order.
-    v_work_order_text := p_metadata ->> 'work_order_id';
     IF v_work_order_text IS NOT NULL THEN
-        IF v_work_order_text !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-            RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(v_work_order_text, 100)
-                USING ERRCODE = '22023', HINT = 'Pass the work order''s id, or leave work_order_id out.';
-        END IF;
         v_work_order := v_work_order_text::uuid;
         IF NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order) THEN
             RAISE EXCEPTION 'work order % does not exist', v_work_order
