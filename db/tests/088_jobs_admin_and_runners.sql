@@ -3,7 +3,7 @@
 BEGIN;
 -- A simulated clock (2030): only a superuser session with this flag may pass one (private.scheduler_now).
 SET LOCAL moose.simulated_clock = on;
-SELECT plan(13);
+SELECT plan(14);
 
 DELETE FROM public.jobs WHERE name <> 'retention';
 UPDATE public.jobs SET consecutive_failures = 3, failing_since = now(), next_run_at = now() + interval '1 hour'
@@ -26,6 +26,8 @@ SELECT is((SELECT details::text || ' ' || stopped_at::text FROM public.runners W
           '{"pid": 1, "version": "x"} 2030-01-01 00:05:00+00', 'details merge and a stop is recorded');
 SELECT throws_ok($$SELECT public.runner_heartbeat('host:1', '[]')$$, '22023', NULL, 'details must be an object');
 SELECT throws_ok($$SELECT public.runner_heartbeat(NULL)$$, '22004', NULL, 'NULL holder: 22004');
+SELECT throws_ok($$SELECT public.runner_heartbeat('host:1', '[]', NULL)$$, '22004', NULL,
+                 'NULL p_stopping is 22004 whatever the details');
 SELECT lives_ok($$SET LOCAL ROLE moose_runner; SELECT public.runner_heartbeat('host:2'); RESET ROLE$$,
                 'the runner role may register itself');
 
