@@ -12,12 +12,8 @@ DECLARE
     v_missing timestamptz;
     v_count integer;
 BEGIN
-    PERFORM private.check_required('hours', p_hours,
-        'The scheduler passes 2; pass more to recompute late rows.');
-    IF p_hours NOT BETWEEN 1 AND 2160 THEN
-        RAISE EXCEPTION 'hours must be 1 to 2160 (90 days), got %', p_hours
-            USING ERRCODE = '22023', HINT = 'The scheduler passes 2; pass more to recompute late rows.';
-    END IF;
+    PERFORM private.check_range('hours', p_hours, 1, 2160,
+        'The scheduler passes 2; pass more (at most 2160, 90 days) to recompute late rows.');
     v_from := v_to - make_interval(hours => p_hours);
     SELECT min(h.hour) INTO v_missing
     FROM generate_series(v_to - interval '25 hours', v_to - interval '1 hour', interval '1 hour') AS h(hour)
