@@ -36,10 +36,10 @@ class MigrationPlan:
 
 def behaviour_files() -> list[Path]:
     """Every domain's functions, then every domain's views, then every domain's triggers
-    (db/<domain>/<kind>/*.sql), each kind sorted by file name across domains."""
+    (db/<kind>/<domain>/*.sql), each kind sorted by file name across domains."""
     files: list[Path] = []
     for kind in settings.BEHAVIOUR_KINDS:
-        files.extend(sorted(settings.BEHAVIOUR_ROOT.glob(f"*/{kind}/*.sql"), key=lambda path: path.name))
+        files.extend(sorted((settings.BEHAVIOUR_ROOT / kind).glob("*/*.sql"), key=lambda path: path.name))
     return files
 
 

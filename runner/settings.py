@@ -8,7 +8,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DB_DIR = PROJECT_ROOT / "db"
 MIGRATIONS_DIR = DB_DIR / "migrations"
-# Behaviour files live in db/<domain>/<kind>/; migrate applies every domain's functions, then
+# Behaviour files live in db/<kind>/<domain>/; migrate applies every domain's functions, then
 # every domain's views, then every domain's triggers.
 BEHAVIOUR_ROOT = DB_DIR
 BEHAVIOUR_KINDS = ("functions", "views", "triggers")

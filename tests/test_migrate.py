@@ -121,8 +121,8 @@ def test_dry_run_on_a_fresh_database_lists_everything_and_creates_nothing(empty_
     assert f"pending migrations: {len(ids)}" in result.stdout
     for migration_id in ids:
         assert f"  {migration_id}\n" in result.stdout
-    assert "  db/escalations/functions/create_escalation.sql" in result.stdout
-    assert "  db/escalations/triggers/escalations_apply_policy.sql" in result.stdout
+    assert "  db/functions/escalations/create_escalation.sql" in result.stdout
+    assert "  db/triggers/escalations/escalations_apply_policy.sql" in result.stdout
     # Not even yoyo's bookkeeping tables.
     assert user_relations(url) == []
 
@@ -133,7 +133,7 @@ def test_dry_run_on_a_migrated_database_lists_no_migration_and_changes_nothing(d
                             capture_output=True, text=True, env=cli_env(), cwd=settings.PROJECT_ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert "pending migrations: 0" in result.stdout
-    files = sum(len(list(settings.DB_DIR.glob(f"*/{kind}/*.sql"))) for kind in settings.BEHAVIOUR_KINDS)
+    files = sum(len(list((settings.DB_DIR / kind).glob("*/*.sql"))) for kind in settings.BEHAVIOUR_KINDS)
     assert f"behaviour files to re-apply: {files}" in result.stdout
     assert schema_dump(db_url) == before
 
@@ -171,13 +171,11 @@ CREATE OR REPLACE TRIGGER zz_broken
 def behaviour_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of every domain's functions, views and triggers that `migrate` reads instead."""
     for kind in settings.BEHAVIOUR_KINDS:
-        for folder in settings.DB_DIR.glob(f"*/{kind}"):
-            shutil.copytree(folder, tmp_path / folder.parent.name / kind)
-    for kind in settings.BEHAVIOUR_KINDS:
-        (tmp_path / "zz_test" / kind).mkdir(parents=True)
+        shutil.copytree(settings.DB_DIR / kind, tmp_path / kind)
+        (tmp_path / kind / "zz_test").mkdir()
     monkeypatch.setattr(settings, "BEHAVIOUR_ROOT", tmp_path)
     # An earlier file that changes something, to prove the failure keeps none of the run.
-    health = tmp_path / "health" / "functions" / "health_heartbeat.sql"
+    health = tmp_path / "functions" / "health" / "health_heartbeat.sql"
     health.write_text(health.read_text().replace(
         "the runner''s heartbeat line.", "CHANGED BY A RUN THAT FAILS."))
     return tmp_path
@@ -189,14 +187,14 @@ def behaviour_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 ], ids=["syntax-error-in-body", "error-without-position"])
 def test_failing_behaviour_file_is_named_with_its_line_and_nothing_is_kept(
         behaviour_copy: Path, db_url: str, conn: psycopg.Connection, text: str, line: int, sqlstate: str) -> None:
-    (behaviour_copy / "zz_test" / "functions" / "zz_broken.sql").write_text(text)
+    (behaviour_copy / "functions" / "zz_test" / "zz_broken.sql").write_text(text)
     before = schema_dump(db_url)
 
     with pytest.raises(MigrationError) as raised:
         migrate(db_url, echo=quiet)
 
     message = str(raised.value)
-    assert f"{behaviour_copy / 'zz_test' / 'functions' / 'zz_broken.sql'}:{line}: " in message
+    assert f"{behaviour_copy / 'functions' / 'zz_test' / 'zz_broken.sql'}:{line}: " in message
     assert f"(SQLSTATE {sqlstate})" in message
     assert schema_dump(db_url) == before
     assert conn.execute("SELECT to_regprocedure('public.zz_fine()')").fetchone()[0] is None
@@ -205,11 +203,11 @@ def test_failing_behaviour_file_is_named_with_its_line_and_nothing_is_kept(
 
 
 def test_cli_reports_the_failing_file_and_exits_non_zero(behaviour_copy: Path, db_url: str) -> None:
-    (behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
+    (behaviour_copy / "triggers" / "zz_test" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
     result = CliRunner().invoke(main, ["--database-url", db_url, "migrate"])
     assert result.exit_code == 1
     assert "migration failed, nothing of this run was kept (the database is as it was)" in result.output
-    broken = behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql"
+    broken = behaviour_copy / "triggers" / "zz_test" / "zz_broken.sql"
     assert f'{broken}:5: relation "public.no_such_table" does not exist' in result.output
 
 
@@ -277,18 +275,18 @@ def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_failing_behaviour_file_after_a_dropping_migration_keeps_the_function_and_the_migration_pending(
         migrations_copy: Path, behaviour_copy: Path, db_url: str, conn: psycopg.Connection) -> None:
     (migrations_copy / "9999_zz_drop_budget_status.sql").write_text(DROP_BUDGET_STATUS)
-    (behaviour_copy / "zz_test" / "functions" / "zz_broken.sql").write_text(BROKEN_SYNTAX)
+    (behaviour_copy / "functions" / "zz_test" / "zz_broken.sql").write_text(BROKEN_SYNTAX)
     before = full_dump(db_url)
 
     with pytest.raises(MigrationError) as raised:
         migrate(db_url, echo=quiet)
 
-    assert f"{behaviour_copy / 'zz_test' / 'functions' / 'zz_broken.sql'}:12: " in str(raised.value)
+    assert f"{behaviour_copy / 'functions' / 'zz_test' / 'zz_broken.sql'}:12: " in str(raised.value)
     assert full_dump(db_url) == before
     assert conn.execute("SELECT to_regprocedure('public.budget_status()')").fetchone()[0] is not None
     assert conn.execute("SELECT public.system_health() IS NOT NULL").fetchone()[0] is True
     # Still pending: the corrected run applies it.
-    (behaviour_copy / "zz_test" / "functions" / "zz_broken.sql").unlink()
+    (behaviour_copy / "functions" / "zz_test" / "zz_broken.sql").unlink()
     (migrations_copy / "9999_zz_drop_budget_status.sql").write_text(
         DROP_BUDGET_STATUS.replace("DROP FUNCTION public.budget_status();", "SELECT 1;"))
     assert migrate(db_url, echo=quiet) == ["9999_zz_drop_budget_status"]
@@ -315,7 +313,7 @@ def test_a_failing_second_migration_takes_back_the_first_of_the_run(
 def test_a_failed_first_migrate_of_an_empty_database_leaves_it_empty(
         empty_database: Callable[[], str], behaviour_copy: Path) -> None:
     url = empty_database()
-    (behaviour_copy / "zz_test" / "triggers" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
+    (behaviour_copy / "triggers" / "zz_test" / "zz_broken.sql").write_text(BROKEN_NO_POSITION)
     before = full_dump(url)
     with pytest.raises(MigrationError):
         migrate(url, echo=quiet)

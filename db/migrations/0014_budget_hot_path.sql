@@ -3,7 +3,7 @@
 --  * reading the budget config out of system_config (a scan of every key, nine FILTERed
 --    aggregates and jsonb-to-text casts): private.budget_config is a typed one-row copy of
 --    those keys, kept by a statement trigger on system_config in the writer's own transaction
---    (db/triggers/system_config_budget_config.sql), so the gate reads one row;
+--    (db/triggers/budget/system_config_budget_config.sql), so the gate reads one row;
 --  * table CHECK constraints on budget_reservations: PostgreSQL 15 re-reads a table CHECK
 --    from its stored text on every INSERT, while a domain's CHECK is parsed once per session
 --    (type cache). Status and amount become domains with the same rules; the CHECK tying the

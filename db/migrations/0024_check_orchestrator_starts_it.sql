@@ -6,7 +6,7 @@
 -- depends: 0021_escalation_workflow
 
 -- The validation trigger of an upgraded database checks the option below against this list,
--- so the new verb is defined here first (db/functions/private.escalation_actions.sql, which
+-- so the new verb is defined here first (db/functions/escalations/private.escalation_actions.sql, which
 -- moose migrate re-applies right after, holds the same list).
 CREATE OR REPLACE FUNCTION private.escalation_actions()
 RETURNS text[]

@@ -4,7 +4,7 @@
 -- (0 stopped all spend, a million passed): its new action raise_daily_budget accepts only an
 -- increase over today's limit of at most escalation_budget_raise_max_multiple times it.
 -- The validation trigger is dropped here because it calls the old form; moose migrate re-creates
--- it from db/escalations/triggers/escalation_policies_validate.sql right after.
+-- it from db/triggers/escalations/escalation_policies_validate.sql right after.
 -- depends: 0024_check_orchestrator_starts_it
 
 DROP TRIGGER IF EXISTS escalation_policies_validate ON public.escalation_policies;

@@ -5,7 +5,7 @@
 -- move the totals row (the inserter already serialises on it); deletes (retention, a DBA's
 -- clean-up) and corrections of cost, success or work_order_id only append a delta row, so they
 -- never wait on a writer that holds the totals row; the next insert for the work order, or
--- run_retention, folds the deltas in. Statement triggers: db/work_orders/triggers/outcome_vectors_*.
+-- run_retention, folds the deltas in. Statement triggers: db/triggers/work_orders/outcome_vectors_*.
 -- The old row trigger is dropped: the behaviour file recreates it as a statement trigger.
 -- depends: 0024_check_orchestrator_starts_it 0020_work_order_lifecycle
 

@@ -2,7 +2,7 @@
 -- database clock. Any finite instant used to be accepted, so run_retention('294276-12-31') purged
 -- everything at once; private.scheduler_now now refuses an instant outside this window with
 -- 22023. Tests that simulate a day use the superuser-only escape described in
--- db/scheduler/functions/private.scheduler_now.sql.
+-- db/functions/scheduler/private.scheduler_now.sql.
 -- depends: 0045_names_that_say_the_difference
 
 INSERT INTO public.system_config (key, value, value_type, min_value, max_value, description) VALUES

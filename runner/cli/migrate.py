@@ -15,7 +15,7 @@ from runner.migrations import MigrationError, migrate, plan
 @pass_context
 def migrate_command(ctx: Context, dry_run: bool) -> None:
     """Apply pending migrations from db/migrations, then re-apply every domain's functions,
-    views and triggers (db/<domain>/{functions,views,triggers}), in one transaction under one
+    views and triggers (db/{functions,views,triggers}/<domain>), in one transaction under one
     lock: a failure at any step keeps nothing of the run and names the file and line."""
     url = ctx.url()
     try:
