@@ -76,11 +76,31 @@ def run_pg_prove(url: str, paths: list[Path]) -> int:
                           cwd=settings.PROJECT_ROOT, check=False).returncode
 
 
+def pytest_workers() -> int:
+    """xdist workers for the whole suite: most tests wait on servers, subprocesses and the
+    network rather than on a core, so twice the cores keeps both busy (MOOSE_TEST_WORKERS
+    overrides; 1 runs in one process)."""
+    override = os.environ.get("MOOSE_TEST_WORKERS")
+    return int(override) if override else 2 * (os.cpu_count() or 1)
+
+
 def run_pytest(server_url: str, test_url: str, args: list[str]) -> int:
+    """With arguments: pytest with exactly those. Without: the whole suite, first every test
+    not marked `serial` over xdist workers (a module's tests that share a server-wide resource
+    carry one `xdist_group` and stay on one worker), then the `serial` tests alone, because
+    they restart the cluster the others use."""
     env = dict(os.environ, MOOSE_SERVER_URL=server_url, MOOSE_TEST_DATABASE_URL=test_url)
-    code = subprocess.run([sys.executable, "-m", "pytest", *args], env=env,
-                          cwd=settings.PROJECT_ROOT, check=False).returncode
-    return code
+
+    def pytest(*pytest_args: str) -> int:
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env,
+                              cwd=settings.PROJECT_ROOT, check=False).returncode
+
+    if args:
+        return pytest(*args)
+    workers = pytest_workers()
+    parallel = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+    codes = [pytest(*parallel, "-m", "not serial"), pytest("-m", "serial")]
+    return next((code for code in codes if code != 0), 0)
 
 
 def run_ruff() -> int:

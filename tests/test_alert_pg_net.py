@@ -9,12 +9,16 @@ import socket
 import threading
 
 import psycopg
+import pytest
 from alert_helpers import add_channel, fast_retries, raise_alert, set_config, signature, statuses
 from alert_receiver import Receiver
 from pg_net_helpers import pump, response_of, settled, wait_for
 from psycopg.types.json import Jsonb
 
 from runner.delivery import DeliveryWorker
+
+# One xdist worker runs every test of the pg_net database: its worker serves one database.
+pytestmark = pytest.mark.xdist_group("pg_net")
 
 
 def request_of(conn: psycopg.Connection, delivery_id: int) -> dict:

@@ -14,6 +14,9 @@ from runner import preload
 from runner.delivery import DeliveryWorker
 from runner.embedded import PG_BIN_DIR, EmbeddedCluster
 
+# One xdist worker runs every test of the pg_net database: its worker serves one database.
+pytestmark = pytest.mark.xdist_group("pg_net")
+
 
 def crash_restart(cluster: EmbeddedCluster) -> None:
     """An immediate stop (a crash: unlogged tables are reset at recovery), then a start."""
@@ -21,6 +24,8 @@ def crash_restart(cluster: EmbeddedCluster) -> None:
                   "-w", "-t", "60", "-l", str(cluster.log_file), "-o", f"-p {cluster.port}"])
 
 
+# It crash-restarts the cluster every test shares: `moose test` runs it after the others, alone.
+@pytest.mark.serial
 def test_a_crash_restart_with_a_request_in_flight_ends_as_a_retry(net_conn: psycopg.Connection,
                                                                    server_url: str) -> None:
     cluster = EmbeddedCluster()

@@ -17,6 +17,9 @@ from cluster_helpers import moose, state_folder
 
 from runner.cli import main
 
+# One xdist worker starts every throw-away cluster, so no two pick a port at the same moment.
+pytestmark = pytest.mark.xdist_group("clusters")
+
 
 def held_port() -> socket.socket:
     """A port another program is listening on."""

@@ -154,7 +154,8 @@ def test_a_killed_connection_is_recorded_and_the_scheduler_goes_on(db_url: str, 
     def kill_backend() -> None:
         for _ in range(100):
             rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE query LIKE 'SELECT public.execute_job%' AND pid <> pg_backend_pid()").fetchall()
+                                "WHERE query LIKE 'SELECT public.execute_job%' AND pid <> pg_backend_pid() "
+                                "AND datname = current_database()").fetchall()
             if rows:
                 return
             time.sleep(0.05)
