@@ -19,7 +19,9 @@ from runner.testing import run_all
 @pass_context
 def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: tuple[str, ...]) -> None:
     """Recreate the test database (MOOSE_TEST_DATABASE, default moose_test), migrate it, then run
-    pg_prove over db/tests, pytest (extra arguments go to pytest) and ruff."""
+    pg_prove over db/tests, pytest and ruff. Without extra arguments pytest runs the whole suite
+    over parallel workers (MOOSE_TEST_WORKERS, default twice the cores), then the `serial` tests
+    alone; extra arguments go to one plain pytest run."""
     if ctx.database_url:
         server_url = ctx.database_url
     else:
