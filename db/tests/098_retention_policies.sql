@@ -31,7 +31,7 @@ SELECT is((SELECT count(*) FROM public.job_runs WHERE outcome = 'running'), 1::b
 SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM public.retention_policies$$),
           'ERROR 42501', 'the dashboard user cannot read the policies');
 SELECT is(test_helpers.as_role('service_role', $$SELECT count(*) FROM public.retention_policies$$),
-          '8', 'service_role reads them');
+          '9', 'service_role reads them');
 
 SELECT * FROM finish();
 ROLLBACK;
