@@ -3,7 +3,7 @@
 -- model_price at instants, the history triggers, import_model_prices (only changes become rows),
 -- model_prices_list, roles, and the prices in backup_config / restore_config.
 BEGIN;
-SELECT plan(76);
+SELECT plan(77);
 
 -- The table --------------------------------------------------------------------------------------
 SELECT has_table('public', 'model_prices', 'table model_prices exists');
@@ -33,6 +33,8 @@ SELECT is((SELECT a -> 'longContext' FROM answers WHERE step = 1), 'null'::jsonb
 SELECT is((SELECT count(*)::integer FROM public.audit_log WHERE action = 'budget.set_model_price'), 1, 'a set is audited');
 SELECT is(public.set_model_price('test-model', 2.5, 10.000, 1.25, 16384) ->> 'outcome', 'unchanged',
           'the same price at the same instant again is an idempotent retry');
+SELECT is(public.set_model_price('test-model', 2.5, 10, 1.25, 16384, now() + interval '30 minutes') ->> 'outcome', 'unchanged',
+          'the price in effect set again for a later instant is unchanged too');
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'test-model'), 1, 'still one row');
 SELECT is((SELECT count(*)::integer FROM public.audit_log WHERE action = 'budget.set_model_price'), 1,
           'an unchanged retry is not audited again');

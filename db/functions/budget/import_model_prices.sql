@@ -51,15 +51,7 @@ BEGIN
             WHERE m.model = v_p.model AND m.effective_from <= p_effective_from
             ORDER BY m.effective_from DESC LIMIT 1;
             v_had := FOUND;
-            IF v_had AND (v_current.input_usd_per_mtok, v_current.output_usd_per_mtok, v_current.cached_input_usd_per_mtok,
-                          v_current.max_output_tokens, v_current.long_context_threshold_tokens,
-                          v_current.long_context_input_usd_per_mtok, v_current.long_context_output_usd_per_mtok,
-                          v_current.long_context_cached_input_usd_per_mtok)
-                         IS NOT DISTINCT FROM
-                         (v_p.input_usd_per_mtok, v_p.output_usd_per_mtok, v_p.cached_input_usd_per_mtok,
-                          v_p.max_output_tokens, v_p.long_context_threshold_tokens,
-                          v_p.long_context_input_usd_per_mtok, v_p.long_context_output_usd_per_mtok,
-                          v_p.long_context_cached_input_usd_per_mtok) THEN
+            IF v_had AND private.model_price_same(v_current, v_p) THEN
                 v_unchanged := v_unchanged + 1;
                 CONTINUE;
             END IF;

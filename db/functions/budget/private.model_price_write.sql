@@ -20,13 +20,7 @@ BEGIN
         SELECT * INTO v_old FROM public.model_prices AS m
         WHERE m.model = v_p.model AND m.effective_from = v_p.effective_from FOR UPDATE;
         IF FOUND THEN
-            IF (v_old.input_usd_per_mtok, v_old.output_usd_per_mtok, v_old.cached_input_usd_per_mtok,
-                v_old.max_output_tokens, v_old.long_context_threshold_tokens, v_old.long_context_input_usd_per_mtok,
-                v_old.long_context_output_usd_per_mtok, v_old.long_context_cached_input_usd_per_mtok)
-               IS NOT DISTINCT FROM
-               (v_p.input_usd_per_mtok, v_p.output_usd_per_mtok, v_p.cached_input_usd_per_mtok,
-                v_p.max_output_tokens, v_p.long_context_threshold_tokens, v_p.long_context_input_usd_per_mtok,
-                v_p.long_context_output_usd_per_mtok, v_p.long_context_cached_input_usd_per_mtok) THEN
+            IF private.model_price_same(v_old, v_p) THEN
                 RETURN 'unchanged';
             END IF;
             IF v_old.effective_from <= now() THEN
