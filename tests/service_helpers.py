@@ -48,7 +48,7 @@ def start_runner(url: str, *args: str, env: dict[str, str] | None = None,
                  stdout: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
     # No HTTP endpoint unless a test asks for one (MOOSE_LISTEN in env): runners side by side
     # would compete for the default port.
-    environment = dict(os.environ, MOOSE_DATABASE_URL=url, MOOSE_LISTEN="off", **(env or {}))
+    environment = {**os.environ, "MOOSE_DATABASE_URL": url, "MOOSE_LISTEN": "off", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "runner.cli", *args], stdout=stdout, stderr=subprocess.STDOUT,
                             text=True, env=environment, cwd=PROJECT_ROOT)
 
