@@ -19,7 +19,8 @@ from runner.testing import run_all
 @pass_context
 def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: tuple[str, ...]) -> None:
     """Recreate the test database (MOOSE_TEST_DATABASE, default moose_test), migrate it, then run
-    pg_prove over db/tests, pytest (extra arguments go to pytest) and ruff."""
+    pg_prove over db/tests, pytest (extra arguments go to pytest) and ruff. On the embedded
+    cluster pg_net's worker serves the test database during the run, the main one again after."""
     if ctx.database_url:
         server_url = ctx.database_url
     else:
@@ -31,7 +32,7 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
         server_url = cluster.url()
     try:
         code = run_all(server_url, sql_only=sql_only, python_only=python_only,
-                       pytest_args=list(pytest_args), echo=click.echo)
+                       pytest_args=list(pytest_args), echo=click.echo, embedded=not ctx.database_url)
     except MigrationError as error:
         raise click.ClickException(f"the test database could not be migrated:\n{error}") from error
     sys.exit(code)
