@@ -59,6 +59,7 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "budget_usage": ({"p_scope": "service"}, DASHBOARD),
     "resume_operations": ({"p_note": "fixed"}, SERVICE),
     "system_health": ({}, DASHBOARD),
+    "ops_metrics": ({}, DASHBOARD),
     "budget_window": ({}, DASHBOARD),
     "find_stuck_work_orders": ({}, DASHBOARD),
     "triage_thresholds": ({}, DASHBOARD),
