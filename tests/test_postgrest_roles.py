@@ -66,6 +66,7 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
                                            "output_usd_per_mtok": "10"}]}, SERVICE),
     "resume_operations": ({"p_note": "fixed"}, SERVICE),
     "system_health": ({}, DASHBOARD),
+    "ops_metrics": ({}, DASHBOARD),
     "budget_window": ({}, DASHBOARD),
     "find_stuck_work_orders": ({}, DASHBOARD),
     "triage_thresholds": ({}, DASHBOARD),
