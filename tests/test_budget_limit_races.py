@@ -9,7 +9,9 @@ limit or the stripe count meanwhile. Each race once let a budget pass its limit
 2. `budget_global_stripes` raised while a slow path waited for the stripes it had seen: its
    re-split covered stripes it never locked;
 3. `budget_global_stripes` raised while the first call of a period was creating its stripes:
-   a second creator added the others at another split.
+   a second creator added the others at another split;
+4. a budget created while a call that had read that none applied waited: the call was
+   admitted past it.
 
 Then a storm: 48 callers while another thread changes limits, stripe counts and `*`
 templates; the allowance invariant and the ledger audit must hold."""
@@ -50,32 +52,27 @@ def _pid(conn: psycopg.Connection) -> int:
 
 def _connect_where(db_url: str, wanted: Callable[[int], bool], **kwargs: Any) -> psycopg.Connection:
     """A connection whose backend pid satisfies `wanted` (the stripe a caller tries first is
-    pg_backend_pid() mod K); at most 64 tries."""
-    spare: list[psycopg.Connection] = []
-    try:
-        for _ in range(64):
-            conn = _connect(db_url, **kwargs)
-            if wanted(_pid(conn)):
-                return conn
-            spare.append(conn)
-        raise AssertionError("no backend pid with the wanted stripe in 64 connections")
-    finally:
-        for conn in spare:
-            conn.close()
+    pg_backend_pid() mod K); at most 200 tries, one connection open at a time."""
+    for _ in range(200):
+        conn = _connect(db_url, **kwargs)
+        if wanted(_pid(conn)):
+            return conn
+        conn.close()
+    raise AssertionError("no backend pid with the wanted stripe in 200 connections")
 
 
 class Step:
     """One statement on its own connection and thread; the test waits for it to block on a
     given backend (pg_blocking_pids) or to finish."""
 
-    def __init__(self, conn: psycopg.Connection, sql: str, params: tuple[Any, ...] = ()) -> None:
+    def __init__(self, conn: psycopg.Connection, sql: str, params: Any = ()) -> None:
         self.conn = conn
         self.pid = _pid(conn)
         self.result: list[Any] = []
         self.thread = threading.Thread(target=self._run, args=(sql, params))
         self.thread.start()
 
-    def _run(self, sql: str, params: tuple[Any, ...]) -> None:
+    def _run(self, sql: str, params: Any) -> None:
         try:
             cursor = self.conn.execute(sql, params)
             row = cursor.fetchone() if cursor.description else None
@@ -94,15 +91,15 @@ class Step:
             assert time.monotonic() < deadline, f"backend {self.pid} never waited for {holder_pid}"
             time.sleep(0.01)
 
-    def blocked_or_done(self, watch: psycopg.Connection, holder_pid: int) -> bool:
-        """True when it waits for holder_pid, False when it finished without waiting."""
+    def blocked_or_done(self, watch: psycopg.Connection, *holder_pids: int) -> bool:
+        """True when it waits for one of holder_pids, False when it finished without waiting."""
         deadline = time.monotonic() + DEADLINE
         while True:
             if not self.thread.is_alive():
                 return False
-            if self.blocked_by(watch, holder_pid):
+            if any(self.blocked_by(watch, pid) for pid in holder_pids):
                 return True
-            assert time.monotonic() < deadline, f"backend {self.pid} neither finished nor waited for {holder_pid}"
+            assert time.monotonic() < deadline, f"backend {self.pid} neither finished nor waited for {holder_pids}"
             time.sleep(0.01)
 
     def value(self) -> Any:
@@ -128,11 +125,14 @@ def _work_order(conn: psycopg.Connection) -> str:
 
 
 # Race 1: the issue's item 1 and its two siblings. Before: the `*` work-order budget (and, for
-# the third, an override of it) as set up; the change commits while T waits on svcX's stripe.
+# the third, an override of it) as set up; then the change, while T waits on svcX's stripe. A
+# change of an existing row commits at once and T is refused; a new row (the override) waits for
+# the calls in flight (Z, T), so T is admitted before it exists and its re-split covers T.
 TEMPLATE_CHANGES = {
-    "star_lowered": ([("*", "1.5")], "SELECT public.set_budget('work_order', '*', 'total', 0.3)"),
-    "override_added": ([("*", "1.5")], "SELECT public.set_budget('work_order', %(w)s, 'total', 0.3)"),
-    "override_removed": ([("*", "0.3"), ("w", "1.5")], "SELECT public.remove_budget('work_order', %(w)s, 'total')"),
+    "star_lowered": ([("*", "1.5")], "SELECT public.set_budget('work_order', '*', 'total', 0.3)", False),
+    "override_added": ([("*", "1.5")], "SELECT public.set_budget('work_order', %(w)s, 'total', 0.3)", True),
+    "override_removed": ([("*", "0.3"), ("w", "1.5")], "SELECT public.remove_budget('work_order', %(w)s, 'total')",
+                         False),
 }
 
 
@@ -141,9 +141,10 @@ def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
         conn: psycopg.Connection, db_url: str, change: str) -> None:
     """Z holds svcX's only stripe in an open reservation; T (another global stripe) reserves 1.0
     on svcX for a new work order w and waits for it, having read w's work-order limit (1.5);
-    the limit that applies to w becomes 0.3 and commits; Z commits. T must be refused against
-    0.3, and w's stripes must hold 0.3 in all."""
-    budgets, change_sql = TEMPLATE_CHANGES[change]
+    the limit that applies to w becomes 0.3; Z commits. Either the change committed first and T
+    is refused against 0.3, or (a new budget row) it waited for T, which was admitted before it
+    existed; either way w's stripes hold 0.3 in all and nothing more fits."""
+    budgets, change_sql, waits = TEMPLATE_CHANGES[change]
     w = _work_order(conn)
     conn.execute("SELECT public.set_budget('service', 'svcX', 'day', 100)")
     # The day's global stripes exist (else Z, opening them, would hold them all and T wait there).
@@ -158,22 +159,27 @@ def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
         t = Step(_connect_where(db_url, lambda pid: pid % 8 != z_pid % 8),
                  "SELECT public.check_and_reserve_budget(1.0, 'svcX', %s)", (Jsonb({"work_order_id": w}),))
         t.wait_blocked_by(conn, z_pid)
-        conn.execute("SET lock_timeout = '20s'")
-        conn.execute(change_sql, {"w": w})
-        z.commit()
-        answer = t.value()
+        with _connect(db_url) as c:
+            applied = Step(c, change_sql, {"w": w})
+            assert applied.blocked_or_done(conn, z_pid, t.pid) is waits
+            z.commit()
+            answer = t.value()
+            applied.value()
         t.conn.close()
     finally:
         z.close()
-    assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
-    assert (answer["scope"]["scope"], Decimal(str(answer["scope"]["limit"]))) == ("work_order", Decimal("0.3"))
+    if waits:
+        assert answer["canProceed"] is True, answer
+    else:
+        assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
+        assert (answer["scope"]["scope"], Decimal(str(answer["scope"]["limit"]))) == ("work_order", Decimal("0.3"))
     assert _allowance(conn, 4, w, "total") == (1, Decimal("0.3")), "w's stripes hold the limit in force"
     later = conn.execute("SELECT public.check_and_reserve_budget(0.5, 'svcX', %s)",
                          (Jsonb({"work_order_id": w}),)).fetchone()[0]
     assert later["canProceed"] is False, "0.5 more on w would pass 0.3"
     usage = conn.execute("SELECT budget_limit, reserved FROM public.budget_usage('work_order') WHERE key = %s",
                          (w,)).fetchone()
-    assert usage == (Decimal("0.3"), Decimal(0))
+    assert usage == (Decimal("0.3"), Decimal(1 if waits else 0))
     assert conn.execute(ALLOWANCES).fetchall() == []
     assert conn.execute(MISMATCHED).fetchall() == []
 
@@ -255,6 +261,66 @@ def test_a_new_period_is_opened_at_one_stripe_count(conn: psycopg.Connection, db
     assert b_answer["canProceed"] is True, b_answer
     stripes, allowance = _allowance(conn, 1, "*", "day")
     assert stripes in (8, 16) and allowance == Decimal(100), ("one split of the limit", stripes, allowance)
+    assert conn.execute(ALLOWANCES).fetchall() == []
+    assert conn.execute(MISMATCHED).fetchall() == []
+
+
+def test_a_budget_created_while_a_call_waits_applies_to_it(conn: psycopg.Connection, db_url: str) -> None:
+    """No scoped budget exists when T starts (it reads that from the config copy), then T waits
+    for an idempotency key H holds; set_budget('service', 'svc', 'day', 1) commits; H rolls
+    back. T must be refused by svc's new budget, not admitted past it."""
+    conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
+                 " ->> 'reservationId')::uuid)")
+    day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
+    h = _connect(db_url, autocommit=False, role=None)
+    try:
+        h_pid = _pid(h)
+        h.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
+                  " model_decision, expires_at)"
+                  " VALUES (%s, 5, 'svc', 'new-budget-k', 'normal', 'any', now() + interval '1 hour')", (day,))
+        t = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
+                 (Jsonb({"idempotency_key": "new-budget-k"}),))
+        t.wait_blocked_by(conn, h_pid)
+        conn.execute("SET lock_timeout = '20s'")
+        conn.execute("SELECT public.set_budget('service', 'svc', 'day', 1)")
+        h.rollback()
+        answer = t.value()
+        t.conn.close()
+    finally:
+        h.close()
+    assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
+    assert (answer["scope"]["scope"], answer["scope"]["key"]) == ("service", "svc")
+    assert conn.execute(ALLOWANCES).fetchall() == []
+
+
+def test_a_new_budget_waits_for_the_calls_in_flight(conn: psycopg.Connection, db_url: str) -> None:
+    """T holds its global day stripe and waits for project p's stripe (Z holds it), having read
+    the budgets that apply to it (none for service svc). set_budget creating svc's budget waits
+    for T (pg_blocking_pids), so T is admitted before the budget exists and the budget counts
+    from after it; the next call on svc meets it."""
+    conn.execute("SELECT public.set_budget('project', 'p', 'month', 100)")
+    conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
+                 " ->> 'reservationId')::uuid)")
+    # Z on global stripe 7, T on stripe 0: the new budget, locking the stripes in order, meets T's first.
+    z = _connect_where(db_url, lambda pid: pid % 8 == 7, autocommit=False)
+    try:
+        z_pid = _pid(z)
+        z.execute("SELECT public.check_and_reserve_budget(0.1, 'other', %s)", (Jsonb({"project": "p"}),))
+        t = Step(_connect_where(db_url, lambda pid: pid % 8 == 0),
+                 "SELECT public.check_and_reserve_budget(5, 'svc', %s)", (Jsonb({"project": "p"}),))
+        t.wait_blocked_by(conn, z_pid)
+        change = Step(_connect(db_url), "SELECT public.set_budget('service', 'svc', 'day', 1)")
+        assert change.blocked_or_done(conn, t.pid), "the new budget did not wait for the call in flight"
+        z.commit()
+        answer = t.value()
+        change.value()
+        t.conn.close()
+        change.conn.close()
+    finally:
+        z.close()
+    assert answer["canProceed"] is True, answer
+    later = conn.execute("SELECT public.check_and_reserve_budget(5, 'svc')").fetchone()[0]
+    assert (later["canProceed"], later["scope"]["key"]) == (False, "svc")
     assert conn.execute(ALLOWANCES).fetchall() == []
     assert conn.execute(MISMATCHED).fetchall() == []
 

@@ -213,7 +213,13 @@ BEGIN
         v_debits := jsonb_build_array(jsonb_build_array(1, '*', 'day', v_day, v_stripe));
     END IF;
 
-    IF v_reason IS NULL AND v_s.scoped THEN
+    IF v_reason IS NULL AND NOT v_s.scoped THEN
+        -- Read again now that this call holds its global day stripe: set_budget creating the
+        -- first scoped budget waits for that stripe, so either this call commits first or it
+        -- sees the budget here (the budgets that apply are read below, also after the debit).
+        SELECT c.scoped INTO v_s.scoped FROM private.budget_config AS c;
+    END IF;
+    IF v_reason IS NULL AND v_s.scoped IS DISTINCT FROM false THEN
         -- Every other budget that applies, in lock order; the first that is short refuses the
         -- whole call and what was debited before it is given back.
         FOR v_b IN SELECT * FROM private.budget_applicable(v_service, v_project, v_work_order, v_day) LOOP
