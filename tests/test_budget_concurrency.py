@@ -28,7 +28,8 @@ def _exact(conn: psycopg.Connection) -> None:
     """The invariants a DBA can run after any storm: every stripe equals its cost rows and open
     reservations, and every budget's open period holds exactly its limit over its stripes."""
     assert conn.execute("SELECT * FROM public.budget_stripe_mismatches").fetchall() == []
-    assert conn.execute("SELECT * FROM public.budget_allowance_mismatches").fetchall() == []
+    assert conn.execute("SELECT scope, key, period, period_start::text, budget_limit, allowance"
+                        " FROM public.budget_allowance_mismatches").fetchall() == []
 
 
 def _ledger(conn: psycopg.Connection) -> tuple[Decimal, Decimal, Decimal]:

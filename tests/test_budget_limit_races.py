@@ -29,7 +29,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-ALLOWANCES = "SELECT * FROM public.budget_allowance_mismatches"
+ALLOWANCES = ("SELECT scope, key, period, period_start::text, budget_limit, stripes, allowance"
+              " FROM public.budget_allowance_mismatches")
 MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
 DEADLINE = 20.0
 
@@ -323,6 +324,21 @@ def test_a_new_budget_waits_for_the_calls_in_flight(conn: psycopg.Connection, db
     assert (later["canProceed"], later["scope"]["key"]) == (False, "svc")
     assert conn.execute(ALLOWANCES).fetchall() == []
     assert conn.execute(MISMATCHED).fetchall() == []
+
+
+def test_creating_stripes_outside_read_committed_is_refused(conn: psycopg.Connection, db_url: str) -> None:
+    """The fresh read of the limit in force needs a statement snapshot: a call that would create
+    stripes in a REPEATABLE READ transaction is refused with 40001 and writes nothing; in READ
+    COMMITTED the same call is admitted."""
+    conn.execute("SELECT public.set_budget('service', '*', 'day', 5)")
+    with _connect(db_url, autocommit=False) as c:
+        c.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with pytest.raises(psycopg.errors.SerializationFailure):
+            c.execute("SELECT public.check_and_reserve_budget(1, 'fresh-service')")
+        c.rollback()
+    assert conn.execute("SELECT count(*) FROM public.budget_stripes").fetchone()[0] == 0
+    answer = conn.execute("SELECT public.check_and_reserve_budget(1, 'fresh-service')").fetchone()[0]
+    assert answer["canProceed"] is True
 
 
 STORM_CALLERS = 48

@@ -48,7 +48,8 @@ WHERE s.spent + s.reserved > s.allowance + coalesce(x.above, 0)
 MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
 
 # Per budget and open period, the allowances add up to the limit (the allowance invariant).
-ALLOWANCE_NOT_LIMIT = "SELECT * FROM public.budget_allowance_mismatches"
+ALLOWANCE_NOT_LIMIT = ("SELECT scope, key, period, period_start::text, budget_limit, stripes, allowance"
+                       " FROM public.budget_allowance_mismatches")
 
 
 def _connect(db_url: str) -> psycopg.Connection:

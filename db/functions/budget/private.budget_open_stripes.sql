@@ -15,6 +15,9 @@
 -- or locked and it is returned. Otherwise returns the count in force, or NULL when no budget
 -- applies any more (removed meanwhile); the global day budget always applies (its row follows
 -- daily_budget_limit, private.budget_settings() when the row is missing).
+-- The fresh read needs READ COMMITTED (a statement snapshot): under REPEATABLE READ or
+-- SERIALIZABLE it would read the transaction's old snapshot, so creating stripes there is
+-- refused with 40001 (retry in READ COMMITTED, as PostgREST and the runner call).
 CREATE OR REPLACE FUNCTION private.budget_open_stripes(
     p_rank smallint, p_scope text, p_key text, p_period text, p_start date, p_stripes integer
 ) RETURNS integer
@@ -31,6 +34,11 @@ BEGIN
     WHERE s.scope_rank = p_rank AND s.key = p_key AND s.period = p_period AND s.period_start = p_start;
     IF v_existing >= p_stripes THEN
         RETURN p_stripes;
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'budget stripes can only be created in a READ COMMITTED transaction'
+            USING ERRCODE = '40001',
+                  HINT = 'Call check_and_reserve_budget (or write the cost row) in READ COMMITTED, the default; retry the transaction.';
     END IF;
     -- The budget's rows in lock order (the * row first), then the one in force, fresh.
     PERFORM 1 FROM public.budgets AS b
