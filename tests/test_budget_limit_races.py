@@ -129,11 +129,14 @@ def _work_order(conn: psycopg.Connection) -> str:
 # the third, an override of it) as set up; then the change, while T waits on svcX's stripe. A
 # change of an existing row commits at once and T is refused; a new row (the override) waits for
 # the calls in flight (Z, T), so T is admitted before it exists and its re-split covers T.
-TEMPLATE_CHANGES = {
-    "star_lowered": ([("*", "1.5")], "SELECT public.set_budget('work_order', '*', 'total', 0.3)", False),
-    "override_added": ([("*", "1.5")], "SELECT public.set_budget('work_order', %(w)s, 'total', 0.3)", True),
+# The last two values: whether the change waits for T, and the limit w is held to after it
+# (None: no work-order budget applies any more, and T opened no stripes for w).
+TEMPLATE_CHANGES: dict[str, tuple[list[tuple[str, str]], str, bool, str | None]] = {
+    "star_lowered": ([("*", "1.5")], "SELECT public.set_budget('work_order', '*', 'total', 0.3)", False, "0.3"),
+    "override_added": ([("*", "1.5")], "SELECT public.set_budget('work_order', %(w)s, 'total', 0.3)", True, "0.3"),
     "override_removed": ([("*", "0.3"), ("w", "1.5")], "SELECT public.remove_budget('work_order', %(w)s, 'total')",
-                         False),
+                         False, "0.3"),
+    "star_removed": ([("*", "1.5")], "SELECT public.remove_budget('work_order', '*', 'total')", False, None),
 }
 
 
@@ -145,7 +148,7 @@ def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
     the limit that applies to w becomes 0.3; Z commits. Either the change committed first and T
     is refused against 0.3, or (a new budget row) it waited for T, which was admitted before it
     existed; either way w's stripes hold 0.3 in all and nothing more fits."""
-    budgets, change_sql, waits = TEMPLATE_CHANGES[change]
+    budgets, change_sql, waits, held_to = TEMPLATE_CHANGES[change]
     w = _work_order(conn)
     conn.execute("SELECT public.set_budget('service', 'svcX', 'day', 100)")
     # The day's global stripes exist (else Z, opening them, would hold them all and T wait there).
@@ -169,12 +172,17 @@ def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
         t.conn.close()
     finally:
         z.close()
+    if held_to is None:  # removed while T waited: T skips it, creating nothing
+        assert answer["canProceed"] is True, answer
+        assert _allowance(conn, 4, w, "total") == (0, None)
+        assert conn.execute(ALLOWANCES).fetchall() == []
+        return
     if waits:
         assert answer["canProceed"] is True, answer
     else:
         assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
-        assert (answer["scope"]["scope"], Decimal(str(answer["scope"]["limit"]))) == ("work_order", Decimal("0.3"))
-    assert _allowance(conn, 4, w, "total") == (1, Decimal("0.3")), "w's stripes hold the limit in force"
+        assert (answer["scope"]["scope"], Decimal(str(answer["scope"]["limit"]))) == ("work_order", Decimal(held_to))
+    assert _allowance(conn, 4, w, "total") == (1, Decimal(held_to)), "w's stripes hold the limit in force"
     later = conn.execute("SELECT public.check_and_reserve_budget(0.5, 'svcX', %s)",
                          (Jsonb({"work_order_id": w}),)).fetchone()[0]
     assert later["canProceed"] is False, "0.5 more on w would pass 0.3"
@@ -183,6 +191,38 @@ def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
     assert usage == (Decimal("0.3"), Decimal(1 if waits else 0))
     assert conn.execute(ALLOWANCES).fetchall() == []
     assert conn.execute(MISMATCHED).fetchall() == []
+
+
+@pytest.mark.parametrize("day_open", [True, False], ids=["day_open", "new_day"])
+def test_a_call_holds_to_the_daily_limit_in_force_not_the_one_it_read(conn: psycopg.Connection, db_url: str,
+                                                                      day_open: bool) -> None:
+    """T reads the daily limit (100) and waits for an idempotency key H holds; the limit is set
+    to 1 and commits; H rolls back. Whether the day's stripes existed (re-split to 1 by the
+    change) or T opens the day (from the limit in force, read under the global day's row), T's
+    5 is refused and the day holds 1."""
+    if day_open:
+        conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
+                     " ->> 'reservationId')::uuid)")
+    day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
+    h = _connect(db_url, autocommit=False, role=None)
+    try:
+        h_pid = _pid(h)
+        h.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
+                  " model_decision, expires_at)"
+                  " VALUES (%s, 5, 'svc', 'limit-k', 'normal', 'any', now() + interval '1 hour')", (day,))
+        t = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
+                 (Jsonb({"idempotency_key": "limit-k"}),))
+        t.wait_blocked_by(conn, h_pid)
+        conn.execute("SET lock_timeout = '20s'")
+        conn.execute("SELECT public.set_budget('global', '*', 'day', 1)")
+        h.rollback()
+        answer = t.value()
+        t.conn.close()
+    finally:
+        h.close()
+    assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
+    assert _allowance(conn, 1, "*", "day") == (8, Decimal(1))
+    assert conn.execute(ALLOWANCES).fetchall() == []
 
 
 def test_a_slow_path_re_splits_only_the_stripes_it_locked(conn: psycopg.Connection, db_url: str) -> None:
