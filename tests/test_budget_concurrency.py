@@ -24,6 +24,13 @@ def _connect(db_url: str) -> psycopg.Connection:
     return conn
 
 
+def _exact(conn: psycopg.Connection) -> None:
+    """The invariants a DBA can run after any storm: every stripe equals its cost rows and open
+    reservations, and every budget's open period holds exactly its limit over its stripes."""
+    assert conn.execute("SELECT * FROM public.budget_stripe_mismatches").fetchall() == []
+    assert conn.execute("SELECT * FROM public.budget_allowance_mismatches").fetchall() == []
+
+
 def _ledger(conn: psycopg.Connection) -> tuple[Decimal, Decimal, Decimal]:
     row = conn.execute(
         "SELECT spent, reserved, carried_in FROM public.budget_ledger WHERE budget_day = private.budget_day(now())"
@@ -121,6 +128,7 @@ def test_ledger_never_passes_the_limit_and_matches_the_rows(conn: psycopg.Connec
     ).fetchone()[0]
     cost_rows = conn.execute("SELECT count(*) FROM public.cost_tracking WHERE reservation_id IS NOT NULL").fetchone()[0]
     assert settled_rows == cost_rows, "each settled reservation wrote exactly one cost row"
+    _exact(conn)
 
 
 def test_same_idempotency_key_from_many_connections_is_one_reservation(conn: psycopg.Connection, db_url: str) -> None:
@@ -143,6 +151,7 @@ def test_same_idempotency_key_from_many_connections_is_one_reservation(conn: psy
     assert conn.execute("SELECT count(*) FROM public.budget_reservations").fetchone()[0] == 1
     spent, reserved, _ = _ledger(conn)
     assert (spent, reserved) == (Decimal(0), Decimal("1.25")), "reserved once, not 32 times"
+    _exact(conn)
 
 
 def test_same_key_retries_get_the_reservation_even_when_it_filled_the_day(conn: psycopg.Connection,
@@ -163,6 +172,7 @@ def test_same_key_retries_get_the_reservation_even_when_it_filled_the_day(conn: 
     assert together(CLIENTS, worker) == []
     assert all(a["canProceed"] for a in answers), [a for a in answers if not a["canProceed"]][:3]
     assert len({a["reservationId"] for a in answers}) == 1
+    _exact(conn)
 
 
 def test_concurrent_settles_of_one_reservation_write_one_row(conn: psycopg.Connection, db_url: str) -> None:
@@ -184,6 +194,7 @@ def test_concurrent_settles_of_one_reservation_write_one_row(conn: psycopg.Conne
     assert outcomes == ["ok"] * CLIENTS, "the same cost settles idempotently"
     assert conn.execute("SELECT count(*) FROM public.cost_tracking").fetchone()[0] == 1
     assert _ledger(conn)[:2] == (Decimal("1.5"), Decimal(0))
+    _exact(conn)
 
 
 @pytest.mark.parametrize("kill_after", [0.0, 0.05])
@@ -217,6 +228,7 @@ def test_kill_racing_with_reservations_leaves_none_open(conn: psycopg.Connection
     assert _ledger(conn)[1] == Decimal(0), "the ledger holds no reserved amount after the kill"
     refused_after = conn.execute("SELECT public.check_and_reserve_budget(0.01, 'coder') ->> 'reason'").fetchone()[0]
     assert refused_after == "kill_switch"
+    _exact(conn)
 
 
 def test_automatic_kill_under_concurrent_settles(conn: psycopg.Connection, db_url: str) -> None:
@@ -250,3 +262,4 @@ def test_automatic_kill_under_concurrent_settles(conn: psycopg.Connection, db_ur
     assert spent >= Decimal(10)
     assert reserved == Decimal(0)
     assert spent == conn.execute("SELECT sum(cost) FROM public.cost_tracking").fetchone()[0]
+    _exact(conn)

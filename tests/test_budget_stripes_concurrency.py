@@ -47,17 +47,8 @@ WHERE s.spent + s.reserved > s.allowance + coalesce(x.above, 0)
 # Every stripe against the rows booked on it.
 MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
 
-# Per budget, the allowances add up to the limit (the current period of a live budget).
-ALLOWANCE_NOT_LIMIT = """
-SELECT b.scope, s.key, b.period, sum(s.allowance), b.budget_limit
-FROM public.budgets AS b
-JOIN public.budget_stripes AS s ON s.scope = b.scope AND s.period = b.period
- AND s.period_start = private.budget_period_start(b.period, private.budget_day(now()))
- AND (s.key = b.key OR (b.key = '*' AND NOT EXISTS (SELECT 1 FROM public.budgets AS o
-                                                   WHERE o.scope = b.scope AND o.period = b.period AND o.key = s.key)))
-GROUP BY b.scope, s.key, b.period, b.budget_limit
-HAVING sum(s.allowance) <> b.budget_limit
-"""
+# Per budget and open period, the allowances add up to the limit (the allowance invariant).
+ALLOWANCE_NOT_LIMIT = "SELECT * FROM public.budget_allowance_mismatches"
 
 
 def _connect(db_url: str) -> psycopg.Connection:
@@ -133,7 +124,7 @@ def test_sixty_four_connections_keep_every_stripe_exact(conn: psycopg.Connection
     def sampler() -> None:
         with psycopg.connect(db_url, autocommit=True) as c:
             while not stop.is_set():
-                samples.append(c.execute(OVER_LIMIT).fetchall())
+                samples.append(c.execute(OVER_LIMIT).fetchall() + c.execute(ALLOWANCE_NOT_LIMIT).fetchall())
                 stop.wait(0.5)
 
     def guarded(target: object, *args: object) -> threading.Thread:
@@ -221,3 +212,4 @@ def test_a_kill_racing_resumes_settles_and_reservations_succeeds_every_time(conn
     assert killed == 50
     assert errors == [], errors[:3]
     assert conn.execute(MISMATCHED).fetchall() == []
+    assert conn.execute(ALLOWANCE_NOT_LIMIT).fetchall() == []

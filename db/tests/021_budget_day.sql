@@ -36,8 +36,8 @@ SELECT is((SELECT spent FROM public.budget_ledger WHERE budget_day = '2026-01-15
 
 -- A new day is a new set of stripes: private.budget_open_stripes creates it once; the kill's
 -- lock (private.budget_lock with days) creates and locks the missing days.
-SELECT lives_ok($$SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', '2030-01-01', 100, 8);
-                  SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', '2030-01-01', 100, 8)$$,
+SELECT lives_ok($$SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', '2030-01-01', 8);
+                  SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', '2030-01-01', 8)$$,
                 'private.budget_open_stripes is idempotent');
 SELECT private.budget_lock(NULL, ARRAY['2030-01-03', NULL, '2030-01-02']::date[]);
 SELECT is((SELECT count(*)::int FROM public.budget_ledger WHERE budget_day BETWEEN '2030-01-01' AND '2030-01-03'), 3,
@@ -51,7 +51,7 @@ SET LOCAL moose.budget_keep_ledger = 'off';
 -- A call in flight at midnight counts on the day it was admitted on (its stripes), until it
 -- closes; its settle books there too.
 UPDATE public.system_config SET value = '10' WHERE key = 'daily_budget_limit';
-SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', private.budget_day(now()) - 1, 10, 8);
+SELECT private.budget_open_stripes(1::smallint, 'global', '*', 'day', private.budget_day(now()) - 1, 8);
 UPDATE public.budget_stripes SET reserved = 7
 WHERE scope_rank = 1 AND key = '*' AND period = 'day' AND period_start = private.budget_day(now()) - 1 AND stripe = 0;
 INSERT INTO public.budget_reservations (id, budget_day, amount, service_name, tier, model_decision, expires_at, debits)

@@ -10,7 +10,7 @@ SELECT has_function('private', 'budget_check_target', ARRAY['text', 'text', 'tex
 SELECT has_function('private', 'budget_close_reservations', ARRAY['uuid[]', 'text'], 'private.budget_close_reservations exists');
 SELECT has_function('private', 'budget_config_check', ARRAY['private.budget_config'], 'private.budget_config_check exists');
 SELECT has_function('private', 'budget_cost_refs', ARRAY['text', 'text', 'text', 'date'], 'private.budget_cost_refs exists');
-SELECT has_function('private', 'budget_debit', ARRAY['smallint', 'text', 'text', 'text', 'date', 'numeric', 'numeric', 'integer'], 'private.budget_debit exists');
+SELECT has_function('private', 'budget_debit', ARRAY['smallint', 'text', 'text', 'text', 'date', 'numeric', 'integer'], 'private.budget_debit exists');
 SELECT has_function('private', 'budget_expire', ARRAY['date'], 'private.budget_expire exists');
 SELECT has_function('private', 'budget_fire_due_kill', ARRAY['date'], 'private.budget_fire_due_kill exists');
 SELECT has_function('private', 'budget_kill_days', '{}'::name[], 'private.budget_kill_days exists');
@@ -32,9 +32,9 @@ SELECT public.set_budget('service', 'zz-helper-svc', 'day', 1);
 CREATE TEMP TABLE debit_target AS
 SELECT private.budget_scope_rank('service') AS rank,
        private.budget_period_start('day', private.budget_day(now())) AS start;
-SELECT is((SELECT (private.budget_debit(t.rank, 'service', 'zz-helper-svc', 'day', t.start, 0.6, 1, 1)).o_stripe FROM debit_target AS t),
+SELECT is((SELECT (private.budget_debit(t.rank, 'service', 'zz-helper-svc', 'day', t.start, 0.6, 1)).o_stripe FROM debit_target AS t),
           0, 'a debit that fits lands on the budget''s stripe');
-SELECT is((SELECT (private.budget_debit(t.rank, 'service', 'zz-helper-svc', 'day', t.start, 0.6, 1, 1)).o_stripe FROM debit_target AS t),
+SELECT is((SELECT (private.budget_debit(t.rank, 'service', 'zz-helper-svc', 'day', t.start, 0.6, 1)).o_stripe FROM debit_target AS t),
           -1, 'a debit past the limit answers -1 (short)');
 SELECT is((SELECT u.reserved FROM public.budget_usage('service') AS u WHERE u.key = 'zz-helper-svc'),
           0.6::numeric, 'only the debit that fitted is reserved');

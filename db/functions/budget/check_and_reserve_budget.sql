@@ -10,12 +10,20 @@
 -- A service or work-order cap refusal opens its budget_cap_reached escalation, once per scope
 -- and period (private.budget_cap_escalate).
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
+-- The names budgets match on (the service name, metadata.project, metadata.work_order_id)
+-- pass through the shared blank rule: surrounding blanks (private.strip_blank: Unicode white
+-- space and zero-width characters) are stripped, so U&'svc\200B' is service svc (the
+-- reservation records the stripped service name; metadata is kept as sent).
+-- Every limit and stripe count the call decides with is the one in force under the locks it
+-- debits with (docs/BUDGET.md, "Exactness under limit changes"): the stripes hold the limits,
+-- and new stripes are created from the budget rows read under their locks.
 CREATE OR REPLACE FUNCTION public.check_and_reserve_budget(
     p_amount numeric, p_service_name text, p_metadata jsonb DEFAULT '{}'::jsonb
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_s private.budget_settings_t;
+    v_service text;
     v_day date;
     v_key text;
     v_model text;
@@ -39,8 +47,9 @@ BEGIN
     -- Bad input: an error that writes nothing. Valid input passes the first test alone; the
     -- checks inside it only run to say what is wrong (this is the hot path: one expression
     -- instead of a dozen statements).
+    v_service := private.strip_blank(p_service_name);
     IF (p_amount > 0 AND p_amount < 'Infinity'::numeric AND p_amount = round(p_amount, 6)
-        AND length(p_service_name) <= 200 AND NOT private.is_blank(p_service_name)
+        AND length(p_service_name) <= 200 AND v_service <> ''
         AND jsonb_typeof(p_metadata) = 'object' AND pg_column_size(p_metadata) <= 65536) IS NOT TRUE THEN
         PERFORM private.check_required('amount', p_amount,
             'Pass the estimated cost in USD, e.g. check_and_reserve_budget(0.25, ''architect'').');
@@ -90,10 +99,10 @@ BEGIN
             RAISE EXCEPTION 'metadata.project must be a string of 1 to 200 characters'
                 USING ERRCODE = '22023', HINT = 'Name the project the call is for, e.g. "checkout"; project budgets apply by this name.';
         END IF;
-        v_project := p_metadata ->> 'project';
+        v_project := private.strip_blank(p_metadata ->> 'project');
     END IF;
     IF p_metadata ? 'work_order_id' THEN
-        v_work_order := p_metadata ->> 'work_order_id';
+        v_work_order := private.strip_blank(p_metadata ->> 'work_order_id');
         IF jsonb_typeof(p_metadata -> 'work_order_id') <> 'string'
            OR v_work_order !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
             RAISE EXCEPTION 'metadata.work_order_id is not a uuid: %', left(p_metadata ->> 'work_order_id', 100)
@@ -157,7 +166,7 @@ BEGIN
         IF v_reason IS NULL THEN
             INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,
                                                     requested_model, model, model_decision, metadata, expires_at)
-            VALUES (v_day, p_amount, p_service_name, v_key, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at)
+            VALUES (v_day, p_amount, v_service, v_key, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at)
             ON CONFLICT (budget_day, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING * INTO v_r;
         END IF;
@@ -168,7 +177,7 @@ BEGIN
         IF v_r.id IS NULL AND v_existing.id IS NOT NULL THEN
             -- A retry, or a concurrent call with the same key that committed first: the same
             -- reservation, and nothing reserved by this call.
-            PERFORM private.budget_check_replay(v_existing, p_amount, p_service_name);
+            PERFORM private.budget_check_replay(v_existing, p_amount, v_service);
             v_reason := CASE WHEN v_existing.status = 'open' AND v_existing.expires_at <= now() THEN 'reservation_expired'
                              WHEN v_existing.status IN ('open', 'settled') THEN NULL
                              ELSE 'reservation_' || v_existing.status END;
@@ -184,7 +193,7 @@ BEGIN
     IF v_reason IS NULL THEN
         -- The global day budget first (it leads the lock order).
         SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
-                                                    v_s.daily_limit, v_s.global_stripes);
+                                                    v_s.global_stripes);
         IF v_d.o_stripe = -1 AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
                                          WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
             -- Short, but partly with reservations past their expiry the sweep has not freed
@@ -193,7 +202,7 @@ BEGIN
             -- matters.
             PERFORM private.budget_expire(v_day);
             SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
-                                                        v_s.daily_limit, v_s.global_stripes);
+                                                        v_s.global_stripes);
         END IF;
         v_stripe := v_d.o_stripe;
         IF v_stripe < 0 THEN
@@ -207,11 +216,18 @@ BEGIN
     IF v_reason IS NULL AND v_s.scoped THEN
         -- Every other budget that applies, in lock order; the first that is short refuses the
         -- whole call and what was debited before it is given back.
-        FOR v_b IN SELECT * FROM private.budget_applicable(p_service_name, v_project, v_work_order, v_day) LOOP
+        FOR v_b IN SELECT * FROM private.budget_applicable(v_service, v_project, v_work_order, v_day) LOOP
             SELECT * INTO v_d FROM private.budget_debit(v_b.scope_rank, v_b.scope, v_b.key, v_b.period, v_b.period_start,
-                                                        p_amount, v_b.budget_limit, v_b.stripes);
+                                                        p_amount, v_b.stripes);
+            CONTINUE WHEN v_d.o_stripe = -3;  -- removed since it was read: no longer checked
             IF v_d.o_stripe < 0 THEN
                 v_reason := 'limit_exceeded';
+                -- The budget in force (it may have changed while the call waited; its stripes
+                -- hold its limit), for the answer.
+                SELECT b.key, b.budget_limit INTO v_b.budget_key, v_b.budget_limit FROM public.budgets AS b
+                WHERE b.scope = v_b.scope AND b.period = v_b.period AND b.key IN (v_b.key, '*')
+                ORDER BY b.key = '*'
+                LIMIT 1;
                 v_scope := jsonb_build_object('scope', v_b.scope, 'key', v_b.key, 'budgetKey', v_b.budget_key,
                                               'period', v_b.period,
                                               'periodStart', CASE WHEN v_b.period <> 'total' THEN v_b.period_start END,
@@ -259,7 +275,7 @@ BEGIN
     IF v_r.id IS NULL THEN
         INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
                                                 model_decision, metadata, expires_at, debits)
-        VALUES (v_day, p_amount, p_service_name, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at, v_debits)
+        VALUES (v_day, p_amount, v_service, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at, v_debits)
         RETURNING * INTO v_r;
     ELSE
         UPDATE public.budget_reservations AS r SET debits = v_debits WHERE r.id = v_r.id;

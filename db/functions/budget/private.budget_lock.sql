@@ -2,17 +2,18 @@
 -- when p_kill_days is given, every global day stripe of those days (the kill's lock set:
 -- whoever may fire or undo the kill takes it before anything else), then the given stripes by
 -- (scope rank, key, period, period start, stripe). Missing global day stripes of the kill's
--- days are created first.
+-- days are created first (from the limit in force, under the global day budget's row lock:
+-- private.budget_open_stripes).
 CREATE OR REPLACE FUNCTION private.budget_lock(p_refs jsonb, p_kill_days date[] DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_day date;
-    v_s private.budget_settings_t;
+    v_stripes integer;
 BEGIN
     IF p_kill_days IS NOT NULL THEN
-        v_s := private.budget_settings();
+        v_stripes := (private.budget_settings()).global_stripes;
         FOR v_day IN SELECT DISTINCT d FROM unnest(p_kill_days) AS d WHERE d IS NOT NULL ORDER BY d LOOP
-            PERFORM private.budget_open_stripes(1::smallint, 'global', '*', 'day', v_day, v_s.daily_limit, v_s.global_stripes);
+            PERFORM private.budget_open_stripes(1::smallint, 'global', '*', 'day', v_day, v_stripes);
         END LOOP;
         PERFORM 1 FROM public.budget_stripes AS s
         WHERE s.scope_rank = 1 AND s.key = '*' AND s.period = 'day' AND s.period_start = ANY (p_kill_days)

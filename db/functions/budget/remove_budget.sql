@@ -2,7 +2,9 @@
 -- stays on its stripes (budget_usage stops showing them), and reservations it admitted still
 -- settle, release and expire on them. Removing a specific key's row puts the key back under
 -- the * row, whose limit its stripes are re-split to. The global day budget cannot be removed
--- (it is daily_budget_limit). Audited.
+-- (it is daily_budget_limit). Audited. Lock order as set_budget's: the config copy's row, the
+-- * row, the key's own row (the DELETE), its stripes; a first reservation that would create
+-- the key's stripes waits, then reads the budget in force (docs/BUDGET.md).
 CREATE OR REPLACE FUNCTION public.remove_budget(p_scope text, p_key text, p_period text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -15,6 +17,11 @@ BEGIN
         RAISE EXCEPTION 'the global day budget cannot be removed'
             USING ERRCODE = '22023', HINT = 'It is daily_budget_limit: change it with set_budget(''global'', ''*'', ''day'', limit); 0 stops all spend.';
     END IF;
+    PERFORM 1 FROM private.budget_config AS c FOR UPDATE;
+    PERFORM 1 FROM public.budgets AS b
+    WHERE b.scope = p_scope AND b.period = p_period AND b.key IN (v_key, '*')
+    ORDER BY b.key <> '*'
+    FOR UPDATE;
     DELETE FROM public.budgets AS b WHERE b.scope = p_scope AND b.key = v_key AND b.period = p_period
     RETURNING * INTO v_old;
     IF NOT FOUND THEN

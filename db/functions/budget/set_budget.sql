@@ -4,6 +4,12 @@
 -- changes that key (validated and audited as any config change), and the runbook's
 -- UPDATE of the key changes the budget. New budgets get budget_scope_stripes stripes (the
 -- global day budget_global_stripes).
+-- Lock order (docs/BUDGET.md, "Exactness under limit changes"): the config copy's row (one
+-- budget change at a time), the budget's rows FOR UPDATE (the * row of the scope and period
+-- first, then the key's own), then the stripes it re-splits. A first reservation of a new key
+-- or period takes the same budget rows FOR SHARE before it creates stripes, so it either
+-- creates them before this change (and they are re-split here) or after it (from the new
+-- limit). The global day goes through update_config, whose trigger takes the same order.
 CREATE OR REPLACE FUNCTION public.set_budget(p_scope text, p_key text, p_period text, p_limit numeric) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -21,8 +27,15 @@ BEGIN
         RAISE EXCEPTION 'limit must be 0 to 999999999.999999 USD with at most 6 decimals, got %', p_limit
             USING ERRCODE = '22023', HINT = 'Pass the limit in USD rounded to micro-dollars; 0 refuses every call in the scope.';
     END IF;
+    IF NOT (p_scope = 'global' AND p_period = 'day') THEN
+        PERFORM 1 FROM private.budget_config AS c FOR UPDATE;
+        PERFORM 1 FROM public.budgets AS b
+        WHERE b.scope = p_scope AND b.period = p_period AND b.key IN (v_key, '*')
+        ORDER BY b.key <> '*'
+        FOR UPDATE;
+    END IF;
     SELECT * INTO v_old FROM public.budgets AS b
-    WHERE b.scope = p_scope AND b.key = v_key AND b.period = p_period FOR UPDATE;
+    WHERE b.scope = p_scope AND b.key = v_key AND b.period = p_period;
 
     IF p_scope = 'global' AND p_period = 'day' THEN
         PERFORM public.update_config('daily_budget_limit', to_jsonb(p_limit));  -- syncs the row and stripes

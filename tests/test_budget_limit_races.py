@@ -1,0 +1,384 @@
+"""Limit changes racing reservations, stepped deterministically with real connections: one
+connection holds a lock (a stripe, an idempotency key, an open gate transaction), another
+waits for it (seen in pg_blocking_pids, with a deadline, never a sleep), a third changes a
+limit or the stripe count meanwhile. Each race once let a budget pass its limit
+(docs/BUDGET.md, "Exactness under limit changes"):
+
+1. a `*` template (or an override of it) changed while a call that had read the old limit
+   waited: the call opened a new key's stripes at the old limit;
+2. `budget_global_stripes` raised while a slow path waited for the stripes it had seen: its
+   re-split covered stripes it never locked;
+3. `budget_global_stripes` raised while the first call of a period was creating its stripes:
+   a second creator added the others at another split.
+
+Then a storm: 48 callers while another thread changes limits, stripe counts and `*`
+templates; the allowance invariant and the ledger audit must hold."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+ALLOWANCES = "SELECT * FROM public.budget_allowance_mismatches"
+MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
+DEADLINE = 20.0
+
+
+def _connect(db_url: str, *, autocommit: bool = True, role: str | None = "service_role") -> psycopg.Connection:
+    conn = psycopg.connect(db_url, autocommit=autocommit)
+    if role:
+        conn.execute(f"SET ROLE {role}")
+        if not autocommit:
+            conn.commit()
+    return conn
+
+
+def _pid(conn: psycopg.Connection) -> int:
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    if not conn.autocommit:
+        conn.commit()
+    return int(pid)
+
+
+def _connect_where(db_url: str, wanted: Callable[[int], bool], **kwargs: Any) -> psycopg.Connection:
+    """A connection whose backend pid satisfies `wanted` (the stripe a caller tries first is
+    pg_backend_pid() mod K); at most 64 tries."""
+    spare: list[psycopg.Connection] = []
+    try:
+        for _ in range(64):
+            conn = _connect(db_url, **kwargs)
+            if wanted(_pid(conn)):
+                return conn
+            spare.append(conn)
+        raise AssertionError("no backend pid with the wanted stripe in 64 connections")
+    finally:
+        for conn in spare:
+            conn.close()
+
+
+class Step:
+    """One statement on its own connection and thread; the test waits for it to block on a
+    given backend (pg_blocking_pids) or to finish."""
+
+    def __init__(self, conn: psycopg.Connection, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self.conn = conn
+        self.pid = _pid(conn)
+        self.result: list[Any] = []
+        self.thread = threading.Thread(target=self._run, args=(sql, params))
+        self.thread.start()
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            cursor = self.conn.execute(sql, params)
+            row = cursor.fetchone() if cursor.description else None
+            self.result.append(row[0] if row else None)
+        except BaseException as error:  # handed to the test by value()
+            self.result.append(error)
+
+    def blocked_by(self, watch: psycopg.Connection, holder_pid: int) -> bool:
+        row = watch.execute("SELECT %s = ANY (pg_blocking_pids(%s))", (holder_pid, self.pid)).fetchone()
+        return bool(row and row[0])
+
+    def wait_blocked_by(self, watch: psycopg.Connection, holder_pid: int) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not self.blocked_by(watch, holder_pid):
+            assert self.thread.is_alive(), f"finished without waiting for {holder_pid}: {self.result}"
+            assert time.monotonic() < deadline, f"backend {self.pid} never waited for {holder_pid}"
+            time.sleep(0.01)
+
+    def blocked_or_done(self, watch: psycopg.Connection, holder_pid: int) -> bool:
+        """True when it waits for holder_pid, False when it finished without waiting."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            if not self.thread.is_alive():
+                return False
+            if self.blocked_by(watch, holder_pid):
+                return True
+            assert time.monotonic() < deadline, f"backend {self.pid} neither finished nor waited for {holder_pid}"
+            time.sleep(0.01)
+
+    def value(self) -> Any:
+        self.thread.join(timeout=DEADLINE)
+        assert not self.thread.is_alive(), f"backend {self.pid} still running"
+        result = self.result[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
+def _allowance(conn: psycopg.Connection, rank: int, key: str, period: str) -> tuple[int, Decimal]:
+    row = conn.execute(
+        "SELECT count(*), sum(allowance) FROM public.budget_stripes WHERE scope_rank = %s AND key = %s"
+        " AND period = %s AND period_start = private.budget_period_start(%s, private.budget_day(now()))",
+        (rank, key, period, period)).fetchone()
+    return int(row[0]), row[1]
+
+
+def _work_order(conn: psycopg.Connection) -> str:
+    return str(conn.execute(
+        "INSERT INTO public.work_orders (title, status) VALUES ('race', 'in_progress') RETURNING id").fetchone()[0])
+
+
+# Race 1: the issue's item 1 and its two siblings. Before: the `*` work-order budget (and, for
+# the third, an override of it) as set up; the change commits while T waits on svcX's stripe.
+TEMPLATE_CHANGES = {
+    "star_lowered": ([("*", "1.5")], "SELECT public.set_budget('work_order', '*', 'total', 0.3)"),
+    "override_added": ([("*", "1.5")], "SELECT public.set_budget('work_order', %(w)s, 'total', 0.3)"),
+    "override_removed": ([("*", "0.3"), ("w", "1.5")], "SELECT public.remove_budget('work_order', %(w)s, 'total')"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(TEMPLATE_CHANGES))
+def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
+        conn: psycopg.Connection, db_url: str, change: str) -> None:
+    """Z holds svcX's only stripe in an open reservation; T (another global stripe) reserves 1.0
+    on svcX for a new work order w and waits for it, having read w's work-order limit (1.5);
+    the limit that applies to w becomes 0.3 and commits; Z commits. T must be refused against
+    0.3, and w's stripes must hold 0.3 in all."""
+    budgets, change_sql = TEMPLATE_CHANGES[change]
+    w = _work_order(conn)
+    conn.execute("SELECT public.set_budget('service', 'svcX', 'day', 100)")
+    # The day's global stripes exist (else Z, opening them, would hold them all and T wait there).
+    conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
+                 " ->> 'reservationId')::uuid)")
+    for key, limit in budgets:
+        conn.execute("SELECT public.set_budget('work_order', %s, 'total', %s)", (w if key == "w" else key, limit))
+    z = _connect(db_url, autocommit=False)
+    try:
+        z_pid = _pid(z)
+        z.execute("SELECT public.check_and_reserve_budget(0.1, 'svcX')")
+        t = Step(_connect_where(db_url, lambda pid: pid % 8 != z_pid % 8),
+                 "SELECT public.check_and_reserve_budget(1.0, 'svcX', %s)", (Jsonb({"work_order_id": w}),))
+        t.wait_blocked_by(conn, z_pid)
+        conn.execute("SET lock_timeout = '20s'")
+        conn.execute(change_sql, {"w": w})
+        z.commit()
+        answer = t.value()
+        t.conn.close()
+    finally:
+        z.close()
+    assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
+    assert (answer["scope"]["scope"], Decimal(str(answer["scope"]["limit"]))) == ("work_order", Decimal("0.3"))
+    assert _allowance(conn, 4, w, "total") == (1, Decimal("0.3")), "w's stripes hold the limit in force"
+    later = conn.execute("SELECT public.check_and_reserve_budget(0.5, 'svcX', %s)",
+                         (Jsonb({"work_order_id": w}),)).fetchone()[0]
+    assert later["canProceed"] is False, "0.5 more on w would pass 0.3"
+    usage = conn.execute("SELECT budget_limit, reserved FROM public.budget_usage('work_order') WHERE key = %s",
+                         (w,)).fetchone()
+    assert usage == (Decimal("0.3"), Decimal(0))
+    assert conn.execute(ALLOWANCES).fetchall() == []
+    assert conn.execute(MISMATCHED).fetchall() == []
+
+
+def test_a_slow_path_re_splits_only_the_stripes_it_locked(conn: psycopg.Connection, db_url: str) -> None:
+    """The issue's item 2. Day limit 8 on 8 stripes, 7 of it reserved so that no stripe has room
+    for 0.5. S reads the config (K = 8), then waits for an idempotency key H1 holds; K is
+    raised to 16 and commits; H2 locks stripe 0; H1 rolls back, S takes the slow path, sees 8
+    stripes and waits for stripe 0; a direct cost row (K = 16) creates stripes 8-15 and commits;
+    H2 rolls back. S's re-split must leave the day's allowances adding up to 8, and nothing
+    more than 8 can be reserved."""
+    conn.execute("UPDATE public.system_config SET value = '8' WHERE key = 'daily_budget_limit'")
+    assert conn.execute("SELECT public.check_and_reserve_budget(7, 'filler') ->> 'canProceed'").fetchone()[0] == "true"
+    assert _allowance(conn, 1, "*", "day") == (8, Decimal(8))
+    day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
+    h1 = _connect(db_url, autocommit=False, role=None)
+    h2 = _connect(db_url, autocommit=False, role=None)
+    try:
+        h1_pid, h2_pid = _pid(h1), _pid(h2)
+        h1.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
+                   " model_decision, expires_at)"
+                   " VALUES (%s, 0.5, 'svc', 'race-k', 'normal', 'any', now() + interval '1 hour')",
+                   (day,))
+        s = Step(_connect_where(db_url, lambda pid: pid % 8 != 0),
+                 "SELECT public.check_and_reserve_budget(0.5, 'svc', %s)", (Jsonb({"idempotency_key": "race-k"}),))
+        s.wait_blocked_by(conn, h1_pid)
+        conn.execute("UPDATE public.system_config SET value = '16' WHERE key = 'budget_global_stripes'")
+        h2.execute("SELECT 1 FROM public.budget_stripes WHERE scope_rank = 1 AND key = '*' AND period = 'day'"
+                   " AND period_start = %s AND stripe = 0 FOR UPDATE", (day,))
+        h1.rollback()
+        s.wait_blocked_by(conn, h2_pid)
+        with _connect_where(db_url, lambda pid: pid % 16 >= 8, role=None) as direct:
+            direct.execute("INSERT INTO public.cost_tracking (service_name, cost) VALUES ('direct', 0.01)")
+        assert _allowance(conn, 1, "*", "day")[0] == 16
+        h2.rollback()
+        answer = s.value()
+        s.conn.close()
+    finally:
+        h1.close()
+        h2.close()
+    assert answer["canProceed"] is True, answer
+    assert _allowance(conn, 1, "*", "day") == (16, Decimal(8)), "the day's allowances add up to its limit"
+    assert conn.execute(ALLOWANCES).fetchall() == []
+    for _ in range(40):  # fill the day: never more than 8 in all
+        answer = conn.execute("SELECT public.check_and_reserve_budget(0.25, 'svc')").fetchone()[0]
+        if not answer["canProceed"]:
+            break
+    spent, reserved = conn.execute("SELECT spent, reserved FROM public.budget_ledger WHERE budget_day = %s",
+                                   (day,)).fetchone()
+    assert spent + reserved <= Decimal(8), (spent, reserved)
+    assert conn.execute(MISMATCHED).fetchall() == []
+
+
+def test_a_new_period_is_opened_at_one_stripe_count(conn: psycopg.Connection, db_url: str) -> None:
+    """The day's first call A (K = 8) creates its stripes and is still open when
+    budget_global_stripes is raised to 16; a second caller B (K = 16) opens the day too. Either
+    the change waits for A (then B adds 8 empty stripes) or B's stripes are split from the same
+    limit: the day's allowances add up to the limit, never 1.5 times it."""
+    a = _connect(db_url, autocommit=False)
+    try:
+        a_pid = _pid(a)
+        a.execute("SELECT public.check_and_reserve_budget(1, 'svcA')")
+        change = Step(_connect(db_url, role=None),
+                      "UPDATE public.system_config SET value = '16' WHERE key = 'budget_global_stripes'")
+        if change.blocked_or_done(conn, a_pid):  # the change waits for the creator
+            a.commit()
+            change.value()
+            b_answer = conn.execute("SELECT public.check_and_reserve_budget(1, 'svcB')").fetchone()[0]
+        else:
+            change.value()
+            b = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(1, 'svcB')")
+            b.wait_blocked_by(conn, a_pid)
+            a.commit()
+            b_answer = b.value()
+            b.conn.close()
+        change.conn.close()
+    finally:
+        a.close()
+    assert b_answer["canProceed"] is True, b_answer
+    stripes, allowance = _allowance(conn, 1, "*", "day")
+    assert stripes in (8, 16) and allowance == Decimal(100), ("one split of the limit", stripes, allowance)
+    assert conn.execute(ALLOWANCES).fetchall() == []
+    assert conn.execute(MISMATCHED).fetchall() == []
+
+
+STORM_CALLERS = 48
+STORM_SECONDS = 8.0
+
+
+def test_storm_with_limit_stripe_and_template_changes_keeps_allowances_exact(conn: psycopg.Connection,
+                                                                              db_url: str) -> None:
+    """48 callers reserve (new services and new work orders appear all the time, so first
+    reservations of new keys are frequent) while a changer thread moves the day limit, the
+    global stripe count, the `*` service and work-order templates, overrides of them, and
+    removes and re-adds budgets. Sampled during the run and checked after it: the allowances of
+    every budget's open period add up to its limit, every stripe equals its rows, the ledger
+    equals the cost rows."""
+    conn.execute("UPDATE public.system_config SET value = '1000' WHERE key = 'tier_emergency_kill_pct'")
+    conn.execute("UPDATE public.system_config SET value = '30' WHERE key = 'daily_budget_limit'")
+    conn.execute("SELECT public.set_budget('service', '*', 'day', 3)")
+    conn.execute("SELECT public.set_budget('work_order', '*', 'total', 1)")
+    conn.execute("SELECT public.set_budget('project', '*', 'month', 5)")
+    work_orders = [_work_order(conn) for _ in range(24)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    samples: list[list[tuple[Any, ...]]] = []
+    counts = {"admitted": 0, "refused": 0, "changes": 0}
+    lock = threading.Lock()
+
+    def caller(index: int) -> None:
+        rng = random.Random(index)
+        with _connect(db_url) as c:
+            for step in range(400):
+                if stop.is_set():
+                    return
+                metadata: dict[str, str] = {}
+                if rng.random() < 0.7:
+                    metadata["work_order_id"] = rng.choice(work_orders)
+                if rng.random() < 0.5:
+                    metadata["project"] = f"p{rng.randint(0, 5)}"
+                amount = Decimal(rng.randint(1, 30)) / 100
+                answer = c.execute("SELECT public.check_and_reserve_budget(%s, %s, %s)",
+                                   (amount, f"s{index % 6}-{step // 40}", Jsonb(metadata))).fetchone()[0]
+                with lock:
+                    counts["admitted" if answer["canProceed"] else "refused"] += 1
+                if not answer["canProceed"]:
+                    assert answer["reason"] == "limit_exceeded", answer
+                    continue
+                if rng.random() < 0.6:
+                    c.execute("SELECT public.settle_reservation(%s, %s)", (answer["reservationId"], amount))
+                elif rng.random() < 0.8:
+                    c.execute("SELECT public.release_reservation(%s)", (answer["reservationId"],))
+
+    def changer() -> None:
+        rng = random.Random(7)
+        with _connect(db_url) as c:
+            c.execute("SET lock_timeout = '20s'")
+            for _ in range(400):
+                if stop.is_set():
+                    return
+                # The global day's changes (0, 1) wait longest behind the callers: fewer of them.
+                roll = rng.randrange(2) if rng.random() < 0.15 else rng.randrange(2, 10)
+                w = rng.choice(work_orders)
+                t0 = time.monotonic()
+                if roll == 0:
+                    c.execute("SELECT public.set_budget('global', '*', 'day', %s)", (rng.randint(20, 40),))
+                elif roll == 1:
+                    c.execute("SELECT public.update_config('budget_global_stripes', %s)",
+                              (Jsonb(rng.choice([2, 8, 16])),))
+                elif roll == 2:
+                    c.execute("SELECT public.set_budget('service', '*', 'day', %s)", (rng.randint(1, 6),))
+                elif roll == 3:
+                    c.execute("SELECT public.set_budget('work_order', '*', 'total', %s)",
+                              (Decimal(rng.randint(3, 20)) / 10,))
+                elif roll == 4:
+                    c.execute("SELECT public.set_budget('work_order', %s, 'total', %s)",
+                              (w, Decimal(rng.randint(1, 20)) / 10))
+                elif roll == 5:
+                    c.execute("SELECT public.remove_budget('work_order', %s, 'total')"
+                              " FROM public.budgets WHERE scope = 'work_order' AND key = %s", (w, w))
+                elif roll == 6:
+                    c.execute("SELECT public.set_budget('project', %s, 'month', %s)",
+                              (f"p{rng.randint(0, 5)}", rng.randint(1, 8)))
+                elif roll == 7:
+                    c.execute("SELECT public.remove_budget('service', '*', 'day') FROM public.budgets"
+                              " WHERE scope = 'service' AND key = '*' AND period = 'day'")
+                elif roll == 8:
+                    c.execute("SELECT public.set_budget('service', %s, 'day', %s)",
+                              (f"s{rng.randrange(6)}-{rng.randrange(3)}", rng.randint(1, 6)))
+                else:
+                    c.execute("SELECT public.update_config('budget_scope_stripes', %s)",
+                              (Jsonb(rng.choice([1, 2, 4])),))
+                print("change", roll, round(time.monotonic() - t0, 3), flush=True)
+                with lock:
+                    counts["changes"] += 1
+                stop.wait(0.02)
+
+    def sampler() -> None:
+        with psycopg.connect(db_url, autocommit=True) as c:
+            for _ in range(200):
+                if stop.is_set():
+                    return
+                samples.append(c.execute(ALLOWANCES).fetchall())
+                stop.wait(0.2)
+
+    def guarded(target: Callable[..., None], *args: object) -> threading.Thread:
+        def run() -> None:
+            try:
+                target(*args)
+            except BaseException as error:
+                errors.append(error)
+                stop.set()
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    threads = [guarded(caller, i) for i in range(STORM_CALLERS)] + [guarded(changer), guarded(sampler)]
+    stop.wait(STORM_SECONDS)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == [], errors[:3]
+    assert counts["admitted"] > 100 and counts["refused"] > 0 and counts["changes"] >= 5, counts
+    assert len(samples) >= 5 and all(sample == [] for sample in samples), [s for s in samples if s][:2]
+    assert conn.execute(ALLOWANCES).fetchall() == [], "allowances add up to each budget's limit"
+    assert conn.execute(MISMATCHED).fetchall() == [], "every stripe equals its cost rows and open reservations"
+    spent = conn.execute("SELECT sum(spent) FROM public.budget_ledger").fetchone()[0]
+    assert spent == conn.execute("SELECT coalesce(sum(cost), 0) FROM public.cost_tracking").fetchone()[0]
