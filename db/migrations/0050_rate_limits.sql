@@ -30,7 +30,7 @@ COMMENT ON COLUMN public.rate_limits.refilled_at IS 'The instant available was c
 
 ALTER TABLE public.budget_reservations ADD COLUMN rate_holds jsonb;
 COMMENT ON COLUMN public.budget_reservations.rate_holds IS
-    'Bucket amounts the reservation took, in lock order: [[scope_rank, key, kind, amount], ...]; NULL when no rate limit applied. Settle gives back unused tokens, release everything.';
+    'Bucket amounts the reservation took, in lock order: [[scope_rank, key, kind, amount, drawn_at], ...]; NULL when no rate limit applied. Settle gives back unused tokens, release everything.';
 
 ALTER TABLE public.rate_limits ENABLE ROW LEVEL SECURITY;
 CREATE POLICY service_read ON public.rate_limits FOR SELECT TO authenticated, service_role, moose_runner USING (true);

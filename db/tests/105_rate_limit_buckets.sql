@@ -3,7 +3,12 @@
 -- instants (capacity = the per-minute figure, refill figure/60 per second, all or nothing
 -- across buckets, retryAfterMs, give-backs capped at capacity).
 BEGIN;
-SELECT plan(35);
+SELECT plan(36);
+
+-- A draw's holds without the instant each was drawn at (checked on its own below).
+CREATE FUNCTION pg_temp.holds(p_draw jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_agg(h - 4 ORDER BY o) FROM jsonb_array_elements(p_draw -> 'holds') WITH ORDINALITY AS x(h, o)
+$$;
 
 -- Bad input: the documented SQLSTATE, a hint, nothing written.
 SELECT throws_ok($$SELECT set_rate_limit(NULL, 'svc', 1, NULL)$$, '22004', 'scope must not be NULL', 'a NULL scope is 22004');
@@ -38,17 +43,17 @@ SELECT results_eq($$SELECT kind, per_minute, available FROM rate_limit_usage() W
 -- Draws at pinned instants: the buckets were filled at clock_timestamp() of set_rate_limit, so
 -- pin them to a known instant first.
 UPDATE public.rate_limits SET refilled_at = '2027-03-01 12:00:00+00';
-SELECT is(private.rate_limit_take('svc', NULL, NULL, 400, '2027-03-01 12:00:00+00'),
-          '{"holds": [[2, "svc", "requests", 1], [2, "svc", "tokens", 400]]}', 'a call draws 1 request and its tokens');
-SELECT is(private.rate_limit_take('svc', NULL, NULL, 600, '2027-03-01 12:00:00+00'),
-          '{"holds": [[2, "svc", "requests", 1], [2, "svc", "tokens", 600]]}', 'the bucket admits up to its capacity exactly');
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 400, '2027-03-01 12:00:00+00')),
+          '[[2, "svc", "requests", 1], [2, "svc", "tokens", 400]]', 'a call draws 1 request and its tokens');
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 600, '2027-03-01 12:00:00+00')),
+          '[[2, "svc", "requests", 1], [2, "svc", "tokens", 600]]', 'the bucket admits up to its capacity exactly');
 SELECT is(private.rate_limit_take('svc', NULL, NULL, 1, '2027-03-01 12:00:00+00'),
           '{"refused": {"scope": "service", "key": "svc", "kind": "tokens", "perMinute": 1000, "available": 0, "cost": 1,
                         "retryAfterMs": 60}}',
           'one token more is refused, with when it will be there (60 ms at 1000 per minute)');
 SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 58::numeric,
           'a refused call gives back the request it drew first (all or nothing)');
-SELECT is(private.rate_limit_take('svc', NULL, NULL, 500, '2027-03-01 12:00:30+00') -> 'holds',
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 500, '2027-03-01 12:00:30+00')),
           '[[2, "svc", "requests", 1], [2, "svc", "tokens", 500]]', '30 s later half the capacity has refilled');
 SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 0::numeric, 'and is drawn');
 SELECT is(private.rate_limit_take('svc', NULL, NULL, 10, '2027-03-01 12:00:20+00') -> 'refused' ->> 'kind', 'tokens',
@@ -57,8 +62,11 @@ SELECT is(private.rate_limit_take('svc', NULL, NULL, 2000, '2027-03-01 12:10:00+
           'a call above the per-minute figure is refused with no retry time: it can never pass');
 SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 60::numeric,
           'ten minutes on the requests bucket is full again, never above its capacity');
-SELECT is(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:10:00+00'),
-          '{"holds": [[2, "svc", "requests", 1]]}', 'a call that names no tokens draws on the requests bucket only');
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:10:00+00')),
+          '[[2, "svc", "requests", 1]]', 'a call that names no tokens draws on the requests bucket only');
+
+SELECT is(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:11:00+00') #>> '{holds,0,4}',
+          to_jsonb('2027-03-01 12:11:00+00'::timestamptz) #>> '{}', 'each hold says when its bucket was drawn');
 
 -- Give-backs: settle returns unused tokens, release returns everything, never above capacity.
 UPDATE public.rate_limits SET available = 100, refilled_at = '2027-03-01 13:00:00+00' WHERE key = 'svc' AND kind = 'tokens';
@@ -79,7 +87,7 @@ SELECT set_rate_limit('global', '*', 1000, NULL);
 SELECT set_rate_limit('model', 'gpt-4o', NULL, 50);
 SELECT set_rate_limit('project', 'checkout', 2, NULL);
 UPDATE public.rate_limits SET refilled_at = '2027-03-01 14:00:00+00', available = per_minute;
-SELECT is(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00') -> 'holds',
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00')),
           '[[1, "*", "requests", 1], [2, "svc", "requests", 1], [2, "svc", "tokens", 40], [3, "gpt-4o", "tokens", 40],
             [4, "checkout", "requests", 1]]', 'every applicable bucket is drawn, in lock order');
 SELECT is(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00') -> 'refused' ->> 'key', 'gpt-4o',
@@ -88,7 +96,7 @@ SELECT results_eq($$SELECT key || ':' || kind, available FROM public.rate_limits
                   $$VALUES ('*:requests'::text, 999::numeric), ('svc:requests', 59), ('svc:tokens', 960),
                            ('gpt-4o:tokens', 10), ('checkout:requests', 1)$$,
                   'and what the refused call drew before it was given back');
-SELECT is(private.rate_limit_take('other', 'gpt-3.5', NULL, 40, '2027-03-01 14:00:00+00') -> 'holds',
+SELECT is(pg_temp.holds(private.rate_limit_take('other', 'gpt-3.5', NULL, 40, '2027-03-01 14:00:00+00')),
           '[[1, "*", "requests", 1]]', 'a call of another service and model meets only the global limit');
 
 -- Changing a limit keeps what the bucket holds, capped at the new figure; NULL drops a kind.

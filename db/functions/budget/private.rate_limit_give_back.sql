@@ -9,16 +9,18 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_hold jsonb;
     v_amount numeric;
+    v_now timestamptz;
 BEGIN
     FOR v_hold IN SELECT h FROM jsonb_array_elements(coalesce(p_holds, '[]'::jsonb)) AS h LOOP
         v_amount := CASE WHEN p_tokens_used IS NULL THEN (v_hold ->> 3)::numeric
                          WHEN v_hold ->> 2 = 'tokens' THEN greatest((v_hold ->> 3)::numeric - p_tokens_used, 0)
                          ELSE 0 END;
         CONTINUE WHEN v_amount = 0;
+        v_now := coalesce(p_now, clock_timestamp());  -- one instant for the refill and refilled_at
         UPDATE public.rate_limits AS r
         SET available = least(r.per_minute::numeric,
-                              private.rate_limit_refilled(r.available, r.per_minute, r.refilled_at, coalesce(p_now, clock_timestamp())) + v_amount),
-            refilled_at = greatest(r.refilled_at, coalesce(p_now, clock_timestamp()))
+                              private.rate_limit_refilled(r.available, r.per_minute, r.refilled_at, v_now) + v_amount),
+            refilled_at = greatest(r.refilled_at, v_now)
         WHERE r.scope_rank = (v_hold ->> 0)::smallint AND r.key = v_hold ->> 1 AND r.kind = v_hold ->> 2;
     END LOOP;
 END
