@@ -277,4 +277,70 @@ MOVED_ON = Group(
     _moved_on_grow, {"escalate_stuck_work_orders (1 new, N past)": _detect},
     ("work_orders", "work_order_stuck_episodes"))
 
-GROUPS = (OUTCOMES, BUDGET, ESCALATIONS, ALERTS, HISTORY, STUCK, MOVED_ON)
+
+# --- reads: the Prometheus scrape and system_health() over a growing history ------------------
+
+def _reads_setup(conn: psycopg.Connection) -> None:
+    # What is open now stays the same at every size: 40 active work orders, 5 open escalations.
+    conn.execute("SELECT public.add_alert_channel('ops', 'webhook', 'http://127.0.0.1:9/hook')")
+    conn.execute("""INSERT INTO public.work_orders (title, status)
+                    SELECT 'active ' || g, (ARRAY['pending', 'in_progress'])[1 + g % 2]
+                    FROM generate_series(1, 40) AS g""")
+    conn.execute("""SELECT public.create_escalation(w.id, 'test_failures', '{}')
+                    FROM public.work_orders AS w WHERE w.title LIKE 'active %' LIMIT 5""")
+
+
+def _reads_grow(conn: psycopg.Connection, have: int, want: int) -> None:
+    """History: finished work orders with 10 outcome vectors each over 90 days (5 % failed), one
+    delivered alert per 10 work orders, one job run per 10 (each 20th failed). Bulk-loaded with
+    triggers off, then what the triggers would have written (the running counts), and the hourly
+    roll-up as the scheduler runs it."""
+    rows, tenths = (have + 1, want), (have // 10 + 1, want // 10)
+    statuses = "(ARRAY['completed', 'completed', 'failed', 'cancelled'])[1 + g %% 4]"
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(f"""
+            INSERT INTO public.work_orders (id, title, status, created_at, updated_at, status_changed_at)
+            SELECT md5('read' || g)::uuid, 'done ' || g, {statuses},
+                   now() - interval '90 days' + g * interval '1 second', now() - interval '1 day',
+                   now() - interval '1 day'
+            FROM generate_series(%s::int, %s::int) AS g""", rows)
+        conn.execute("""
+            INSERT INTO public.outcome_vectors (work_order_id, model_used, cost, success, execution_time_ms, created_at)
+            SELECT md5('read' || g)::uuid, 'gpt-4o-mini', 0.002, (g * 10 + v) %% 20 <> 0, 1000,
+                   now() - interval '90 days' + ((g * 10 + v) %% 7776000) * interval '1 second'
+            FROM generate_series(%s::int, %s::int) AS g, generate_series(1, 10) AS v""", rows)
+        conn.execute("""
+            INSERT INTO private.work_order_outcome_totals (work_order_id, outcomes, failures, cost)
+            SELECT md5('read' || g)::uuid, 10, 0, 0.02 FROM generate_series(%s::int, %s::int) AS g""", rows)
+        conn.execute(f"""
+            INSERT INTO private.ops_counts (metric, label_1, value)
+            SELECT 'work_orders', {statuses}, count(*) FROM generate_series(%s::int, %s::int) AS g GROUP BY 2""", rows)
+        channel = _value(conn, "SELECT id FROM public.alert_channels WHERE name = 'ops'")
+        conn.execute("""
+            WITH a AS (
+                INSERT INTO public.alerts (severity, kind, title, dedupe_key, created_at, last_raised_at)
+                SELECT 'error', 'bench.read', 'past ' || g, 'read-' || g, now() - interval '20 days',
+                       now() - interval '20 days'
+                FROM generate_series(%s::int, %s::int) AS g RETURNING id)
+            INSERT INTO public.alert_deliveries (alert_id, channel_id, status, attempts, delivered_at, created_at)
+            SELECT a.id, %s, 'delivered', 1, now() - interval '20 days', now() - interval '20 days' FROM a""",
+                     (*tenths, channel))
+        conn.execute("""INSERT INTO private.ops_counts (metric, label_1, label_2, value)
+                        VALUES ('alert_deliveries', %s, 'delivered', %s)""", (str(channel), want // 10 - have // 10))
+        conn.execute("""
+            INSERT INTO public.job_runs (job_name, holder, scheduled_for, started_at, finished_at, outcome)
+            SELECT 'health_check', 'bench', now() - g * interval '5 minutes', now() - g * interval '5 minutes',
+                   now() - g * interval '5 minutes' + interval '1 second',
+                   CASE WHEN g %% 20 = 0 THEN 'failed' ELSE 'succeeded' END
+            FROM generate_series(%s::int, %s::int) AS g""", tenths)
+    conn.execute("SELECT public.rollup_outcome_hours(25)")
+
+
+READS = Group(
+    "reads", "finished work orders (10 outcome vectors each, 1 alert and 1 job run per 10)", _reads_setup, _reads_grow,
+    {"system_health()": lambda _conn, _state: ("SELECT public.system_health()", ()),
+     "ops_metrics() (the scrape)": lambda _conn, _state: ("SELECT count(*) FROM public.ops_metrics()", ())},
+    ("work_orders", "outcome_vectors", "alert_deliveries", "job_runs"))
+
+GROUPS = (OUTCOMES, BUDGET, ESCALATIONS, ALERTS, HISTORY, STUCK, MOVED_ON, READS)

@@ -10,6 +10,7 @@ server where it may create and drop a scratch database).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -24,7 +25,7 @@ from psycopg import sql
 
 from bench import pg_net_path
 from bench._server import server_url
-from runner import preload
+from runner import preload, settings
 from runner.db import connect, with_database
 from runner.delivery import DeliveryWorker
 from runner.http_post import post_json
@@ -161,11 +162,11 @@ def _through_database(db_url: str, rx: _Receiver) -> tuple[float, list[float]]:
 
 
 def _database(server_url: str) -> tuple[str, bool]:
-    """Where to run: pg_net's worker database on the embedded cluster (the test database, which
-    `moose test` recreates anyway), else a scratch database and no pg_net half."""
-    database = pg_net_path.worker_database(server_url)
-    if database is not None and not os.environ.get("MOOSE_DATABASE_URL"):
-        return database, True
+    """Where to run: on the embedded cluster with pg_net preloaded, the test database (which
+    `moose test` recreates anyway; main() points pg_net's worker at it for the run, never at the
+    main database), else a scratch database and no pg_net half."""
+    if pg_net_path.worker_database(server_url) is not None and not os.environ.get("MOOSE_DATABASE_URL"):
+        return os.environ.get("MOOSE_TEST_DATABASE", settings.DEFAULT_TEST_DATABASE), True
     return f"moose_bench_alerts_{os.getpid()}", False
 
 
@@ -183,8 +184,14 @@ def _pg_net_half(db_url: str, rx: _Receiver) -> tuple[float, float, list[float]]
 
 
 def main() -> None:
+    """Both halves; the pg_net half with pg_net's worker on the test database meanwhile."""
     server = server_url()
     dbname, with_pg_net = _database(server)
+    with preload.serving(server, dbname) if with_pg_net else contextlib.nullcontext(False):
+        _run(server, dbname, with_pg_net)
+
+
+def _run(server: str, dbname: str, with_pg_net: bool) -> None:
     db_url = recreate_database(server, dbname)
     rx = _Receiver()
     try:

@@ -1,7 +1,7 @@
 """The pg_net half of the alert benchmark (bench/alerts.py): the same alerts, channel and receiver,
 delivered by dispatch_alerts and pg_net's background worker instead of the runner. pg_net's
-worker serves one database (pg_net.database_name), so both halves run in that database: on the
-embedded cluster the test database, which `moose test` recreates anyway."""
+worker serves one database (pg_net.database_name), so both halves run in the test database, and
+bench/alerts.py points the worker at it for the run (runner/preload.py's `serving`)."""
 
 from __future__ import annotations
 

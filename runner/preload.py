@@ -3,19 +3,25 @@
 They live in one file in the data folder, `moose_preload.conf`, which postgresql.conf includes
 last; `moose db up` rewrites it when what is installed changes and restarts the cluster then
 (shared_preload_libraries is read at server start only). pg_net's worker serves one database
-per cluster (`pg_net.database_name`): here the test database, where the tests of the pg_net
-alert path run (MOOSE_PG_NET_DATABASE chooses another)."""
+per cluster (`pg_net.database_name`): the main database, `moose`, where `dispatch_alerts()`
+of `make run` queues its requests (MOOSE_PG_NET_DATABASE chooses another). `moose test` points
+it at the test database for the run (`serving`: ALTER SYSTEM, a reload and a worker restart,
+about a second, no server restart) and back afterwards."""
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from runner import settings
+from runner.db import connect, with_database
 
 PRELOAD_FILE = "moose_preload.conf"
 INCLUDE_LINE = f"include_if_exists = '{PRELOAD_FILE}'"
@@ -30,9 +36,9 @@ def installed_libraries(lib_dir: Path) -> list[str]:
 
 
 def pg_net_database() -> str:
-    """The database pg_net's worker serves in the embedded cluster: the one `moose test` tests in."""
-    return (os.environ.get("MOOSE_PG_NET_DATABASE") or os.environ.get("MOOSE_TEST_DATABASE")
-            or settings.DEFAULT_TEST_DATABASE)
+    """The database pg_net's worker serves in the embedded cluster: the main one, unless
+    MOOSE_PG_NET_DATABASE names another."""
+    return os.environ.get("MOOSE_PG_NET_DATABASE") or settings.DEFAULT_DATABASE
 
 
 def preload_conf(lib_dir: Path) -> str:
@@ -100,3 +106,51 @@ def wait_for_pg_net_worker(conn: psycopg.Connection, timeout: float = 60.0) -> N
             raise TimeoutError(f"pg_net's worker did not connect to this database within {timeout:.0f} s "
                                "(see the server log)")
         time.sleep(0.1)
+
+
+def _setting_in_new_sessions(server_url: str) -> str | None:
+    with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT current_setting('pg_net.database_name', true)").fetchone()
+    return row[0] if row else None
+
+
+def point_worker(server_url: str, dbname: str | None, timeout: float = 30.0) -> None:
+    """Make pg_net's worker serve `dbname` (None: what the configuration files say) without a
+    server restart: pg_net.database_name is read when the worker starts, so set it (ALTER SYSTEM),
+    reload, wait until new sessions see it, then end the worker; the postmaster starts it again
+    within a second, connected to the new database (superuser connection)."""
+    with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        if dbname is None:
+            conn.execute("ALTER SYSTEM RESET pg_net.database_name")
+        else:
+            conn.execute(sql.SQL("ALTER SYSTEM SET pg_net.database_name = {}").format(sql.Literal(dbname)))
+        conn.execute("SELECT pg_reload_conf()")
+        wanted = dbname
+        if wanted is None:
+            row = conn.execute("SELECT setting FROM pg_file_settings WHERE name = 'pg_net.database_name' "
+                               "AND applied ORDER BY seqno DESC LIMIT 1").fetchone()
+            wanted = row[0] if row else None
+        deadline = time.monotonic() + timeout
+        while wanted is not None and _setting_in_new_sessions(server_url) != wanted:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the server did not reload pg_net.database_name in time")
+            time.sleep(0.05)
+        conn.execute("SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity AS a WHERE a.backend_type LIKE %s",
+                     (PG_NET_WORKER + "%",))
+
+
+@contextmanager
+def serving(server_url: str, dbname: str) -> Iterator[bool]:
+    """pg_net's worker serves `dbname` inside the block and what the configuration says after it
+    (`moose test` on the embedded cluster). Yields False, changing nothing, when pg_net is not
+    preloaded or already serves `dbname`."""
+    with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        status = server_status(conn)
+    if status.database is None or status.database == dbname:
+        yield False
+        return
+    point_worker(server_url, dbname)
+    try:
+        yield True
+    finally:
+        point_worker(server_url, None)

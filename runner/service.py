@@ -26,6 +26,7 @@ import psycopg
 from runner import __version__, logs, systemd
 from runner.db import redact
 from runner.delivery import DeliveryWorker
+from runner.http_server import HttpEndpoint
 from runner.reconnect import Backoff, Outage
 from runner.scheduler import Clock, Scheduler
 
@@ -97,8 +98,9 @@ doubling to `reconnect_max = 15` seconds between tries, a reminder line every
 class Service:
     def __init__(self, url: str, interval: float = 60.0, *, poll: float = 2.0, jobs: bool = True,
                  deliver: bool = True, config_file: Path | None = None, clock: Clock | None = None,
-                 holder: str | None = None) -> None:
+                 holder: str | None = None, listen: tuple[str, int] | None = None) -> None:
         self.url = url
+        self.listen = listen
         # The log settings moose's --log-format / -v chose are the base the file may override.
         root = logging.getLogger()
         current_format = "json" if any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers) else "plain"
@@ -164,14 +166,23 @@ class Service:
 
     # -- watchdog ----------------------------------------------------------------------------
 
+    def making_progress(self, every: float) -> bool:
+        """The loop made progress within two intervals of `every` seconds, or a job is running
+        within its statement timeout: the rule of the systemd watchdog and of GET /livez."""
+        deadline = self.scheduler.current_deadline
+        now = time.monotonic()
+        return now - self._last_progress < every * 2 or (deadline is not None and now < deadline)
+
+    def alive(self) -> bool:
+        """GET /livez: progress within two intervals (the watchdog's when systemd sets one, else
+        --interval)."""
+        return self.making_progress(systemd.watchdog_interval() or self.interval)
+
     def _watchdog(self, every: float) -> None:
         """Ping systemd while the main loop makes progress, or while a job runs within its
         statement timeout; a stuck loop stops the pings and systemd restarts the service."""
         while not self._should_stop():
-            deadline = self.scheduler.current_deadline
-            healthy = time.monotonic() - self._last_progress < every * 2 or (
-                deadline is not None and time.monotonic() < deadline)
-            if healthy:
+            if self.making_progress(every):
                 systemd.notify("WATCHDOG=1")
             time.sleep(every)
 
@@ -208,6 +219,9 @@ class Service:
         next_health = 0.0
         ready = False
         delivery = self._start_delivery() if self.config.deliver else None
+        http = HttpEndpoint(self.url, self.listen, self.alive) if self.listen else None
+        if http is not None:
+            http.start()
         try:
             while not self._should_stop():
                 if self.reload_requested.is_set():
@@ -246,6 +260,8 @@ class Service:
                 self.stopping.wait(wait if wait > 0 else self.config.poll)
         finally:
             systemd.notify("STOPPING=1")
+            if http is not None:
+                http.stop()
             self._delivery_stop.set()
             self._delivery_wake.set()
             if delivery is not None:

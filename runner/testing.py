@@ -3,6 +3,7 @@ step runs even when an earlier one fails, so one run shows every failure."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -109,11 +110,22 @@ def run_ruff() -> int:
 
 
 def run_all(server_url: str, *, sql_only: bool, python_only: bool, pytest_args: list[str],
-            echo: Callable[[str], None] = print) -> int:
+            echo: Callable[[str], None] = print, embedded: bool = False) -> int:
+    """Every step; on the embedded cluster pg_net's worker serves the test database meanwhile
+    (the pg_net tests need it) and the main database again afterwards."""
     if sql_only and python_only:
         echo("--sql-only and --python-only exclude each other: give one, or neither to run everything")
         return 2
     dbname = os.environ.get("MOOSE_TEST_DATABASE", settings.DEFAULT_TEST_DATABASE)
+    with preload.serving(server_url, dbname) if embedded else contextlib.nullcontext(False) as moved:
+        if moved:
+            echo(f"pg_net's worker serves {dbname} for the test run")
+        return _run_steps(server_url, dbname, sql_only=sql_only, python_only=python_only,
+                          pytest_args=pytest_args, echo=echo)
+
+
+def _run_steps(server_url: str, dbname: str, *, sql_only: bool, python_only: bool, pytest_args: list[str],
+               echo: Callable[[str], None]) -> int:
     test_url = prepare_test_database(server_url, dbname, echo)
     results: dict[str, int] = {}
     if not python_only:

@@ -32,8 +32,9 @@ apt_install() {  # packages...: install the missing ones (root), or say how and 
     fi
 }
 
+# prometheus: the tests scrape `moose run` with a real Prometheus and check the rules with promtool.
 apt_install postgresql-15 postgresql-contrib postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl \
-            postgresql-15-plpgsql-check postgresql-15-cron pgbouncer
+            postgresql-15-plpgsql-check postgresql-15-cron pgbouncer libfaketime prometheus
 
 # pg_net (asynchronous HTTP from PostgreSQL, the alert path without the runner): not packaged by
 # Debian, so built from its tarball (MOOSE_PG_NET_SOURCE, else ../shared/vendor/) after checking

@@ -28,6 +28,9 @@ def _server_url() -> str:
 
 
 SERVER_URL = _server_url()
+# Every `moose run` a test starts serves no HTTP unless the test says where (MOOSE_LISTEN in its
+# environment): the default port is shared by every checkout on the machine.
+os.environ.setdefault("MOOSE_LISTEN", "off")
 _SERVER = conninfo_to_dict(SERVER_URL)
 
 

@@ -46,7 +46,9 @@ def only_test_jobs(conn: psycopg.Connection) -> None:
 
 def start_runner(url: str, *args: str, env: dict[str, str] | None = None,
                  stdout: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
-    environment = dict(os.environ, MOOSE_DATABASE_URL=url, **(env or {}))
+    # No HTTP endpoint unless a test asks for one (MOOSE_LISTEN in env): runners side by side
+    # would compete for the default port.
+    environment = {**os.environ, "MOOSE_DATABASE_URL": url, "MOOSE_LISTEN": "off", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "runner.cli", *args], stdout=stdout, stderr=subprocess.STDOUT,
                             text=True, env=environment, cwd=PROJECT_ROOT)
 

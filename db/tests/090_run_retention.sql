@@ -34,7 +34,7 @@ INSERT INTO public.escalations (trigger_type, status, priority, sla_due_at, crea
     ('retry_exhausted', 'pending', 'medium', '2029-01-01Z', '2029-01-01Z', NULL);
 
 SELECT is(public.run_retention('2030-04-05Z', 2) -> 'deleted',
-          '{"outcome_vectors": 2, "cost_tracking": 2, "alerts": 1, "alert_summaries": 0, "job_runs": 1, "escalations": 1, "budget_reservations": 0, "work_order_history": 1}'::jsonb,
+          '{"outcome_vectors": 2, "cost_tracking": 2, "alerts": 1, "alert_summaries": 0, "job_runs": 1, "escalations": 1, "budget_reservations": 0, "work_order_history": 1, "budget_stripes": 0}'::jsonb,
           'a batch of 2 takes at most 2 rows per table');
 SELECT is((public.run_retention('2030-04-05Z', 2) ->> 'more')::boolean, true, 'a full batch says there is more');
 SELECT is(public.run_retention('2030-04-05Z', 2) ->> 'more', 'false', 'until nothing is left');
@@ -61,7 +61,7 @@ INSERT INTO public.outcome_vectors (work_order_id, model_used, success, created_
 VALUES ('00000000-0000-0000-0000-000000000001', 'gpt-4o', true, '2030-01-01Z');
 SELECT is((public.run_retention('2030-04-05Z') -> 'deleted' ->> 'outcome_vectors')::integer, 0,
           'the retention period comes from config');
-SELECT is(public.run_retention('2031-04-05Z') -> 'vacuum', '["alert_deliveries", "alerts", "cost_tracking", "job_runs", "outcome_vectors"]'::jsonb,
+SELECT is(public.run_retention('2031-04-05Z') -> 'vacuum', '["alert_deliveries", "alerts", "budget_stripes", "cost_tracking", "job_runs", "outcome_vectors"]'::jsonb,
           'the result names the tables that shrank, for VACUUM');
 SELECT throws_ok($$SELECT public.run_retention(NULL, 0)$$, '22023', NULL, 'batch size 0: 22023');
 SELECT throws_ok($$SELECT public.run_retention(NULL, -5)$$, '22023', NULL, 'negative batch size: 22023');

@@ -10,6 +10,7 @@
     escalations.py  moose escalations list|show|decide
     config.py       moose config get|set, moose backup-config, moose restore-config
     alerts.py       moose alerts list|channels|retry|test-channel|deliver
+    prices.py       moose prices list|set|import   (model prices, LiteLLM's file: runner/litellm_prices.py)
 
 Shared by all of them (context.py): the Context in ctx.obj, `call`/`rows`, and the one format
 of a database error, which `MooseGroup` also applies to any database error a command lets
@@ -23,7 +24,7 @@ import click
 import psycopg
 
 from runner import __version__, logs
-from runner.cli import alerts, budget, config, db, escalations, jobs, limits, migrate, status, test
+from runner.cli import alerts, budget, config, db, escalations, jobs, limits, migrate, prices, status, test
 from runner.cli.context import Context, database_error
 
 
@@ -57,7 +58,8 @@ def main(ctx: click.Context, database_url: str | None, log_format: str, verbose:
 
 
 for _command in (*db.COMMANDS, *migrate.COMMANDS, *test.COMMANDS, *jobs.COMMANDS, *status.COMMANDS,
-                 *budget.COMMANDS, *limits.COMMANDS, *escalations.COMMANDS, *config.COMMANDS, *alerts.COMMANDS):
+                 *budget.COMMANDS, *limits.COMMANDS, *prices.COMMANDS, *escalations.COMMANDS, *config.COMMANDS,
+                 *alerts.COMMANDS):
     main.add_command(_command)
 
 __all__ = ["Context", "main"]

@@ -58,7 +58,8 @@ def config_set(ctx: Context, key: str, value: str) -> None:
               help="File to write (mode 0600: it holds channel secrets); default stdout.")
 @pass_context
 def backup_config(ctx: Context, output: Path | None) -> None:
-    """Export config, escalation policies and alert channels as one JSON document (runbook 6.1)."""
+    """Export config, escalation policies, alert channels and the model price history as one JSON
+    document (runbook 6.1)."""
     document = call(ctx, "SELECT public.backup_config()")
     text = json.dumps(document, indent=2, sort_keys=True, default=str) + "\n"
     if output is None:
@@ -69,7 +70,8 @@ def backup_config(ctx: Context, output: Path | None) -> None:
         handle.write(text)
     assert isinstance(document, dict)
     click.echo(f"wrote {output}: {len(document['system_config'])} config keys, "
-               f"{len(document['escalation_policies'])} policies, {len(document.get('alert_channels', []))} channels",
+               f"{len(document['escalation_policies'])} policies, {len(document.get('alert_channels', []))} channels, "
+               f"{len(document.get('model_prices', []))} model prices",
                err=True)
 
 
@@ -79,21 +81,24 @@ def backup_config(ctx: Context, output: Path | None) -> None:
 @pass_context
 def restore_config(ctx: Context, path: str, dry_run: bool) -> None:
     """Restore a backup-config file, all or nothing: a bad entry refuses the whole restore and
-    names the entry."""
+    names the entry. Model prices are history: missing rows are added, a price in effect is never
+    changed (a backup that differs there is refused)."""
     with click.open_file(path) as handle:
-        try:
-            document = json.load(handle)
-        except json.JSONDecodeError as error:
-            raise click.ClickException(f"{path} is not JSON: {error}") from error
+        text = handle.read()
+    try:
+        json.loads(text)  # checked here for a clear message; the server reads the text itself (exact numbers)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{path} is not JSON: {error}") from error
     with click.progressbar(length=1, label="restoring" if not dry_run else "checking",
                            file=sys.stderr) as bar:
-        result = call(ctx, "SELECT public.restore_config(p_document => %s, p_dry_run => %s)",
-                      (Jsonb(document), dry_run))
+        result = call(ctx, "SELECT public.restore_config(p_document => %s::jsonb, p_dry_run => %s)",
+                      (text, dry_run))
         bar.update(1)
     assert isinstance(result, dict)
     verb = "would restore" if dry_run else "restored"
     click.echo(f"{verb} {result['config_keys']} config keys, {result['escalation_policies']} policies, "
-               f"{result.get('alert_channels', 0)} channels")
+               f"{result.get('alert_channels', 0)} channels, {result.get('model_prices', 0)} model prices "
+               f"({result.get('model_prices_written', 0)} written)")
 
 
 COMMANDS = (config, backup_config, restore_config)

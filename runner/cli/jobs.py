@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from runner.cli.context import Context, call, echo_json, pass_context, rows
+from runner.http_server import DEFAULT_LISTEN, parse_listen
 from runner.scheduler import Scheduler
 from runner.service import Service
 
@@ -28,17 +29,24 @@ from runner.service import Service
                    "reconnect_reminder) re-read on SIGHUP (env MOOSE_CONFIG).")
 @click.option("--iterations", type=click.IntRange(min=1), default=None,
               help="Stop after this many health lines (for smoke tests).")
+@click.option("--listen", default=DEFAULT_LISTEN, show_default=True, envvar="MOOSE_LISTEN",
+              help="HOST:PORT serving GET /metrics (Prometheus), /health (system_health, 200 when healthy) "
+                   "and /livez; `off` serves nothing (env MOOSE_LISTEN).")
 @pass_context
 def run_command(ctx: Context, interval: float, poll: float, no_jobs: bool, no_deliver: bool,
-                config_file: Path | None, iterations: int | None) -> None:
+                config_file: Path | None, iterations: int | None, listen: str) -> None:
     """Run the service in the foreground until Ctrl-C or SIGTERM: due jobs (each in its own
     transaction under its statement timeout, safe beside other runners and through PgBouncer),
     alert delivery (Slack, email, webhooks), a health line per interval, sd_notify
-    READY/WATCHDOG/STOPPING for systemd. SIGTERM lets the running job finish, then exits; SIGHUP
-    re-reads --config."""
+    READY/WATCHDOG/STOPPING for systemd, and HTTP on --listen (/metrics, /health, /livez). SIGTERM
+    lets the running job finish, then exits; SIGHUP re-reads --config."""
+    try:
+        address = parse_listen(listen)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--listen") from error
     try:
         service = Service(ctx.url(), interval, poll=poll, jobs=not no_jobs, deliver=not no_deliver,
-                          config_file=config_file)
+                          config_file=config_file, listen=address)
     except (OSError, ValueError) as error:
         raise click.ClickException(f"bad --config: {error}") from error
     service.install_signal_handlers()

@@ -21,7 +21,8 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
     """Recreate the test database (MOOSE_TEST_DATABASE, default moose_test), migrate it, then run
     pg_prove over db/tests, pytest and ruff. Without extra arguments pytest runs the whole suite
     over parallel workers (MOOSE_TEST_WORKERS, default twice the cores), then the `serial` tests
-    alone; extra arguments go to one plain pytest run."""
+    alone; extra arguments go to one plain pytest run. On the embedded cluster pg_net's worker
+    serves the test database during the run, the main one again after."""
     if ctx.database_url:
         server_url = ctx.database_url
     else:
@@ -33,7 +34,7 @@ def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: t
         server_url = cluster.url()
     try:
         code = run_all(server_url, sql_only=sql_only, python_only=python_only,
-                       pytest_args=list(pytest_args), echo=click.echo)
+                       pytest_args=list(pytest_args), echo=click.echo, embedded=not ctx.database_url)
     except MigrationError as error:
         raise click.ClickException(f"the test database could not be migrated:\n{error}") from error
     sys.exit(code)

@@ -23,7 +23,7 @@ BEGIN
     EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
         RETURN NULL;
     END;
-    RETURN least(greatest(v_at - p_now, interval '0'), interval '365 days');
+    RETURN private.duration(least(greatest(v_at - p_now, interval '0'), interval '365 days'));
 END
 $$;
 

@@ -5,8 +5,11 @@
 -- Recording a real cost never fails because of what happened after the reservation: a kill
 -- (a cancelled reservation can still be settled: the call was in flight), a removed or
 -- lowered budget, a deleted work order (the row gets a NULL work order). Expired and released
--- reservations cannot be settled. Token counts in the metadata (input_tokens, output_tokens,
--- cached_input_tokens) give back to the rate limits the tokens drawn and not used.
+-- reservations cannot be settled. A settle after its reservation's day closed books on that day
+-- (and its month) all the same; if that takes a closed period of any budget past its limit it
+-- raises an alert and opens a budget_overspent escalation (private.budget_overspend_check).
+-- Token counts in the metadata (input_tokens, output_tokens, cached_input_tokens) give back
+-- to the rate limits the tokens drawn and not used.
 CREATE OR REPLACE FUNCTION public.settle_reservation(
     p_reservation_id uuid, p_actual_cost numeric, p_metadata jsonb DEFAULT '{}'::jsonb
 ) RETURNS jsonb
@@ -21,6 +24,7 @@ DECLARE
     v_was_open boolean;
     v_spent numeric;
     v_tokens_used bigint;
+    v_late boolean := false;
 BEGIN
     PERFORM private.check_required('reservation id', p_reservation_id,
         'Pass the reservationId that check_and_reserve_budget returned.');
@@ -68,10 +72,13 @@ BEGIN
         'Pass the reservationId that check_and_reserve_budget returned.');
     IF v_r.status <> 'settled' THEN
         -- Lock order: the reservation's stripes (when this cost may fire the automatic kill,
-        -- the kill's lock set first), then the reservation row, re-checked under its lock.
+        -- the kill's lock set first; when its day is over, every stripe of its closed periods),
+        -- then the reservation row, re-checked under its lock.
         v_refs := coalesce(v_r.debits, jsonb_build_array(jsonb_build_array(1, '*', 'day', v_r.budget_day, 0)));
         v_kill := private.budget_kill_due(v_r.budget_day, p_actual_cost);
-        PERFORM private.budget_lock(v_refs, CASE WHEN v_kill THEN private.budget_kill_days() END);
+        v_late := v_r.budget_day < private.budget_day(now());
+        PERFORM private.budget_lock(v_refs || CASE WHEN v_late THEN private.budget_closed_refs(v_refs) ELSE '[]'::jsonb END,
+                                    CASE WHEN v_kill THEN private.budget_kill_days() END);
         SELECT * INTO v_r FROM public.budget_reservations AS r WHERE r.id = p_reservation_id FOR UPDATE;
     END IF;
 
@@ -123,6 +130,9 @@ BEGIN
     RETURNING id INTO v_cost_id;
     PERFORM set_config('moose.budget_booked_reservation', '', true);
     PERFORM private.budget_check_crossings(v_r.budget_day, v_kill);
+    IF v_late THEN  -- a late settle that takes a closed period past its limit is never silent
+        PERFORM private.budget_overspend_check(v_refs, v_r.id, v_work_order, v_cost_id);
+    END IF;
     IF v_was_open AND v_tokens_used IS NOT NULL THEN
         -- Last in the lock order: the tokens drawn and not used go back to their buckets.
         PERFORM private.rate_limit_give_back(v_r.rate_holds, v_tokens_used);

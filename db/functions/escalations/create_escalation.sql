@@ -36,7 +36,7 @@ BEGIN
     END IF;
 
     INSERT INTO public.escalations (work_order_id, trigger_type, priority, sla_due_at, context)
-    VALUES (p_work_order_id, p_trigger_type, v_policy.priority, now() + v_policy.sla, p_context)
+    VALUES (p_work_order_id, p_trigger_type, v_policy.priority, now() + private.duration(v_policy.sla), p_context)
     ON CONFLICT DO NOTHING
     RETURNING id INTO v_id;
 
@@ -60,12 +60,12 @@ BEGIN
         v_title,
         format('%s Work order: %s. Decide by %s. Recommended: %s (confidence %s).', v_policy.description,
                coalesce(p_work_order_id::text, 'none (system-wide)'),
-               to_char(now() + v_policy.sla, 'YYYY-MM-DD HH24:MI TZ'),
+               to_char(now() + private.duration(v_policy.sla), 'YYYY-MM-DD HH24:MI TZ'),
                coalesce(v_recommendation ->> 'option', 'none'), coalesce(v_recommendation ->> 'confidence', '0')),
         'escalation:' || v_id::text,
         jsonb_build_object('escalation_id', v_id, 'work_order_id', p_work_order_id,
                            'trigger_type', p_trigger_type, 'priority', v_policy.priority,
-                           'sla_due_at', now() + v_policy.sla,
+                           'sla_due_at', now() + private.duration(v_policy.sla),
                            'recommended_option', v_recommendation ->> 'option',
                            'confidence', v_recommendation -> 'confidence')
     );

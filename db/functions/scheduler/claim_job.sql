@@ -48,7 +48,7 @@ BEGIN
         UPDATE public.jobs AS j SET last_outcome = 'abandoned' WHERE j.name = v_job.name;
     END IF;
 
-    v_expires := v_now + v_job.statement_timeout + private.config_interval('job_lease_grace');
+    v_expires := v_now + private.duration(v_job.statement_timeout) + private.config_interval('job_lease_grace');
     INSERT INTO public.job_leases (job_name, holder, acquired_at, expires_at)
     VALUES (v_job.name, v_holder, v_now, v_expires)
     ON CONFLICT (job_name) DO NOTHING;

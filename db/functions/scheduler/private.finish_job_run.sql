@@ -43,9 +43,9 @@ BEGIN
             v_next := p_now;
         ELSIF v_job.next_run_at <= p_now THEN
             -- It was due: the next slot on its grid, or one interval from now after an outage.
-            v_next := v_job.next_run_at + v_job.run_interval;
+            v_next := v_job.next_run_at + private.duration(v_job.run_interval);
             IF v_next <= p_now THEN
-                v_next := p_now + v_job.run_interval;
+                v_next := p_now + private.duration(v_job.run_interval);
             END IF;
         ELSE
             v_next := v_job.next_run_at;  -- a manual run leaves the schedule alone
@@ -63,8 +63,8 @@ BEGIN
             last_run_at = v_run.started_at, last_outcome = p_outcome, last_error = NULL
         WHERE j.name = v_job.name;
     ELSE
-        v_delay := least(v_job.run_interval * power(2, least(v_job.consecutive_failures, 30))::numeric,
-                         greatest(private.config_interval('job_max_backoff'), v_job.run_interval));
+        v_delay := least(private.duration(v_job.run_interval) * power(2, least(v_job.consecutive_failures, 30))::numeric,
+                         greatest(private.config_interval('job_max_backoff'), private.duration(v_job.run_interval)));
         v_next := p_now + v_delay;
         UPDATE public.jobs AS j
         SET next_run_at = v_next, consecutive_failures = j.consecutive_failures + 1,

@@ -4,11 +4,17 @@
 -- picked with FOR UPDATE SKIP LOCKED so a row a writer holds is left for next time and nobody
 -- waits on the purge. Each batch deletes by `id = ANY (ARRAY(...))`, so it costs index lookups
 -- for its own rows only (a join would merge-scan the whole primary key on every batch). Cost
--- rows are the one special case: summed into cost_daily_totals in the statement that deletes
--- them, and with moose.budget_keep_ledger on, so the budget ledger keeps each day's spend. The
+-- rows are a special case: summed into cost_daily_totals in the statement that deletes
+-- them, each under the budget day the ledger booked it on (private.budget_cost_day: a settle
+-- after midnight counts on its reservation's day), and with moose.budget_keep_ledger on, so the
+-- budget stripes keep each period's spend (moved to archived by trigger cost_tracking_archive).
+-- Budget stripes are the other: whole closed periods with nothing left booked or reserved
+-- (private.budget_purge_periods), after the cost rows of the same call. The
 -- result says which tables shrank (the runner VACUUM (ANALYZE)s them) and whether more is left
 -- ({"more": true} makes the scheduler call again at once, each batch its own transaction).
--- Cut-offs are measured from p_now (the scheduler's clock). Deleted outcome vectors leave their
+-- Cut-offs are measured from p_now (the scheduler's clock), minus the period as a fixed length
+-- (private.config_interval: "90 days" is 2160 hours), so the same call purges the same rows
+-- whatever the session's TimeZone. Deleted outcome vectors leave their
 -- work orders' running figures as deltas (trigger outcome_vectors_totals_deleted); each call
 -- folds a batch of pending deltas into the totals, skipping any a writer holds (never waits).
 CREATE OR REPLACE FUNCTION public.run_retention(p_now timestamptz DEFAULT NULL, p_batch_size integer DEFAULT NULL)
@@ -17,7 +23,6 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     v_now timestamptz := private.scheduler_now(p_now);
     v_default_batch integer := coalesce(p_batch_size, private.config_numeric('retention_batch_size')::integer);
-    v_tz text := private.config_text('budget_timezone');
     v_policy public.retention_policies;
     v_batch integer;
     v_cutoff timestamptz;
@@ -44,10 +49,10 @@ BEGIN
                     SELECT r.id FROM public.cost_tracking AS r
                     WHERE r.created_at < v_cutoff
                     ORDER BY r.created_at LIMIT v_batch FOR UPDATE SKIP LOCKED))
-                RETURNING c.created_at, c.service_name, c.cost
+                RETURNING c.created_at, c.service_name, c.cost, c.budget_debits
             ), daily AS (
                 INSERT INTO public.cost_daily_totals AS t (day, service_name, total_cost, request_count, rolled_up_at)
-                SELECT (g.created_at AT TIME ZONE v_tz)::date, g.service_name, sum(g.cost), count(*), v_now
+                SELECT private.budget_cost_day(g.budget_debits, g.created_at), g.service_name, sum(g.cost), count(*), v_now
                 FROM gone AS g
                 GROUP BY 1, 2
                 ON CONFLICT (day, service_name) DO UPDATE
@@ -58,6 +63,8 @@ BEGIN
             )
             SELECT count(*) FROM gone INTO v_count;
             PERFORM set_config('moose.budget_keep_ledger', coalesce(v_keep_ledger, ''), true);
+        ELSIF v_policy.table_name = 'budget_stripes' THEN
+            v_count := private.budget_purge_periods(v_cutoff, v_batch);
         ELSE
             EXECUTE format(
                 'DELETE FROM public.%1$I AS x WHERE x.id = ANY (ARRAY('
@@ -86,4 +93,4 @@ $$;
 REVOKE ALL ON FUNCTION public.run_retention(timestamptz, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.run_retention(timestamptz, integer) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.run_retention(timestamptz, integer) IS 'One bounded retention pass (runbook 6.2) over public.retention_policies: for each policy up to p_batch_size (default: the policy''s batch_size, else retention_batch_size) of the oldest rows past their configured retention, measured from p_now (outcome_vectors, cost_tracking rolled up into cost_daily_totals first, alerts no longer being delivered with their deliveries, finished throttle summaries, finished job_runs, decided escalations, closed budget reservations no cost row points at, work_order_history). Returns {rows_affected, deleted: {policy: n}, more, vacuum: [tables]}.';
+COMMENT ON FUNCTION public.run_retention(timestamptz, integer) IS 'One bounded retention pass (runbook 6.2) over public.retention_policies: for each policy up to p_batch_size (default: the policy''s batch_size, else retention_batch_size) of the oldest rows past their configured retention, measured from p_now (outcome_vectors, cost_tracking rolled up into cost_daily_totals first, alerts no longer being delivered with their deliveries, finished throttle summaries, finished job_runs, decided escalations, closed budget reservations no cost row points at, work_order_history, whole closed budget periods'' stripes with nothing booked or reserved left). Returns {rows_affected, deleted: {policy: n}, more, vacuum: [tables]}.';

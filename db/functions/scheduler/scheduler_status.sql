@@ -14,7 +14,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                                                      'overdue_seconds', round(extract(epoch FROM now() - j.next_run_at)))
                                   ORDER BY j.next_run_at), '[]') AS v
         FROM public.jobs AS j
-        WHERE j.enabled AND j.next_run_at < now() - greatest(j.run_interval, interval '2 minutes')
+        WHERE j.enabled AND j.next_run_at < now() - greatest(private.duration(j.run_interval), interval '2 minutes')
           AND NOT EXISTS (SELECT 1 FROM public.job_leases AS l WHERE l.job_name = j.name AND l.expires_at > now())
     ), runners AS (
         SELECT coalesce(jsonb_agg(jsonb_build_object('holder', r.holder, 'last_seen_at', r.last_seen_at,
@@ -22,7 +22,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                                                      'alive', r.stopped_at IS NULL AND r.last_seen_at > now() - interval '2 minutes')
                                   ORDER BY r.last_seen_at DESC), '[]') AS v
         FROM public.runners AS r
-        WHERE r.last_seen_at > now() - interval '1 day'
+        WHERE r.last_seen_at > now() - interval '24 hours'
     ), leases AS (
         SELECT coalesce(jsonb_agg(jsonb_build_object('job', l.job_name, 'holder', l.holder, 'run_id', l.run_id,
                                                      'acquired_at', l.acquired_at, 'expires_at', l.expires_at,

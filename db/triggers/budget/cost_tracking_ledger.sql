@@ -7,7 +7,10 @@
 -- a corrected created_at on another day moves the cost to that day's budgets, a delete
 -- (runbook 4.2's duplicate clean-up) takes it off. budget_debits itself cannot be edited. A
 -- retention purge of old raw rows that must keep the totals as history sets
--- `SET LOCAL moose.budget_keep_ledger = on` first. A BEFORE trigger, so the row records the
+-- `SET LOCAL moose.budget_keep_ledger = on` first (trigger cost_tracking_archive then moves the
+-- purged amounts to the stripes' archived). A cost written or corrected into a closed period
+-- locks that period's stripes too and, if it takes it past its limit, raises its alert and
+-- escalation (private.budget_overspend_check). A BEFORE trigger, so the row records the
 -- stripes it was booked on.
 CREATE OR REPLACE FUNCTION private.cost_tracking_ledger() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -16,6 +19,7 @@ DECLARE
     v_old jsonb;
     v_new jsonb;
     v_kill boolean := false;
+    v_late boolean;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.reservation_id IS NOT NULL
@@ -26,9 +30,14 @@ BEGIN
         NEW.budget_debits := private.budget_cost_refs(NEW.service_name, NEW.metadata ->> 'project',
                                                       NEW.work_order_id::text, v_day);
         v_kill := private.budget_kill_due(v_day, NEW.cost);
-        PERFORM private.budget_lock(NEW.budget_debits, CASE WHEN v_kill THEN private.budget_kill_days() END);
+        v_late := v_day < private.budget_day(now());
+        PERFORM private.budget_lock(NEW.budget_debits || CASE WHEN v_late THEN private.budget_closed_refs(NEW.budget_debits) ELSE '[]'::jsonb END,
+                                    CASE WHEN v_kill THEN private.budget_kill_days() END);
         PERFORM private.budget_apply(NEW.budget_debits, NEW.cost, 0);
         PERFORM private.budget_check_crossings(v_day, v_kill);
+        IF v_late THEN
+            PERFORM private.budget_overspend_check(NEW.budget_debits, NEW.reservation_id, NEW.work_order_id, NEW.id);
+        END IF;
         RETURN NEW;
     END IF;
     IF TG_OP = 'DELETE' THEN
@@ -52,12 +61,16 @@ BEGIN
     IF v_day <> private.budget_day(OLD.created_at) THEN
         v_new := private.budget_cost_refs(NEW.service_name, NEW.metadata ->> 'project', NEW.work_order_id::text, v_day);
     END IF;
-    PERFORM private.budget_lock(v_old || v_new);
+    v_late := private.budget_cost_day(v_new, NEW.created_at) < private.budget_day(now());
+    PERFORM private.budget_lock(v_old || v_new || CASE WHEN v_late THEN private.budget_closed_refs(v_new) ELSE '[]'::jsonb END);
     PERFORM private.budget_apply(v_old, -OLD.cost, 0);
     PERFORM private.budget_apply(v_new, NEW.cost, 0);
     NEW.budget_debits := v_new;
     IF NEW.cost > OLD.cost OR v_new <> v_old THEN
         PERFORM private.budget_check_crossings(v_day, false);
+        IF v_late THEN
+            PERFORM private.budget_overspend_check(v_new, NEW.reservation_id, NEW.work_order_id, NEW.id);
+        END IF;
     END IF;
     RETURN NEW;
 END

@@ -17,7 +17,10 @@ BEGIN
                                                   FROM public.escalation_policies AS p) || '.';
         END IF;
         NEW.priority := coalesce(NEW.priority, v_policy.priority);
-        NEW.sla_due_at := coalesce(NEW.sla_due_at, NEW.created_at + v_policy.sla);
+        -- The SLA as a fixed length (private.duration's rule, written out: this trigger runs as
+        -- the inserting role, which has no access to schema private), so the deadline is the
+        -- same instant in every session TimeZone.
+        NEW.sla_due_at := coalesce(NEW.sla_due_at, NEW.created_at + extract(epoch FROM v_policy.sla) * interval '1 second');
     END IF;
     RETURN NEW;
 END

@@ -19,13 +19,14 @@ WITH booked AS (
 )
 SELECT s.scope, s.key, s.period, s.period_start, s.stripe,
        s.spent, coalesce(b.spent, 0) AS spent_booked,
-       s.reserved, coalesce(h.reserved, 0) AS reserved_open
+       s.reserved, coalesce(h.reserved, 0) AS reserved_open,
+       s.archived
 FROM public.budget_stripes AS s
 CROSS JOIN LATERAL (SELECT jsonb_build_array(s.scope_rank, s.key, s.period, s.period_start, s.stripe) AS ref) AS k
 LEFT JOIN booked AS b ON b.ref = k.ref
 LEFT JOIN held AS h ON h.ref = k.ref
-WHERE s.spent <> coalesce(b.spent, 0) OR s.reserved <> coalesce(h.reserved, 0);
+WHERE s.spent - s.archived <> coalesce(b.spent, 0) OR s.reserved <> coalesce(h.reserved, 0);
 
 REVOKE ALL ON public.budget_stripe_mismatches FROM PUBLIC, anon, authenticated;
 GRANT SELECT ON public.budget_stripe_mismatches TO service_role, moose_runner;
-COMMENT ON VIEW public.budget_stripe_mismatches IS 'Ledger audit: budget stripes whose spent differs from their cost rows (spent_booked) or whose reserved differs from their open reservations (reserved_open); empty when the ledger is exact.';
+COMMENT ON VIEW public.budget_stripe_mismatches IS 'Ledger audit: budget stripes whose spent less archived (the part whose cost rows retention purged) differs from their cost rows (spent_booked) or whose reserved differs from their open reservations (reserved_open); empty when the ledger is exact.';
