@@ -57,8 +57,8 @@ BEGIN
                 USING ERRCODE = '22023',
                       HINT = 'Pass what the call used, e.g. {"input_tokens": 1200, "output_tokens": 350, "cached_input_tokens": 0}, or no token counts.';
         END IF;
-        v_tokens_used := (p_metadata ->> 'input_tokens')::bigint + (p_metadata ->> 'output_tokens')::bigint
-                         + coalesce((p_metadata ->> 'cached_input_tokens')::bigint, 0);
+        -- Cached input tokens are among the input tokens (as in OpenAI's usage): counted once.
+        v_tokens_used := (p_metadata ->> 'input_tokens')::bigint + (p_metadata ->> 'output_tokens')::bigint;
     END IF;
 
     v_work_order_text := p_metadata ->> 'work_order_id';
@@ -150,4 +150,4 @@ $$;
 REVOKE ALL ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023. metadata.input_tokens + output_tokens (+ cached_input_tokens) give the unused tokens back to the rate limits.';
+COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023. metadata.input_tokens + output_tokens (cached_input_tokens are among the input tokens) give the unused tokens back to the rate limits.';
