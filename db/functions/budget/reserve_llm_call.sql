@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION public.reserve_llm_call(p_service text, p_model text,
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_hint constant text := 'E.g. reserve_llm_call(''architect'', ''gpt-4o'', 1200, 800): input tokens of the prompt, the most output tokens the call may produce.';
+    v_model text;
     v_price public.model_prices;
     v_max_output integer;
     v_amount numeric;
@@ -17,8 +18,8 @@ DECLARE
     v_answer jsonb;
 BEGIN
     -- Check input: values first, then the price lookup (the error contract's order).
-    PERFORM private.check_required('service', p_service, v_hint);
-    PERFORM private.check_required('model', p_model, v_hint);
+    PERFORM private.check_text('service', p_service, 200, v_hint);
+    v_model := private.check_text('model', p_model, 200, v_hint);
     PERFORM private.check_required('input tokens', p_input_tokens, v_hint);
     PERFORM private.check_required('metadata', p_metadata, 'Pass ''{}''::jsonb or an object such as {"project": "checkout"}.');
     PERFORM private.check_range('input tokens', p_input_tokens, 0, 100000000, v_hint);
@@ -26,7 +27,7 @@ BEGIN
     PERFORM private.check_json_object('metadata', p_metadata, 65536, 'Pass an object such as {"project": "checkout"}.');
 
     -- Price: the row in effect now (P0002 with a hint when the model has none).
-    v_price := private.model_price_at(private.strip_blank(p_model), now());
+    v_price := private.model_price_at(v_model, now());
     v_max_output := coalesce(p_max_output_tokens, v_price.max_output_tokens);
     IF v_max_output IS NULL THEN
         RAISE EXCEPTION 'no maximum output tokens for % : the call cannot be priced', v_price.model
