@@ -13,10 +13,7 @@ BEGIN
         RAISE EXCEPTION 'unknown rate limit scope %', left(p_scope, 100)
             USING ERRCODE = '22023', HINT = 'Use global (key *), service, model or project.';
     END IF;
-    IF private.is_blank(p_key) OR length(p_key) > 200 OR p_key <> private.strip_blank(p_key) THEN
-        RAISE EXCEPTION 'rate limit key must be 1 to 200 characters without surrounding blanks, got %', length(p_key)
-            USING ERRCODE = '22023', HINT = 'Name the service, model or project the limit is for.';
-    END IF;
+    PERFORM private.check_key('rate limit key', p_key, 'Name the service, model or project the limit is for.');
     IF (p_scope = 'global') <> (p_key = '*') THEN
         RAISE EXCEPTION '%', CASE WHEN p_scope = 'global' THEN format('the global scope has only the key *, got %s', left(p_key, 100))
                                   ELSE format('a %s rate limit names one %s, not *', p_scope, p_scope) END
