@@ -10,6 +10,9 @@ Variants, each a pgbench script:
   (b3) scoped    the same with the global, a service and a work-order budget all applying (8
                  stripes each; each call names one of 64 work orders at random)
   (c)  settle    reserve, then `settle_reservation(...)` (two transactions per script run)
+  (p)  priced    `reserve_llm_call(...)`: priced from model_prices, with one service rate limit of
+                 each kind (requests and tokens per minute) that never binds
+  (pc) priced    (p), then `settle_llm_call(...)` (two transactions per script run)
   (d)  naive     the design the runbook implies: under one lock, SUM(cost) over 200,000 of today's
                  cost rows, then insert a row (not run by default)
 
@@ -62,6 +65,12 @@ SCRIPTS: dict[str, str] = {
         " ->> 'reservationId') AS rid \\gset\n"
         "SELECT public.settle_reservation(:rid::uuid, {amount});\n"
     ),
+    "p_priced": "SELECT public.reserve_llm_call('bench-priced', 'bench-model', 1000, 500, '{{}}'::jsonb);\n",
+    "pc_priced_settle": (
+        "SELECT quote_literal(public.reserve_llm_call('bench-priced', 'bench-model', 1000, 500, '{{}}'::jsonb)"
+        " ->> 'reservationId') AS rid \\gset\n"
+        "SELECT public.settle_llm_call(:rid::uuid, 1000, 300, 200);\n"
+    ),
     "d_naive_sum": (
         "BEGIN;\n"
         "SELECT pg_advisory_xact_lock(4242);\n"
@@ -70,13 +79,16 @@ SCRIPTS: dict[str, str] = {
         "COMMIT;\n"
     ),
 }
-DEFAULT_VARIANTS = ["a_floor", "s_stripes", "b_reserve", "b3_scoped", "c_reserve_settle"]
+DEFAULT_VARIANTS = ["a_floor", "s_stripes", "b_reserve", "b3_scoped", "c_reserve_settle", "p_priced",
+                    "pc_priced_settle"]
 LABELS = {
     "a_floor": "(a) floor UPDATE",
     "s_stripes": "(s) UPDATE over 8 rows",
     "b_reserve": "(b) reserve, global",
     "b3_scoped": "(b3) reserve, 3 scopes",
     "c_reserve_settle": "(c) reserve+settle",
+    "p_priced": "(p) priced + limits",
+    "pc_priced_settle": "(pc) priced + settle",
     "d_naive_sum": "(d) naive SUM",
 }
 
@@ -130,6 +142,11 @@ def prepare(url: str) -> tuple[str, str, str]:
         conn.execute("UPDATE public.system_config SET value = '8' WHERE key = 'budget_scope_stripes'")
         conn.execute("SELECT public.set_budget('service', 'bench-scoped', 'day', 1000000)")
         conn.execute("SELECT public.set_budget('work_order', '*', 'total', 1000000)")
+        # (p): a price, and a service rate limit of each kind far above what any run draws.
+        conn.execute("INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok,"
+                     " cached_input_usd_per_mtok, max_output_tokens) VALUES ('bench-model', now() - interval '1 hour',"
+                     " 2.5, 10, 1.25, 4096)")
+        conn.execute("SELECT public.set_rate_limit('service', 'bench-priced', 2000000000, 1000000000000)")
         conn.execute(
             "INSERT INTO public.work_orders (id, title, status)"
             " SELECT format('00000000-0000-4000-8000-%%s', lpad(i::text, 12, '0'))::uuid, 'bench ' || i, 'in_progress'"
@@ -202,6 +219,9 @@ def report(results: list[Result], clients_list: list[int]) -> None:
               ("b_reserve", "a_floor", "(b)/(a) = {:.2f}"),
               ("b3_scoped", "a_floor", "(b3)/(a) = {:.2f}"),
               ("c_reserve_settle", "a_floor", "(c)/(a) = {:.2f}"),
+              ("p_priced", "a_floor", "(p)/(a) = {:.2f}"),
+              ("pc_priced_settle", "a_floor", "(pc)/(a) = {:.2f}"),
+              ("b_reserve", "s_stripes", "(b)/(s) = {:.2f}"),
               ("b_reserve", "d_naive_sum", "(b)/(d) = {:.0f}x")]
     shown = [(top, bottom, form) for top, bottom, form in wanted if top in ran and bottom in ran]
     if not shown:
@@ -217,7 +237,7 @@ def _variant(parser: argparse.ArgumentParser, given: str) -> str:
     for name in SCRIPTS:
         if given in (name, name.split("_", 1)[0]):
             return name
-    parser.error(f"unknown variant {given!r}: choose from {', '.join(SCRIPTS)} (or a, s, b, b3, c, d)")
+    parser.error(f"unknown variant {given!r}: choose from {', '.join(SCRIPTS)} (or a, s, b, b3, c, p, pc, d)")
 
 
 def main(argv: list[str] | None = None) -> None:

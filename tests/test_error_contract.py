@@ -17,6 +17,8 @@ from psycopg import sql
 NULL_IS_DOCUMENTED = {
     ("create_escalation", "p_work_order_id"),  # an escalation about the whole system
     ("raise_alert", "p_body"),  # no body
+    # no rate limit of that kind (one of the two is required: both NULL is 22023)
+    ("set_rate_limit", "p_requests_per_minute"), ("set_rate_limit", "p_tokens_per_minute"),
     # the runner's environment, where an unset variable is NULL
     *(("sync_env_alert_channels", name) for name in (
         "p_slack_url", "p_sendgrid_api_key", "p_email_to", "p_email_from", "p_webhook_url", "p_webhook_secret")),

@@ -4,7 +4,7 @@
 -- inserts, status moves, deletes, more writes than a fold waits for, TRUNCATE and retention;
 -- budget, kill switch, reservations, escalations and health figures follow the state; roles.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE TEMP VIEW m AS SELECT o.name, o.type, o.labels, o.value FROM public.ops_metrics() AS o;
 CREATE FUNCTION pg_temp.v(p_name text, p_labels jsonb DEFAULT '{}') RETURNS numeric LANGUAGE sql AS
@@ -84,6 +84,14 @@ SELECT check_and_reserve_budget(1.5, 'architect');
 SELECT is(pg_temp.v('moose_reservations_open'), 1::numeric, 'an open reservation');
 SELECT is(pg_temp.v('moose_budget_reserved_usd', '{"scope": "global", "key": "*", "period": "day"}'), 1.5::numeric,
           'the global budget shows it reserved');
+-- Rate limits: what each bucket holds and its capacity (frozen: refilled_at ahead, no refill).
+SELECT set_rate_limit('service', 'metered', 10, NULL);
+UPDATE public.rate_limits SET refilled_at = now() + interval '1 day';
+SELECT check_and_reserve_budget(0.1, 'metered');
+SELECT is(pg_temp.v('moose_rate_limit_available', '{"scope": "service", "key": "metered", "kind": "requests"}'), 9::numeric,
+          'a rate limit shows what its bucket holds after a call drew on it');
+SELECT is(pg_temp.v('moose_rate_limit_per_minute', '{"scope": "service", "key": "metered", "kind": "requests"}'), 10::numeric,
+          'and its per-minute figure');
 SELECT is(pg_temp.v('moose_kill_switch_active'), 0::numeric, 'kill switch off');
 SELECT emergency_kill('metrics test');
 SELECT is(pg_temp.v('moose_kill_switch_active'), 1::numeric, 'kill switch on after emergency_kill');

@@ -6,6 +6,7 @@
     jobs.py         moose run, moose jobs ..., moose schedule --pg-cron
     status.py       moose status
     budget.py       moose budget [status|kill|resume|expire], moose kill, moose resume
+    limits.py       moose limits list|set|remove                 (rate limits)
     escalations.py  moose escalations list|show|decide
     config.py       moose config get|set, moose backup-config, moose restore-config
     alerts.py       moose alerts list|channels|retry|test-channel|deliver
@@ -23,7 +24,7 @@ import click
 import psycopg
 
 from runner import __version__, logs
-from runner.cli import alerts, budget, config, db, escalations, jobs, migrate, prices, status, test
+from runner.cli import alerts, budget, config, db, escalations, jobs, limits, migrate, prices, status, test
 from runner.cli.context import Context, database_error
 
 
@@ -57,7 +58,7 @@ def main(ctx: click.Context, database_url: str | None, log_format: str, verbose:
 
 
 for _command in (*db.COMMANDS, *migrate.COMMANDS, *test.COMMANDS, *jobs.COMMANDS, *status.COMMANDS,
-                 *budget.COMMANDS, *prices.COMMANDS, *escalations.COMMANDS, *config.COMMANDS,
+                 *budget.COMMANDS, *limits.COMMANDS, *prices.COMMANDS, *escalations.COMMANDS, *config.COMMANDS,
                  *alerts.COMMANDS):
     main.add_command(_command)
 

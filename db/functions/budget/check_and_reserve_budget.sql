@@ -10,6 +10,11 @@
 -- A service or work-order cap refusal opens its budget_cap_reached escalation, once per scope
 -- and period (private.budget_cap_escalate).
 -- The same metadata.idempotency_key on the same budget day returns the same reservation.
+-- Rate limits (set_rate_limit) apply in the same step, after the budgets: 1 request from every
+-- requests bucket of the call's global scope, service, model and project, and its tokens
+-- (metadata.input_tokens + metadata.max_output_tokens, when given) from every tokens bucket;
+-- a short bucket refuses the call (reason rate_limited, retryAfterMs, limit) and the budgets
+-- are given back.
 -- The names budgets match on (the service name, metadata.project, metadata.work_order_id)
 -- pass through the shared blank rule: surrounding blanks (private.strip_blank: Unicode white
 -- space and zero-width characters) are stripped, so U&'svc\200B' is service svc (the
@@ -41,6 +46,8 @@ DECLARE
     v_stripe integer;
     v_debits jsonb;
     v_scope jsonb;
+    v_tokens bigint;
+    v_rate jsonb;
     v_b record;
     v_d record;
 BEGIN
@@ -109,6 +116,16 @@ BEGIN
                 USING ERRCODE = '22023', HINT = 'Pass the work order''s id as a string, or leave work_order_id out.';
         END IF;
         v_work_order := lower(v_work_order);
+    END IF;
+    IF p_metadata ? 'input_tokens' OR p_metadata ? 'max_output_tokens' THEN
+        -- Token counts draw on the tokens-per-minute limits: both, or neither.
+        IF jsonb_typeof(p_metadata -> 'input_tokens') IS DISTINCT FROM 'number'
+           OR jsonb_typeof(p_metadata -> 'max_output_tokens') IS DISTINCT FROM 'number'
+           OR (p_metadata ->> 'input_tokens') !~ '^[0-9]{1,9}$' OR (p_metadata ->> 'max_output_tokens') !~ '^[0-9]{1,9}$' THEN
+            RAISE EXCEPTION 'metadata.input_tokens and metadata.max_output_tokens must both be whole numbers of tokens'
+                USING ERRCODE = '22023', HINT = 'Pass both, e.g. {"input_tokens": 1200, "max_output_tokens": 800}, or neither (then only request limits apply).';
+        END IF;
+        v_tokens := (p_metadata ->> 'input_tokens')::bigint + (p_metadata ->> 'max_output_tokens')::bigint;
     END IF;
 
     -- The settings row read in place (private.budget_settings() reads the same row; calling it
@@ -247,6 +264,17 @@ BEGIN
         END LOOP;
     END IF;
 
+    IF v_reason IS NULL THEN
+        -- Rate limits last (after every budget in the lock order, so a bucket row, which all
+        -- calls of its scope share, is held from its draw to the commit and no longer): all or
+        -- nothing with the budgets, which a refusal gives back.
+        v_rate := private.rate_limit_take(v_service, v_model, v_project, v_tokens);
+        IF v_rate ? 'refused' THEN
+            v_reason := 'rate_limited';
+            PERFORM private.budget_apply(v_debits, 0, p_amount);
+        END IF;
+    END IF;
+
     IF v_reason IS NOT NULL THEN
         IF v_r.id IS NOT NULL THEN
             DELETE FROM public.budget_reservations AS r WHERE r.id = v_r.id;  -- a refusal writes nothing
@@ -261,6 +289,18 @@ BEGIN
             -- A service or work-order cap: its escalation, once per scope and period (the
             -- stripes are held; escalations come after them in the lock order).
             PERFORM private.budget_cap_escalate(v_scope, v_work_order);
+        END IF;
+        IF v_reason = 'rate_limited' THEN
+            v_rate := v_rate -> 'refused';
+            RETURN private.budget_answer(
+                v_reason,
+                format('The %s rate limit of %s %s allows %s %s per minute; %s', v_rate ->> 'kind', v_rate ->> 'scope',
+                       v_rate ->> 'key', v_rate ->> 'perMinute', v_rate ->> 'kind',
+                       CASE WHEN v_rate ->> 'retryAfterMs' IS NULL THEN 'this call needs more than that and can never pass.'
+                            ELSE format('retry in %s ms.', v_rate ->> 'retryAfterMs') END),
+                NULL, v_spent, v_reserved, v_s.daily_limit, v_tier, NULL, NULL, v_model, v_day, false, NULL)
+                || jsonb_build_object('retryAfterMs', v_rate -> 'retryAfterMs',
+                                      'limit', v_rate - 'retryAfterMs' - 'cost');
         END IF;
         RETURN private.budget_answer(
             v_reason,
@@ -280,11 +320,12 @@ BEGIN
 
     IF v_r.id IS NULL THEN
         INSERT INTO public.budget_reservations (budget_day, amount, service_name, tier, requested_model, model,
-                                                model_decision, metadata, expires_at, debits)
-        VALUES (v_day, p_amount, v_service, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at, v_debits)
+                                                model_decision, metadata, expires_at, debits, rate_holds)
+        VALUES (v_day, p_amount, v_service, v_tier, v_model, v_grant, v_decision, p_metadata, v_r.expires_at, v_debits,
+                v_rate -> 'holds')
         RETURNING * INTO v_r;
     ELSE
-        UPDATE public.budget_reservations AS r SET debits = v_debits WHERE r.id = v_r.id;
+        UPDATE public.budget_reservations AS r SET debits = v_debits, rate_holds = v_rate -> 'holds' WHERE r.id = v_r.id;
     END IF;
     RETURN private.budget_answer(NULL, NULL, v_r, v_spent, v_reserved + p_amount, v_s.daily_limit, v_tier, v_grant,
                                  v_decision, v_model, v_day, false, NULL);
@@ -294,4 +335,4 @@ $$;
 REVOKE ALL ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) IS 'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed; a service or work-order cap refusal opens escalation budget_cap_reached once per scope and period. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';
+COMMENT ON FUNCTION public.check_and_reserve_budget(numeric, text, jsonb) IS 'Reserve an estimated LLM cost against every budget that applies (global day, service, metadata.project, metadata.work_order_id; all or nothing). Returns {canProceed, currentTotal, reservationId, amount, status, tier, model, modelDecision, requestedModel, limit, reserved, remaining, expiresAt, budgetDay}; refused: canProceed false with reason kill_switch | limit_zero | limit_exceeded (with scope {scope, key, period, limit, spent, reserved, remaining}) | emergency_tier | model_not_allowed | rate_limited (with retryAfterMs and limit {scope, key, kind, perMinute, available}: every rate limit of the call''s global scope, service, metadata.model and metadata.project draws 1 request, and metadata.input_tokens + metadata.max_output_tokens tokens when both are given); a service or work-order cap refusal opens escalation budget_cap_reached once per scope and period. metadata.model is checked against the tier; metadata.idempotency_key makes retries return the same reservation; a work_order_id that is not an existing work order is 22023/P0002. Settle with settle_reservation, or release_reservation.';

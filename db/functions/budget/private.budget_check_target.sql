@@ -18,10 +18,7 @@ BEGIN
         RAISE EXCEPTION 'unknown budget period %', left(p_period, 100)
             USING ERRCODE = '22023', HINT = 'Use day (the budget day in budget_timezone), month or total.';
     END IF;
-    IF private.is_blank(p_key) OR length(p_key) > 200 OR p_key <> private.strip_blank(p_key) THEN
-        RAISE EXCEPTION 'budget key must be 1 to 200 characters without surrounding blanks, got %', length(p_key)
-            USING ERRCODE = '22023', HINT = 'Name the service, project or work order id, or * for each one separately.';
-    END IF;
+    PERFORM private.check_key('budget key', p_key, 'Name the service, project or work order id, or * for each one separately.');
     IF p_scope = 'global' AND p_key <> '*' THEN
         RAISE EXCEPTION 'the global scope has only the key *, got %', left(p_key, 100)
             USING ERRCODE = '22023', HINT = 'Use set_budget(''global'', ''*'', period, limit).';

@@ -1,5 +1,5 @@
 -- Gives a reservation's amount back when the call will not happen (or failed before costing
--- anything), on exactly the stripes it debited. Idempotent: a reservation already released, expired or cancelled is returned as
+-- anything), on exactly the stripes it debited, and what it drew on rate limits. Idempotent: a reservation already released, expired or cancelled is returned as
 -- it is; a settled one cannot be released.
 CREATE OR REPLACE FUNCTION public.release_reservation(p_reservation_id uuid) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -26,6 +26,7 @@ BEGIN
 
     UPDATE public.budget_reservations AS r SET status = 'released', closed_at = now() WHERE r.id = v_r.id;
     PERFORM private.budget_apply(v_r.debits, 0, v_r.amount);
+    PERFORM private.rate_limit_give_back(v_r.rate_holds);  -- the request and its tokens, last in lock order
     RETURN jsonb_build_object('reservationId', v_r.id, 'status', 'released', 'released', true,
                               'amount', v_r.amount, 'closedAt', now());
 END

@@ -8,6 +8,8 @@
 -- reservations cannot be settled. A settle after its reservation's day closed books on that day
 -- (and its month) all the same; if that takes a closed period of any budget past its limit it
 -- raises an alert and opens a budget_overspent escalation (private.budget_overspend_check).
+-- Token counts in the metadata (input_tokens, output_tokens, cached_input_tokens) give back
+-- to the rate limits the tokens drawn and not used.
 CREATE OR REPLACE FUNCTION public.settle_reservation(
     p_reservation_id uuid, p_actual_cost numeric, p_metadata jsonb DEFAULT '{}'::jsonb
 ) RETURNS jsonb
@@ -21,6 +23,7 @@ DECLARE
     v_work_order_text text;
     v_was_open boolean;
     v_spent numeric;
+    v_tokens_used bigint;
     v_late boolean := false;
 BEGIN
     PERFORM private.check_required('reservation id', p_reservation_id,
@@ -43,6 +46,19 @@ BEGIN
         RAISE EXCEPTION 'metadata must be a JSON object, got %', coalesce(jsonb_typeof(p_metadata), 'NULL')
             USING ERRCODE = CASE WHEN p_metadata IS NULL THEN '22004' ELSE '22023' END,
                   HINT = 'Pass ''{}''::jsonb or an object such as {"tokens_in": 1200, "tokens_out": 300}.';
+    END IF;
+
+    IF p_metadata ? 'input_tokens' OR p_metadata ? 'output_tokens' OR p_metadata ? 'cached_input_tokens' THEN
+        -- Tokens used give back to the tokens-per-minute limits what was drawn and not used.
+        IF (p_metadata ->> 'input_tokens') !~ '^[0-9]{1,9}$' OR (p_metadata ->> 'output_tokens') !~ '^[0-9]{1,9}$'
+           OR coalesce(p_metadata ->> 'cached_input_tokens', '0') !~ '^[0-9]{1,9}$'
+           OR jsonb_typeof(p_metadata -> 'input_tokens') <> 'number' OR jsonb_typeof(p_metadata -> 'output_tokens') <> 'number' THEN
+            RAISE EXCEPTION 'metadata.input_tokens and metadata.output_tokens must both be whole numbers of tokens'
+                USING ERRCODE = '22023',
+                      HINT = 'Pass what the call used, e.g. {"input_tokens": 1200, "output_tokens": 350, "cached_input_tokens": 0}, or no token counts.';
+        END IF;
+        -- Cached input tokens are among the input tokens (as in OpenAI's usage): counted once.
+        v_tokens_used := (p_metadata ->> 'input_tokens')::bigint + (p_metadata ->> 'output_tokens')::bigint;
     END IF;
 
     v_work_order_text := p_metadata ->> 'work_order_id';
@@ -117,6 +133,10 @@ BEGIN
     IF v_late THEN  -- a late settle that takes a closed period past its limit is never silent
         PERFORM private.budget_overspend_check(v_refs, v_r.id, v_work_order, v_cost_id);
     END IF;
+    IF v_was_open AND v_tokens_used IS NOT NULL THEN
+        -- Last in the lock order: the tokens drawn and not used go back to their buckets.
+        PERFORM private.rate_limit_give_back(v_r.rate_holds, v_tokens_used);
+    END IF;
 
     SELECT coalesce(sum(g.spent), 0) INTO v_spent FROM public.budget_stripes AS g
     WHERE g.scope_rank = 1 AND g.key = '*' AND g.period = 'day' AND g.period_start = v_r.budget_day;
@@ -130,4 +150,4 @@ $$;
 REVOKE ALL ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023.';
+COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023. metadata.input_tokens + output_tokens (cached_input_tokens are among the input tokens) give the unused tokens back to the rate limits.';

@@ -3,7 +3,7 @@
 -- (runner/metrics.py, which adds moose_scrape_duration_seconds, the time the scrape took).
 -- Names follow Prometheus conventions (prefix moose_, base units, _total for counters); label
 -- values are bounded: statuses, tiers, types, priorities, and the names of services, projects,
--- channels and jobs, never ids (work-order budgets are counted per tier).
+-- models, channels and jobs, never ids (work-order budgets are counted per tier).
 -- Cheap at any size: nothing here counts a table that grows with history. Work orders per
 -- status and alert deliveries per channel and status are running counts (private.ops_counts,
 -- kept by the triggers in db/triggers/health/), job failures and last successes are kept per job
@@ -38,6 +38,15 @@ BEGIN
       ON t.tier = CASE WHEN u.percentage >= 100 THEN 'exhausted' WHEN u.percentage >= 80 THEN 'over_80'
                        WHEN u.percentage >= 50 THEN 'over_50' ELSE 'under_50' END
     GROUP BY t.tier
+    UNION ALL
+    SELECT 'moose_rate_limit_available', 'gauge',
+           'What a rate limit''s token bucket holds now (requests or tokens; it refills to its per-minute figure).',
+           jsonb_build_object('scope', l.scope, 'key', l.key, 'kind', l.kind), l.available
+    FROM public.rate_limit_usage() AS l
+    UNION ALL
+    SELECT 'moose_rate_limit_per_minute', 'gauge', 'A rate limit''s per-minute figure (its bucket''s capacity).',
+           jsonb_build_object('scope', l.scope, 'key', l.key, 'kind', l.kind), l.per_minute::numeric
+    FROM public.rate_limit_usage() AS l
     UNION ALL
     SELECT 'moose_budget_tier', 'gauge', 'Today''s spend tier of the global budget: 1 for the current tier, 0 for the others.',
            jsonb_build_object('tier', t.tier), (t.tier = v_budget ->> 'tier')::integer::numeric

@@ -1,0 +1,112 @@
+-- Rate limits as token buckets: set_rate_limit / remove_rate_limit / rate_limit_usage, and the
+-- bucket arithmetic of private.rate_limit_take and private.rate_limit_give_back at pinned
+-- instants (capacity = the per-minute figure, refill figure/60 per second, all or nothing
+-- across buckets, retryAfterMs, give-backs capped at capacity).
+BEGIN;
+SELECT plan(36);
+
+-- A draw's holds without the instant each was drawn at (checked on its own below).
+CREATE FUNCTION pg_temp.holds(p_draw jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_agg(h - 4 ORDER BY o) FROM jsonb_array_elements(p_draw -> 'holds') WITH ORDINALITY AS x(h, o)
+$$;
+
+-- Bad input: the documented SQLSTATE, a hint, nothing written.
+SELECT throws_ok($$SELECT set_rate_limit(NULL, 'svc', 1, NULL)$$, '22004', 'scope must not be NULL', 'a NULL scope is 22004');
+SELECT throws_ok($$SELECT set_rate_limit('team', 'svc', 1, NULL)$$, '22023', 'unknown rate limit scope team', 'an unknown scope is 22023');
+SELECT throws_ok($$SELECT set_rate_limit('global', 'svc', 1, NULL)$$, '22023', 'the global scope has only the key *, got svc',
+                 'the global scope takes only *');
+SELECT throws_ok($$SELECT set_rate_limit('service', '*', 1, NULL)$$, '22023', 'a service rate limit names one service, not *',
+                 'a service limit names one service');
+SELECT throws_ok($$SELECT set_rate_limit('service', U&'svc\200B', 1, NULL)$$, '22023', NULL,
+                 'a key with an invisible blank around it is refused');
+SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', NULL, NULL)$$, '22023', 'a rate limit needs requests or tokens per minute',
+                 'a limit of neither kind is refused');
+SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', 0, NULL)$$, '22023', NULL, 'zero requests per minute is refused');
+SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', NULL, -5)$$, '22023', NULL, 'negative tokens per minute are refused');
+SELECT isnt(test_helpers.hint_of($$SELECT set_rate_limit('service', 'svc', NULL, NULL)$$), NULL, 'and the refusal says what to do');
+SELECT throws_ok($$SELECT remove_rate_limit('model', 'gpt-4o')$$, 'P0002', 'no rate limit for model gpt-4o', 'removing a missing limit is P0002');
+SELECT is((SELECT count(*)::int FROM public.rate_limits), 0, 'no refusal wrote a row');
+
+-- A limit of both kinds: two buckets, full, audited.
+SELECT is(set_rate_limit('service', 'svc', 60, 1000) - 'updatedBy',
+          '{"scope": "service", "key": "svc", "requestsPerMinute": 60, "tokensPerMinute": 1000, "created": true,
+            "previousRequestsPerMinute": null, "previousTokensPerMinute": null}'::jsonb,
+          'set_rate_limit answers what it set');
+SELECT results_eq($$SELECT kind, per_minute, available FROM public.rate_limits WHERE key = 'svc' ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 60::bigint, 60::numeric), ('tokens', 1000, 1000)$$, 'a new bucket starts full');
+SELECT is((SELECT count(*)::int FROM public.audit_log WHERE action = 'budget.set_rate_limit' AND target = 'rate_limit:service:svc'), 1,
+          'the change is audited');
+SELECT results_eq($$SELECT kind, per_minute, available FROM rate_limit_usage() WHERE key = 'svc' ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 60::bigint, 60.000::numeric), ('tokens', 1000, 1000.000)$$,
+                  'rate_limit_usage shows both buckets');
+
+-- Draws at pinned instants: the buckets were filled at clock_timestamp() of set_rate_limit, so
+-- pin them to a known instant first.
+UPDATE public.rate_limits SET refilled_at = '2027-03-01 12:00:00+00';
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 400, '2027-03-01 12:00:00+00')),
+          '[[2, "svc", "requests", 1], [2, "svc", "tokens", 400]]', 'a call draws 1 request and its tokens');
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 600, '2027-03-01 12:00:00+00')),
+          '[[2, "svc", "requests", 1], [2, "svc", "tokens", 600]]', 'the bucket admits up to its capacity exactly');
+SELECT is(private.rate_limit_take('svc', NULL, NULL, 1, '2027-03-01 12:00:00+00'),
+          '{"refused": {"scope": "service", "key": "svc", "kind": "tokens", "perMinute": 1000, "available": 0, "cost": 1,
+                        "retryAfterMs": 60}}',
+          'one token more is refused, with when it will be there (60 ms at 1000 per minute)');
+SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 58::numeric,
+          'a refused call gives back the request it drew first (all or nothing)');
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 500, '2027-03-01 12:00:30+00')),
+          '[[2, "svc", "requests", 1], [2, "svc", "tokens", 500]]', '30 s later half the capacity has refilled');
+SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 0::numeric, 'and is drawn');
+SELECT is(private.rate_limit_take('svc', NULL, NULL, 10, '2027-03-01 12:00:20+00') -> 'refused' ->> 'kind', 'tokens',
+          'an instant before the last refill refills nothing (the bucket''s clock never goes back)');
+SELECT is(private.rate_limit_take('svc', NULL, NULL, 2000, '2027-03-01 12:10:00+00') -> 'refused' ->> 'retryAfterMs', NULL,
+          'a call above the per-minute figure is refused with no retry time: it can never pass');
+SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 60::numeric,
+          'ten minutes on the requests bucket is full again, never above its capacity');
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:10:00+00')),
+          '[[2, "svc", "requests", 1]]', 'a call that names no tokens draws on the requests bucket only');
+
+SELECT is(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:11:00+00') #>> '{holds,0,4}',
+          to_jsonb('2027-03-01 12:11:00+00'::timestamptz) #>> '{}', 'each hold says when its bucket was drawn');
+
+-- Give-backs: settle returns unused tokens, release returns everything, never above capacity.
+UPDATE public.rate_limits SET available = 100, refilled_at = '2027-03-01 13:00:00+00' WHERE key = 'svc' AND kind = 'tokens';
+UPDATE public.rate_limits SET available = 10, refilled_at = '2027-03-01 13:00:00+00' WHERE key = 'svc' AND kind = 'requests';
+SELECT private.rate_limit_give_back('[[2, "svc", "requests", 1], [2, "svc", "tokens", 300]]', 120, '2027-03-01 13:00:00+00');
+SELECT results_eq($$SELECT kind, available FROM public.rate_limits WHERE key = 'svc' ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 10::numeric), ('tokens', 280)$$,
+                  'a settle gives back the tokens drawn and not used, not the request');
+SELECT private.rate_limit_give_back('[[2, "svc", "requests", 1], [2, "svc", "tokens", 300]]', NULL, '2027-03-01 13:00:00+00');
+SELECT results_eq($$SELECT kind, available FROM public.rate_limits WHERE key = 'svc' ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 11::numeric), ('tokens', 580)$$, 'a release gives back the request and its tokens');
+SELECT private.rate_limit_give_back('[[2, "svc", "tokens", 900]]', NULL, '2027-03-01 13:00:00+00');
+SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 1000::numeric,
+          'a give-back never fills a bucket above its capacity');
+
+-- Scopes together: global, service, model and project, in lock order, all or nothing.
+SELECT set_rate_limit('global', '*', 1000, NULL);
+SELECT set_rate_limit('model', 'gpt-4o', NULL, 50);
+SELECT set_rate_limit('project', 'checkout', 2, NULL);
+UPDATE public.rate_limits SET refilled_at = '2027-03-01 14:00:00+00', available = per_minute;
+SELECT is(pg_temp.holds(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00')),
+          '[[1, "*", "requests", 1], [2, "svc", "requests", 1], [2, "svc", "tokens", 40], [3, "gpt-4o", "tokens", 40],
+            [4, "checkout", "requests", 1]]', 'every applicable bucket is drawn, in lock order');
+SELECT is(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00') -> 'refused' ->> 'key', 'gpt-4o',
+          'the model''s token bucket refuses the second call');
+SELECT results_eq($$SELECT key || ':' || kind, available FROM public.rate_limits ORDER BY scope_rank, key, kind$$,
+                  $$VALUES ('*:requests'::text, 999::numeric), ('svc:requests', 59), ('svc:tokens', 960),
+                           ('gpt-4o:tokens', 10), ('checkout:requests', 1)$$,
+                  'and what the refused call drew before it was given back');
+SELECT is(pg_temp.holds(private.rate_limit_take('other', 'gpt-3.5', NULL, 40, '2027-03-01 14:00:00+00')),
+          '[[1, "*", "requests", 1]]', 'a call of another service and model meets only the global limit');
+
+-- Changing a limit keeps what the bucket holds, capped at the new figure; NULL drops a kind.
+SELECT is(set_rate_limit('service', 'svc', 30, NULL) ->> 'previousRequestsPerMinute', '60', 'a change says the previous figure');
+SELECT results_eq($$SELECT kind, per_minute, available <= 30 FROM public.rate_limits WHERE key = 'svc'$$,
+                  $$VALUES ('requests'::text, 30::bigint, true)$$,
+                  'lowering a limit caps what its bucket holds; a NULL kind removes that bucket');
+SELECT is(remove_rate_limit('service', 'svc') - 'updatedBy',
+          '{"scope": "service", "key": "svc", "removedRequestsPerMinute": 30, "removedTokensPerMinute": null}'::jsonb,
+          'remove_rate_limit removes the limit and says what it was');
+
+SELECT * FROM finish();
+ROLLBACK;

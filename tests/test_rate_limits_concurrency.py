@@ -1,0 +1,168 @@
+"""Rate limits under real concurrent connections (docs/BUDGET.md, "Rate limits"): 64 callers
+never overdraw a bucket, a replay of the admitted draws lands on the bucket's own figure (no
+lost update), budgets and buckets admit all or nothing together, and a limiter under demand
+above its limit admits within 5 % of what the bucket allows over 10 s (not stingy)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import datetime
+from decimal import Decimal
+
+import psycopg
+from psycopg.types.json import Jsonb
+from thread_helpers import in_threads, together
+
+CALLERS = 64
+
+
+def reserve(conn: psycopg.Connection, service: str, metadata: dict) -> dict:
+    row = conn.execute("SELECT check_and_reserve_budget(0.001, %s, %s)", (service, Jsonb(metadata))).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def freeze(conn: psycopg.Connection) -> None:
+    """No refill during the test: an instant before refilled_at refills nothing."""
+    conn.execute("UPDATE rate_limits SET refilled_at = now() + interval '1 day'")
+
+
+def holds_of_admitted(conn: psycopg.Connection) -> list[list]:
+    return [hold for (holds,) in conn.execute("SELECT rate_holds FROM budget_reservations WHERE rate_holds IS NOT NULL")
+            for hold in holds]
+
+
+def test_sixty_four_callers_draw_a_frozen_bucket_to_exactly_zero_and_no_further(db_url: str,
+                                                                                conn: psycopg.Connection) -> None:
+    conn.execute("SELECT set_rate_limit('service', 'svc', 100, 60000)")
+    freeze(conn)
+    answers: list[dict] = []
+
+    def caller(index: int) -> None:
+        rng = random.Random(index)
+        with psycopg.connect(db_url, autocommit=True) as own:
+            for _ in range(4):
+                answers.append(reserve(own, "svc", {"input_tokens": rng.randint(100, 400), "max_output_tokens": 200}))
+
+    assert together(CALLERS, caller) == []
+    admitted = [a for a in answers if a["canProceed"]]
+    refused = [a for a in answers if not a["canProceed"]]
+    assert len(answers) == 4 * CALLERS
+    assert {a["reason"] for a in refused} == {"rate_limited"}
+    requests_left, tokens_left = conn.execute(
+        "SELECT max(available) FILTER (WHERE kind = 'requests'), max(available) FILTER (WHERE kind = 'tokens') "
+        "FROM rate_limits WHERE key = 'svc'").fetchone()
+    holds = holds_of_admitted(conn)
+    drawn_tokens = sum(hold[3] for hold in holds if hold[2] == "tokens")
+    # Whichever bucket ran out first, it ran out exactly: what is left plus what the admitted
+    # calls hold is the capacity, to the token, and one of the two is (nearly) empty.
+    assert requests_left + len(admitted) == 100
+    assert tokens_left + drawn_tokens == 60000
+    assert requests_left == 0 or tokens_left < 600
+    assert conn.execute("SELECT reserved FROM budget_ledger WHERE budget_day = private.budget_day(now())"
+                        ).fetchone()[0] == Decimal("0.001") * len(admitted)
+
+
+def refilled(per_minute: int, level: Decimal, since: datetime, until: datetime) -> Decimal:
+    elapsed = until - since
+    seconds = Decimal(elapsed.days * 86400 + elapsed.seconds) + Decimal(elapsed.microseconds) / 10**6
+    return min(Decimal(per_minute), level + per_minute * max(seconds, Decimal(0)) / 60)
+
+
+def replay(per_minute: int, start: datetime, draws: list[tuple[datetime, int]], end: datetime) -> Decimal:
+    """The bucket's level at `end` after `draws` (instant, amount) in order, from full at
+    `start`; asserts it never goes below zero."""
+    level, at = Decimal(per_minute), start
+    for drawn_at, amount in sorted(draws):
+        level = refilled(per_minute, level, at, drawn_at) - amount
+        at = max(at, drawn_at)
+        assert level >= 0, f"the replay overdraws the bucket at {drawn_at}: {level}"
+    return refilled(per_minute, level, at, end)
+
+
+def test_a_replay_of_the_admitted_draws_never_overdraws_and_ends_on_the_bucket_figure(
+        db_url: str, conn: psycopg.Connection) -> None:
+    conn.execute("SELECT set_rate_limit('service', 'svc', 600, 30000)")
+    start = dict(conn.execute("SELECT kind, refilled_at FROM rate_limits WHERE key = 'svc'").fetchall())
+    deadline = time.monotonic() + 3
+
+    def caller(index: int) -> None:
+        rng = random.Random(index)
+        with psycopg.connect(db_url, autocommit=True) as own:
+            while time.monotonic() < deadline:
+                reserve(own, "svc", {"input_tokens": rng.randint(10, 300), "max_output_tokens": 100})
+
+    assert together(CALLERS, caller) == []
+    holds = holds_of_admitted(conn)
+    assert holds, "nothing was admitted"
+    for kind, per_minute in (("requests", 600), ("tokens", 30000)):
+        draws = [(datetime.fromisoformat(h[4]), h[3]) for h in holds if h[2] == kind]
+        available, refilled_at = conn.execute(
+            "SELECT available, refilled_at FROM rate_limits WHERE key = 'svc' AND kind = %s", (kind,)).fetchone()
+        # A refused call's give-back moves refilled_at on too: compare at the bucket's instant.
+        assert refilled_at >= max(at for at, _ in draws)
+        level = replay(per_minute, start[kind], draws, refilled_at)
+        # No lost update: the bucket's own figure is the replay's, to rounding of the refill.
+        assert abs(available - level) < Decimal("0.000001"), (kind, available, level)
+
+
+def test_budgets_and_buckets_admit_all_or_nothing_together(db_url: str, conn: psycopg.Connection) -> None:
+    # The service budget admits 40 calls of 0.001, the bucket 50: the budget binds first for
+    # one service; for the other the bucket (30) binds first.
+    conn.execute("SELECT set_budget('service', 'budgeted', 'day', 0.040)")
+    conn.execute("SELECT set_rate_limit('service', 'budgeted', 50, NULL)")
+    conn.execute("SELECT set_rate_limit('service', 'limited', 30, NULL)")
+    freeze(conn)
+    answers: list[tuple[str, dict]] = []
+    lock = threading.Lock()
+
+    def caller(index: int) -> None:
+        service = "budgeted" if index % 2 else "limited"
+        with psycopg.connect(db_url, autocommit=True) as own:
+            for _ in range(3):
+                answer = reserve(own, service, {})
+                with lock:
+                    answers.append((service, answer))
+
+    assert together(CALLERS, caller) == []
+    admitted = {s: sum(1 for svc, a in answers if svc == s and a["canProceed"]) for s in ("budgeted", "limited")}
+    assert admitted == {"budgeted": 40, "limited": 30}
+    reasons = {s: {a["reason"] for svc, a in answers if svc == s and not a["canProceed"]} for s in admitted}
+    assert reasons == {"budgeted": {"limit_exceeded"}, "limited": {"rate_limited"}}
+    # Refused by its budget, a call drew nothing on its bucket; refused by its bucket, nothing
+    # on the budgets: every bucket and budget holds exactly what the admitted calls hold.
+    assert conn.execute("SELECT key, available FROM rate_limits ORDER BY key").fetchall() == [
+        ("budgeted", 10), ("limited", 0)]
+    assert conn.execute("SELECT reserved FROM budget_ledger WHERE budget_day = private.budget_day(now())"
+                        ).fetchone()[0] == Decimal("0.070")
+    assert conn.execute("SELECT count(*) FROM budget_stripe_mismatches").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM budget_allowance_mismatches").fetchone()[0] == 0
+
+
+def test_under_demand_above_the_limit_it_admits_what_the_bucket_allows(db_url: str, conn: psycopg.Connection) -> None:
+    """Callers that wait the retryAfterMs they are told, for 10 s against 300 requests per
+    minute: the bucket allows its capacity plus the refill over the window."""
+    conn.execute("SELECT set_rate_limit('service', 'svc', 300, NULL)")
+    start = conn.execute("SELECT refilled_at FROM rate_limits WHERE key = 'svc'").fetchone()[0]
+    deadline = time.monotonic() + 10
+    admitted = 0
+    lock = threading.Lock()
+
+    def caller(_index: int) -> None:
+        nonlocal admitted
+        with psycopg.connect(db_url, autocommit=True) as own:
+            while time.monotonic() < deadline:
+                answer = reserve(own, "svc", {})
+                if answer["canProceed"]:
+                    with lock:
+                        admitted += 1
+                else:
+                    time.sleep(min(answer["retryAfterMs"], 1000) / 1000)
+
+    assert in_threads(8, caller) == []
+    end = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+    allowed = 300 + 300 * (end - start).total_seconds() / 60
+    assert admitted <= allowed
+    assert admitted >= 0.95 * allowed, f"admitted {admitted} of the {allowed:.1f} the bucket allows"
