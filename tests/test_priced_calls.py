@@ -24,8 +24,8 @@ def expected_cost(input_tokens: int, output_tokens: int, cached: int) -> Decimal
 def test_sixty_four_callers_pay_exactly_their_tokens_with_cached_ones_once(db_url: str,
                                                                            conn: psycopg.Connection) -> None:
     conn.execute("INSERT INTO model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok, "
-                 "cached_input_usd_per_mtok, max_output_tokens) VALUES ('m', now() - interval '1 hour', %s, %s, %s, 2000)",
-                 (INPUT, OUTPUT, CACHED))
+                 "cached_input_usd_per_mtok, max_output_tokens) "
+                 "VALUES ('m', now() - interval '1 hour', %s, %s, %s, 2000)", (INPUT, OUTPUT, CACHED))
     conn.execute("SELECT set_rate_limit('model', 'm', NULL, 10000000)")
     conn.execute("UPDATE rate_limits SET refilled_at = now() + interval '1 day'")  # frozen: exact figures
     expected: dict[str, tuple[Decimal, int]] = {}
