@@ -35,6 +35,13 @@ MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
 DEADLINE = 20.0
 
 
+@pytest.fixture(autouse=True)
+def eight_global_stripes(conn: psycopg.Connection) -> None:
+    """The interleavings below are written for 8 global day stripes (which stripe a backend
+    meets, and how much each holds), whatever the default."""
+    conn.execute("UPDATE public.system_config SET value = '8' WHERE key = 'budget_global_stripes'")
+
+
 def _connect(db_url: str, *, autocommit: bool = True, role: str | None = "service_role") -> psycopg.Connection:
     conn = psycopg.connect(db_url, autocommit=autocommit)
     if role:

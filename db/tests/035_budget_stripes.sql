@@ -5,6 +5,7 @@
 BEGIN;
 SELECT plan(25);
 
+UPDATE public.system_config SET value = '8' WHERE key = 'budget_global_stripes';  -- this file's arithmetic
 UPDATE public.system_config SET value = '8' WHERE key = 'daily_budget_limit';
 -- Eight stripes of 1 each: this session's stripe is pg_backend_pid() mod 8.
 SELECT is(public.check_and_reserve_budget(0.5, 'coder') ->> 'canProceed', 'true', 'the fast path on the own stripe');

@@ -7,6 +7,7 @@
 BEGIN;
 SET LOCAL moose.simulated_clock = on;
 SELECT plan(24);
+UPDATE public.system_config SET value = '8' WHERE key = 'budget_global_stripes';  -- the stripe counts below
 
 SELECT set_eq(
     $$SELECT jsonb_object_keys(public.run_retention() -> 'deleted')$$,

@@ -145,9 +145,13 @@ BEGIN
                   HINT = 'Split the work, or raise system_config.max_single_reservation if such calls are expected.';
     END IF;
     -- The lookup after every value check (docs/CONVENTIONS.md, "Errors").
-    IF v_work_order IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order::uuid) THEN
-        RAISE EXCEPTION 'work order % does not exist', v_work_order
-            USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders; its budgets apply by this id.';
+    -- (Nested IFs here and below: a condition with a subquery runs as a query even when its
+    -- first part is false, and this is the hot path.)
+    IF v_work_order IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM public.work_orders AS w WHERE w.id = v_work_order::uuid) THEN
+            RAISE EXCEPTION 'work order % does not exist', v_work_order
+                USING ERRCODE = 'P0002', HINT = 'Check metadata.work_order_id against work_orders; its budgets apply by this id.';
+        END IF;
     END IF;
     v_day := v_s.budget_day;
 
@@ -211,15 +215,17 @@ BEGIN
         -- The global day budget first (it leads the lock order).
         SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
                                                     v_s.global_stripes);
-        IF v_d.o_stripe = -1 AND EXISTS (SELECT 1 FROM public.budget_reservations AS r
-                                         WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
-            -- Short, but partly with reservations past their expiry the sweep has not freed
-            -- yet: free them now (the global day stripes come first in the lock order, and
-            -- this call holds no other) and try once more, so expiry takes effect where it
-            -- matters.
-            PERFORM private.budget_expire(v_day);
-            SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
-                                                        v_s.global_stripes);
+        IF v_d.o_stripe = -1 THEN
+            IF EXISTS (SELECT 1 FROM public.budget_reservations AS r
+                       WHERE r.status = 'open' AND r.expires_at <= now() AND r.budget_day = v_day) THEN
+                -- Short, but partly with reservations past their expiry the sweep has not
+                -- freed yet: free them now (the global day stripes come first in the lock
+                -- order, and this call holds no other) and try once more, so expiry takes
+                -- effect where it matters.
+                PERFORM private.budget_expire(v_day);
+                SELECT * INTO v_d FROM private.budget_debit(1::smallint, 'global', '*', 'day', v_day, p_amount,
+                                                            v_s.global_stripes);
+            END IF;
         END IF;
         v_stripe := v_d.o_stripe;
         IF v_stripe < 0 THEN

@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION private.budget_applicable(p_service text, p_project text, p_work_order text, p_day date)
 RETURNS TABLE (scope_rank smallint, scope text, budget_key text, key text, period text, period_start date,
                budget_limit numeric, stripes smallint)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT DISTINCT ON (v.rank, v.concrete, b.period)
            v.rank, b.scope, b.key, v.concrete, b.period, private.budget_period_start(b.period, p_day),
            b.budget_limit, b.stripes

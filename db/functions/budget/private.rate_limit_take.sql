@@ -12,7 +12,7 @@
 -- given back.
 CREATE OR REPLACE FUNCTION private.rate_limit_take(p_service text, p_model text, p_project text, p_tokens bigint,
                                                   p_now timestamptz DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_l record;
     v_cost bigint;

@@ -1,7 +1,7 @@
 -- The text without leading and trailing blank characters, by the same rule as private.is_blank
 -- (Unicode white space and zero-width characters, not only ASCII spaces as btrim()).
 CREATE OR REPLACE FUNCTION private.strip_blank(p_value text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT regexp_replace(p_value,
         '^[\s\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+|[\s\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+$',
         '', 'g');
