@@ -5,14 +5,12 @@
 -- rate; output tokens at the output rate. When the price has a long-context tier and
 -- p_input_tokens exceeds its threshold, the whole call (input, cached, output) is priced at the
 -- tier's rates (its cached rate, else its input rate). Rates are per million tokens, so the
--- sum of tokens x rates is the cost in micro-dollars. Pure: the gate prices reservations
--- (input + maximum output) and settles (actual counts) with it.
+-- sum of tokens x rates is the cost in micro-dollars. Checks the counts, then applies the rule
+-- (private.call_cost); pure.
 CREATE OR REPLACE FUNCTION private.price_call(p_price public.model_prices, p_input_tokens integer, p_output_tokens integer, p_cached_input_tokens integer DEFAULT 0) RETURNS numeric
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_hint constant text := 'Token counts are whole numbers >= 0; cached input tokens are part of the input tokens.';
-    v_long boolean;
-    v_micro numeric;
 BEGIN
     IF p_price.input_usd_per_mtok IS NULL OR p_price.output_usd_per_mtok IS NULL THEN
         RAISE EXCEPTION 'price must not be NULL' USING ERRCODE = '22004',
@@ -24,18 +22,7 @@ BEGIN
     PERFORM private.check_range('input tokens', p_input_tokens, 0, 2147483647, v_hint);
     PERFORM private.check_range('output tokens', p_output_tokens, 0, 2147483647, v_hint);
     PERFORM private.check_range('cached input tokens', p_cached_input_tokens, 0, p_input_tokens, v_hint);
-    v_long := p_input_tokens > p_price.long_context_threshold_tokens;  -- NULL (no tier) is false below
-    IF v_long THEN
-        v_micro := (p_input_tokens - p_cached_input_tokens)::numeric * p_price.long_context_input_usd_per_mtok
-                 + p_cached_input_tokens::numeric
-                   * coalesce(p_price.long_context_cached_input_usd_per_mtok, p_price.long_context_input_usd_per_mtok)
-                 + p_output_tokens::numeric * p_price.long_context_output_usd_per_mtok;
-    ELSE
-        v_micro := (p_input_tokens - p_cached_input_tokens)::numeric * p_price.input_usd_per_mtok
-                 + p_cached_input_tokens::numeric * coalesce(p_price.cached_input_usd_per_mtok, p_price.input_usd_per_mtok)
-                 + p_output_tokens::numeric * p_price.output_usd_per_mtok;
-    END IF;
-    RETURN round(ceil(v_micro) / 1000000, 6);
+    RETURN private.call_cost(p_price, p_input_tokens, p_output_tokens, p_cached_input_tokens);
 END
 $$;
 

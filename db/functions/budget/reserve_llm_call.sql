@@ -17,17 +17,29 @@ DECLARE
     v_priced jsonb;
     v_answer jsonb;
 BEGIN
-    -- Check input: values first, then the price lookup (the error contract's order).
-    PERFORM private.check_text('service', p_service, 200, v_hint);
-    v_model := private.check_text('model', p_model, 200, v_hint);
-    PERFORM private.check_required('input tokens', p_input_tokens, v_hint);
-    PERFORM private.check_required('metadata', p_metadata, 'Pass ''{}''::jsonb or an object such as {"project": "checkout"}.');
-    PERFORM private.check_range('input tokens', p_input_tokens, 0, 100000000, v_hint);
-    PERFORM private.check_range('maximum output tokens', coalesce(p_max_output_tokens, 0), 0, 100000000, v_hint);
-    PERFORM private.check_json_object('metadata', p_metadata, 65536, 'Pass an object such as {"project": "checkout"}.');
+    -- Check: valid input passes one expression (the hot path); the shared checks only run to
+    -- say what is wrong, values before the price lookup (the error contract's order).
+    v_model := private.strip_blank(p_model);
+    IF (length(p_service) <= 200 AND NOT private.is_blank(p_service) AND length(p_model) <= 200 AND v_model <> ''
+        AND p_input_tokens BETWEEN 0 AND 100000000 AND coalesce(p_max_output_tokens, 0) BETWEEN 0 AND 100000000
+        AND jsonb_typeof(p_metadata) = 'object' AND pg_column_size(p_metadata) <= 65536) IS NOT TRUE THEN
+        PERFORM private.check_text('service', p_service, 200, v_hint);
+        PERFORM private.check_text('model', p_model, 200, v_hint);
+        PERFORM private.check_required('input tokens', p_input_tokens, v_hint);
+        PERFORM private.check_required('metadata', p_metadata, 'Pass ''{}''::jsonb or an object such as {"project": "checkout"}.');
+        PERFORM private.check_range('input tokens', p_input_tokens, 0, 100000000, v_hint);
+        PERFORM private.check_range('maximum output tokens', coalesce(p_max_output_tokens, 0), 0, 100000000, v_hint);
+        PERFORM private.check_json_object('metadata', p_metadata, 65536, 'Pass an object such as {"project": "checkout"}.');
+    END IF;
 
-    -- Price: the row in effect now (P0002 with a hint when the model has none).
-    v_price := private.model_price_at(v_model, now());
+    -- Price: the row in effect now; none is P0002 with a hint (private.model_price_at says it).
+    SELECT * INTO v_price FROM public.model_prices AS m
+    WHERE m.model = v_model AND m.effective_from <= now()
+    ORDER BY m.effective_from DESC
+    LIMIT 1;
+    IF NOT FOUND THEN
+        v_price := private.model_price_at(v_model, now());
+    END IF;
     v_max_output := coalesce(p_max_output_tokens, v_price.max_output_tokens);
     IF v_max_output IS NULL THEN
         RAISE EXCEPTION 'no maximum output tokens for % : the call cannot be priced', v_price.model
@@ -35,7 +47,7 @@ BEGIN
                   HINT = format('Pass p_max_output_tokens, or record the model''s with set_model_price(%L, ..., p_max_output_tokens => N).', v_price.model);
     END IF;
     -- A free price still reserves a micro-dollar: the gate admits only positive amounts.
-    v_amount := greatest(private.price_call(v_price, p_input_tokens, v_max_output, 0), 0.000001);
+    v_amount := greatest(private.call_cost(v_price, p_input_tokens, v_max_output, 0), 0.000001);
 
     -- Reserve as the gate does, its token counts drawing on the tokens-per-minute limits.
     v_answer := public.check_and_reserve_budget(

@@ -27,7 +27,7 @@ BEGIN
     END IF;
     SELECT * INTO v_price FROM public.model_prices AS p
     WHERE p.model = v_r.price_model AND p.effective_from = v_r.price_effective_from;
-    v_cost := private.price_call(v_price, p_input_tokens, p_output_tokens, p_cached_input_tokens);
+    v_cost := private.call_cost(v_price, p_input_tokens, p_output_tokens, p_cached_input_tokens);  -- counts checked above
 
     RETURN public.settle_reservation(p_reservation_id, v_cost,
                                      jsonb_build_object('input_tokens', p_input_tokens, 'output_tokens', p_output_tokens,
