@@ -127,8 +127,9 @@ def pgbench_path() -> str:
     return found
 
 
-def prepare(url: str) -> tuple[str, str, str]:
-    """Fresh scratch database, migrated, with a huge limit and 200,000 naive cost rows for today."""
+def prepare(url: str, scope_stripes: int = 8) -> tuple[str, str, str]:
+    """Fresh scratch database, migrated, with a huge limit and 200,000 naive cost rows for today;
+    the service and work-order budgets of (b3) on `scope_stripes` stripes."""
     with connect(with_database(url, "postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DB)))
@@ -139,7 +140,8 @@ def prepare(url: str) -> tuple[str, str, str]:
         day, day_start = conn.execute(
             "SELECT private.budget_day(now())::text, private.budget_day_start(private.budget_day(now()))::text"
         ).fetchone() or ("", "")
-        conn.execute("UPDATE public.system_config SET value = '8' WHERE key = 'budget_scope_stripes'")
+        conn.execute("UPDATE public.system_config SET value = %s::jsonb WHERE key = 'budget_scope_stripes'",
+                     (str(scope_stripes),))
         conn.execute("SELECT public.set_budget('service', 'bench-scoped', 'day', 1000000)")
         conn.execute("SELECT public.set_budget('work_order', '*', 'total', 1000000)")
         # (p): a price, and a service rate limit of each kind far above what any run draws.
@@ -250,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated variants to run, by name or letter (default "
                              f"{','.join(DEFAULT_VARIANTS)}; d_naive_sum on request)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    parser.add_argument("--scope-stripes", type=int, default=8,
+                        help="stripes of (b3)'s service and work-order budgets (default 8)")
     parser.add_argument("--synchronous-commit", choices=["on", "off"], default="on",
                         help="synchronous_commit for every variant (default on; off measures CPU and locks, not fsync)")
     args = parser.parse_args(argv if argv is not None else [])
@@ -259,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     url = server_url()
     print(f"preparing scratch database {SCRATCH_DB} ({NAIVE_ROWS:,} naive cost rows), "
           f"synchronous_commit={args.synchronous_commit}...")
-    scratch, day, day_start = prepare(url)
+    scratch, day, day_start = prepare(url, args.scope_stripes)
     results: list[Result] = []
     try:
         with tempfile.TemporaryDirectory(prefix="moose-bench-") as tmp:
