@@ -127,6 +127,30 @@ def _allowance(conn: psycopg.Connection, rank: int, key: str, period: str) -> tu
     return int(row[0]), row[1]
 
 
+def _reserve_across_a_change(conn: psycopg.Connection, db_url: str, change: str) -> dict:
+    """T reserves 5 for svc with an idempotency key that H holds (H inserted its reservation and
+    has not committed), so T waits there after reading the config and limits; `change` commits
+    on `conn` meanwhile; H rolls back and T goes on. Returns T's answer."""
+    day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
+    h = _connect(db_url, autocommit=False, role=None)
+    try:
+        h_pid = _pid(h)
+        h.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
+                  " model_decision, expires_at)"
+                  " VALUES (%s, 5, 'svc', 'held-key', 'normal', 'any', now() + interval '1 hour')", (day,))
+        t = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
+                 (Jsonb({"idempotency_key": "held-key"}),))
+        t.wait_blocked_by(conn, h_pid)
+        conn.execute("SET lock_timeout = '20s'")
+        conn.execute(change)
+        h.rollback()
+        answer = t.value()
+        t.conn.close()
+    finally:
+        h.close()
+    return answer
+
+
 def _work_order(conn: psycopg.Connection) -> str:
     return str(conn.execute(
         "INSERT INTO public.work_orders (title, status) VALUES ('race', 'in_progress') RETURNING id").fetchone()[0])
@@ -210,23 +234,7 @@ def test_a_call_holds_to_the_daily_limit_in_force_not_the_one_it_read(conn: psyc
     if day_open:
         conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
                      " ->> 'reservationId')::uuid)")
-    day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
-    h = _connect(db_url, autocommit=False, role=None)
-    try:
-        h_pid = _pid(h)
-        h.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
-                  " model_decision, expires_at)"
-                  " VALUES (%s, 5, 'svc', 'limit-k', 'normal', 'any', now() + interval '1 hour')", (day,))
-        t = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
-                 (Jsonb({"idempotency_key": "limit-k"}),))
-        t.wait_blocked_by(conn, h_pid)
-        conn.execute("SET lock_timeout = '20s'")
-        conn.execute("SELECT public.set_budget('global', '*', 'day', 1)")
-        h.rollback()
-        answer = t.value()
-        t.conn.close()
-    finally:
-        h.close()
+    answer = _reserve_across_a_change(conn, db_url, "SELECT public.set_budget('global', '*', 'day', 1)")
     assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
     assert _allowance(conn, 1, "*", "day") == (8, Decimal(1))
     assert conn.execute(ALLOWANCES).fetchall() == []
@@ -319,23 +327,7 @@ def test_a_budget_created_while_a_call_waits_applies_to_it(conn: psycopg.Connect
     back. T must be refused by svc's new budget, not admitted past it."""
     conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
                  " ->> 'reservationId')::uuid)")
-    day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
-    h = _connect(db_url, autocommit=False, role=None)
-    try:
-        h_pid = _pid(h)
-        h.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
-                  " model_decision, expires_at)"
-                  " VALUES (%s, 5, 'svc', 'new-budget-k', 'normal', 'any', now() + interval '1 hour')", (day,))
-        t = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
-                 (Jsonb({"idempotency_key": "new-budget-k"}),))
-        t.wait_blocked_by(conn, h_pid)
-        conn.execute("SET lock_timeout = '20s'")
-        conn.execute("SELECT public.set_budget('service', 'svc', 'day', 1)")
-        h.rollback()
-        answer = t.value()
-        t.conn.close()
-    finally:
-        h.close()
+    answer = _reserve_across_a_change(conn, db_url, "SELECT public.set_budget('service', 'svc', 'day', 1)")
     assert (answer["canProceed"], answer.get("reason")) == (False, "limit_exceeded"), answer
     assert (answer["scope"]["scope"], answer["scope"]["key"]) == ("service", "svc")
     assert conn.execute(ALLOWANCES).fetchall() == []
