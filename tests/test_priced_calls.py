@@ -48,5 +48,5 @@ def test_sixty_four_callers_pay_exactly_their_tokens_with_cached_ones_once(db_ur
     costs = dict(conn.execute("SELECT reservation_id::text, cost FROM cost_tracking").fetchall())
     assert costs == {rid: cost for rid, (cost, _used) in expected.items()}
     used = sum(tokens for _cost, tokens in expected.values())
-    assert conn.execute("SELECT available FROM rate_limits WHERE key = 'm'").fetchone()[0] == 10000000 - used
+    assert conn.execute("SELECT sum(available) FROM rate_limits WHERE key = 'm'").fetchone()[0] == 10000000 - used
     assert conn.execute("SELECT count(*) FROM budget_stripe_mismatches").fetchone()[0] == 0

@@ -1,7 +1,8 @@
 """Rate limits under real concurrent connections (docs/BUDGET.md, "Rate limits"): 64 callers
-never overdraw a bucket, a replay of the admitted draws lands on the bucket's own figure (no
-lost update), budgets and buckets admit all or nothing together, and a limiter under demand
-above its limit admits within 5 % of what the bucket allows over 10 s (not stingy)."""
+never overdraw a limit, a replay of the admitted draws against one bucket of the limit's figure
+never goes below zero and the limit's stripes never hold more than that bucket (striping admits
+nothing the bucket would not), budgets and limits admit all or nothing together, and a limiter
+under demand above its limit admits within 5 % of what the bucket allows over 10 s (not stingy)."""
 
 from __future__ import annotations
 
@@ -52,12 +53,12 @@ def test_sixty_four_callers_draw_a_frozen_bucket_to_exactly_zero_and_no_further(
     assert len(answers) == 4 * CALLERS
     assert {a["reason"] for a in refused} == {"rate_limited"}
     requests_left, tokens_left = conn.execute(
-        "SELECT max(available) FILTER (WHERE kind = 'requests'), max(available) FILTER (WHERE kind = 'tokens') "
+        "SELECT sum(available) FILTER (WHERE kind = 'requests'), sum(available) FILTER (WHERE kind = 'tokens') "
         "FROM rate_limits WHERE key = 'svc'").fetchone()
     holds = holds_of_admitted(conn)
     drawn_tokens = sum(hold[3] for hold in holds if hold[2] == "tokens")
-    # Whichever bucket ran out first, it ran out exactly: what is left plus what the admitted
-    # calls hold is the capacity, to the token, and one of the two is (nearly) empty.
+    # Whichever limit ran out first, it ran out exactly: what its stripes hold plus what the
+    # admitted calls hold is the capacity, to the token, and one of the two is (nearly) empty.
     assert requests_left + len(admitted) == 100
     assert tokens_left + drawn_tokens == 60000
     assert requests_left == 0 or tokens_left < 600
@@ -82,10 +83,11 @@ def replay(per_minute: int, start: datetime, draws: list[tuple[datetime, int]], 
     return refilled(per_minute, level, at, end)
 
 
-def test_a_replay_of_the_admitted_draws_never_overdraws_and_ends_on_the_bucket_figure(
+def test_a_replay_of_the_admitted_draws_never_overdraws_and_the_stripes_never_hold_more(
         db_url: str, conn: psycopg.Connection) -> None:
     conn.execute("SELECT set_rate_limit('service', 'svc', 600, 30000)")
-    start = dict(conn.execute("SELECT kind, refilled_at FROM rate_limits WHERE key = 'svc'").fetchall())
+    start = dict(conn.execute("SELECT kind, min(refilled_at) FROM rate_limits WHERE key = 'svc' GROUP BY kind"
+                              ).fetchall())
     deadline = time.monotonic() + 3
 
     def caller(index: int) -> None:
@@ -99,13 +101,16 @@ def test_a_replay_of_the_admitted_draws_never_overdraws_and_ends_on_the_bucket_f
     assert holds, "nothing was admitted"
     for kind, per_minute in (("requests", 600), ("tokens", 30000)):
         draws = [(datetime.fromisoformat(h[4]), h[3]) for h in holds if h[2] == kind]
-        available, refilled_at = conn.execute(
-            "SELECT available, refilled_at FROM rate_limits WHERE key = 'svc' AND kind = %s", (kind,)).fetchone()
-        # A refused call's give-back moves refilled_at on too: compare at the bucket's instant.
-        assert refilled_at >= max(at for at, _ in draws)
-        level = replay(per_minute, start[kind], draws, refilled_at)
-        # No lost update: the bucket's own figure is the replay's, to rounding of the refill.
-        assert abs(available - level) < Decimal("0.000001"), (kind, available, level)
+        # The limit's stripes, refilled to one instant (the latest of theirs: a refused call's
+        # give-back moves refilled_at on too), hold no more than one bucket replaying the same
+        # draws would: striping never admits what the bucket would not.
+        at = conn.execute("SELECT max(refilled_at) FROM rate_limits WHERE key = 'svc' AND kind = %s",
+                          (kind,)).fetchone()[0]
+        assert at >= max(drawn for drawn, _ in draws)
+        available = conn.execute("SELECT sum(private.rate_limit_level(available, share, refilled_at, %s)) "
+                                 "FROM rate_limits WHERE key = 'svc' AND kind = %s", (at, kind)).fetchone()[0]
+        level = replay(per_minute, start[kind], draws, at)
+        assert available <= level + Decimal("0.000001"), (kind, available, level)
 
 
 def test_budgets_and_buckets_admit_all_or_nothing_together(db_url: str, conn: psycopg.Connection) -> None:
@@ -133,7 +138,7 @@ def test_budgets_and_buckets_admit_all_or_nothing_together(db_url: str, conn: ps
     assert reasons == {"budgeted": {"limit_exceeded"}, "limited": {"rate_limited"}}
     # Refused by its budget, a call drew nothing on its bucket; refused by its bucket, nothing
     # on the budgets: every bucket and budget holds exactly what the admitted calls hold.
-    assert conn.execute("SELECT key, available FROM rate_limits ORDER BY key").fetchall() == [
+    assert conn.execute("SELECT key, sum(available) FROM rate_limits GROUP BY key ORDER BY key").fetchall() == [
         ("budgeted", 10), ("limited", 0)]
     assert conn.execute("SELECT reserved FROM budget_ledger WHERE budget_day = private.budget_day(now())"
                         ).fetchone()[0] == Decimal("0.070")

@@ -3,11 +3,12 @@
 -- instants (capacity = the per-minute figure, refill figure/60 per second, all or nothing
 -- across buckets, retryAfterMs, give-backs capped at capacity).
 BEGIN;
-SELECT plan(36);
+SELECT plan(38);
 
--- A draw's holds without the instant each was drawn at (checked on its own below).
+-- A draw's holds without the instant and the stripe each was drawn at (the instant is checked
+-- on its own below; the stripe depends on the backend).
 CREATE FUNCTION pg_temp.holds(p_draw jsonb) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT jsonb_agg(h - 4 ORDER BY o) FROM jsonb_array_elements(p_draw -> 'holds') WITH ORDINALITY AS x(h, o)
+    SELECT jsonb_agg(h - 5 - 4 ORDER BY o) FROM jsonb_array_elements(p_draw -> 'holds') WITH ORDINALITY AS x(h, o)
 $$;
 
 -- Bad input: the documented SQLSTATE, a hint, nothing written.
@@ -32,8 +33,10 @@ SELECT is(set_rate_limit('service', 'svc', 60, 1000) - 'updatedBy',
           '{"scope": "service", "key": "svc", "requestsPerMinute": 60, "tokensPerMinute": 1000, "created": true,
             "previousRequestsPerMinute": null, "previousTokensPerMinute": null}'::jsonb,
           'set_rate_limit answers what it set');
-SELECT results_eq($$SELECT kind, per_minute, available FROM public.rate_limits WHERE key = 'svc' ORDER BY kind$$,
-                  $$VALUES ('requests'::text, 60::bigint, 60::numeric), ('tokens', 1000, 1000)$$, 'a new bucket starts full');
+SELECT results_eq($$SELECT kind, max(per_minute), sum(available), sum(share), count(*)::int FROM public.rate_limits
+                    WHERE key = 'svc' GROUP BY kind ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 60::bigint, 60::numeric, 60::numeric, 15), ('tokens', 1000, 1000, 1000, 1)$$,
+                  'a new limit starts full, on stripes whose shares add up to its figure (15 of 4 requests; 1000 tokens stay one)');
 SELECT is((SELECT count(*)::int FROM public.audit_log WHERE action = 'budget.set_rate_limit' AND target = 'rate_limit:service:svc'), 1,
           'the change is audited');
 SELECT results_eq($$SELECT kind, per_minute, available FROM rate_limit_usage() WHERE key = 'svc' ORDER BY kind$$,
@@ -51,16 +54,16 @@ SELECT is(private.rate_limit_take('svc', NULL, NULL, 1, '2027-03-01 12:00:00+00'
           '{"refused": {"scope": "service", "key": "svc", "kind": "tokens", "perMinute": 1000, "available": 0, "cost": 1,
                         "retryAfterMs": 60}}',
           'one token more is refused, with when it will be there (60 ms at 1000 per minute)');
-SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 58::numeric,
+SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 58::numeric,
           'a refused call gives back the request it drew first (all or nothing)');
 SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 500, '2027-03-01 12:00:30+00')),
           '[[2, "svc", "requests", 1], [2, "svc", "tokens", 500]]', '30 s later half the capacity has refilled');
-SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 0::numeric, 'and is drawn');
+SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 0::numeric, 'and is drawn');
 SELECT is(private.rate_limit_take('svc', NULL, NULL, 10, '2027-03-01 12:00:20+00') -> 'refused' ->> 'kind', 'tokens',
           'an instant before the last refill refills nothing (the bucket''s clock never goes back)');
 SELECT is(private.rate_limit_take('svc', NULL, NULL, 2000, '2027-03-01 12:10:00+00') -> 'refused' ->> 'retryAfterMs', NULL,
           'a call above the per-minute figure is refused with no retry time: it can never pass');
-SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 60::numeric,
+SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 60::numeric,
           'ten minutes on the requests bucket is full again, never above its capacity');
 SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:10:00+00')),
           '[[2, "svc", "requests", 1]]', 'a call that names no tokens draws on the requests bucket only');
@@ -70,29 +73,31 @@ SELECT is(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:11:00+
 
 -- Give-backs: settle returns unused tokens, release returns everything, never above capacity.
 UPDATE public.rate_limits SET available = 100, refilled_at = '2027-03-01 13:00:00+00' WHERE key = 'svc' AND kind = 'tokens';
-UPDATE public.rate_limits SET available = 10, refilled_at = '2027-03-01 13:00:00+00' WHERE key = 'svc' AND kind = 'requests';
+UPDATE public.rate_limits SET available = 0, refilled_at = '2027-03-01 13:00:00+00' WHERE key = 'svc' AND kind = 'requests';
 SELECT private.rate_limit_give_back('[[2, "svc", "requests", 1], [2, "svc", "tokens", 300]]', 120, '2027-03-01 13:00:00+00');
-SELECT results_eq($$SELECT kind, available FROM public.rate_limits WHERE key = 'svc' ORDER BY kind$$,
-                  $$VALUES ('requests'::text, 10::numeric), ('tokens', 280)$$,
+SELECT results_eq($$SELECT kind, sum(available) FROM public.rate_limits WHERE key = 'svc' GROUP BY kind ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 0::numeric), ('tokens', 280)$$,
                   'a settle gives back the tokens drawn and not used, not the request');
 SELECT private.rate_limit_give_back('[[2, "svc", "requests", 1], [2, "svc", "tokens", 300]]', NULL, '2027-03-01 13:00:00+00');
-SELECT results_eq($$SELECT kind, available FROM public.rate_limits WHERE key = 'svc' ORDER BY kind$$,
-                  $$VALUES ('requests'::text, 11::numeric), ('tokens', 580)$$, 'a release gives back the request and its tokens');
+SELECT results_eq($$SELECT kind, sum(available) FROM public.rate_limits WHERE key = 'svc' GROUP BY kind ORDER BY kind$$,
+                  $$VALUES ('requests'::text, 1::numeric), ('tokens', 580)$$,
+                  'a release gives back the request (to the stripe it names) and its tokens');
 SELECT private.rate_limit_give_back('[[2, "svc", "tokens", 900]]', NULL, '2027-03-01 13:00:00+00');
-SELECT is((SELECT available FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 1000::numeric,
+SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 1000::numeric,
           'a give-back never fills a bucket above its capacity');
 
 -- Scopes together: global, service, model and project, in lock order, all or nothing.
 SELECT set_rate_limit('global', '*', 1000, NULL);
 SELECT set_rate_limit('model', 'gpt-4o', NULL, 50);
 SELECT set_rate_limit('project', 'checkout', 2, NULL);
-UPDATE public.rate_limits SET refilled_at = '2027-03-01 14:00:00+00', available = per_minute;
+UPDATE public.rate_limits SET refilled_at = '2027-03-01 14:00:00+00', available = share;
 SELECT is(pg_temp.holds(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00')),
           '[[1, "*", "requests", 1], [2, "svc", "requests", 1], [2, "svc", "tokens", 40], [3, "gpt-4o", "tokens", 40],
             [4, "checkout", "requests", 1]]', 'every applicable bucket is drawn, in lock order');
 SELECT is(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00') -> 'refused' ->> 'key', 'gpt-4o',
           'the model''s token bucket refuses the second call');
-SELECT results_eq($$SELECT key || ':' || kind, available FROM public.rate_limits ORDER BY scope_rank, key, kind$$,
+SELECT results_eq($$SELECT key || ':' || kind, sum(available) FROM public.rate_limits GROUP BY scope_rank, key, kind
+                    ORDER BY scope_rank, key, kind$$,
                   $$VALUES ('*:requests'::text, 999::numeric), ('svc:requests', 59), ('svc:tokens', 960),
                            ('gpt-4o:tokens', 10), ('checkout:requests', 1)$$,
                   'and what the refused call drew before it was given back');
@@ -101,12 +106,22 @@ SELECT is(pg_temp.holds(private.rate_limit_take('other', 'gpt-3.5', NULL, 40, '2
 
 -- Changing a limit keeps what the bucket holds, capped at the new figure; NULL drops a kind.
 SELECT is(set_rate_limit('service', 'svc', 30, NULL) ->> 'previousRequestsPerMinute', '60', 'a change says the previous figure');
-SELECT results_eq($$SELECT kind, per_minute, available <= 30 FROM public.rate_limits WHERE key = 'svc'$$,
-                  $$VALUES ('requests'::text, 30::bigint, true)$$,
+SELECT results_eq($$SELECT kind, max(per_minute), sum(available) <= 30, sum(share), count(*)::int FROM public.rate_limits
+                    WHERE key = 'svc' GROUP BY kind$$,
+                  $$VALUES ('requests'::text, 30::bigint, true, 30::numeric, 7)$$,
                   'lowering a limit caps what its bucket holds; a NULL kind removes that bucket');
 SELECT is(remove_rate_limit('service', 'svc') - 'updatedBy',
           '{"scope": "service", "key": "svc", "removedRequestsPerMinute": 30, "removedTokensPerMinute": null}'::jsonb,
           'remove_rate_limit removes the limit and says what it was');
+
+-- Stripes pool: 60 requests a minute on 15 stripes of 4; a call whose own stripe is empty
+-- draws on the others, so exactly 60 calls pass at one instant, wherever their stripes are.
+SELECT set_rate_limit('project', 'pooled', 60, NULL);
+UPDATE public.rate_limits SET refilled_at = '2027-03-01 15:00:00+00' WHERE key = 'pooled';
+SELECT is((SELECT count(*)::int FROM generate_series(1, 61) AS g
+           WHERE private.rate_limit_take('x', NULL, 'pooled', NULL, '2027-03-01 15:00:00+00') -> 'holds' @> '[[4, "pooled"]]'),
+          60, 'a limit on 15 stripes admits exactly its figure at one instant: short stripes pool the others');
+SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'pooled'), 0::numeric, 'and every stripe is empty');
 
 SELECT * FROM finish();
 ROLLBACK;

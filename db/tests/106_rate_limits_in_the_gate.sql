@@ -11,10 +11,10 @@ CREATE FUNCTION pg_temp.freeze() RETURNS void LANGUAGE sql AS $$
     UPDATE public.rate_limits SET refilled_at = now() + interval '1 day'
 $$;
 CREATE FUNCTION pg_temp.holds(p_holds jsonb) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT jsonb_agg(h - 4 ORDER BY o) FROM jsonb_array_elements(p_holds) WITH ORDINALITY AS x(h, o)
+    SELECT jsonb_agg(h - 5 - 4 ORDER BY o) FROM jsonb_array_elements(p_holds) WITH ORDINALITY AS x(h, o)
 $$;
 CREATE FUNCTION pg_temp.available(p_key text, p_kind text) RETURNS numeric LANGUAGE sql AS $$
-    SELECT available FROM public.rate_limits WHERE key = p_key AND kind = p_kind
+    SELECT sum(available) FROM public.rate_limits WHERE key = p_key AND kind = p_kind
 $$;
 
 SELECT set_rate_limit('service', 'svc', 2, 1000);
@@ -91,7 +91,8 @@ SELECT is(check_and_reserve_budget(1, 'other', '{"model": "gpt-4o", "project": "
           ->> 'canProceed', 'true', 'a call under the model, project and global limits is admitted');
 SELECT is(check_and_reserve_budget(1, 'other', '{"model": "gpt-4o", "project": "checkout", "input_tokens": 60, "max_output_tokens": 40, "idempotency_key": "k1"}')
           ->> 'idempotentReplay', 'true', 'its retry is the same reservation');
-SELECT results_eq($$SELECT key || ':' || kind, available FROM public.rate_limits WHERE key IN ('*', 'gpt-4o', 'checkout') ORDER BY scope_rank$$,
+SELECT results_eq($$SELECT key || ':' || kind, sum(available) FROM public.rate_limits WHERE key IN ('*', 'gpt-4o', 'checkout')
+                    GROUP BY scope_rank, key, kind ORDER BY scope_rank$$,
                   $$VALUES ('*:requests'::text, 99::numeric), ('gpt-4o:tokens', 0), ('checkout:requests', 4)$$,
                   'each applicable bucket was drawn once');
 SELECT is(check_and_reserve_budget(1, 'other', '{"model": "gpt-4o", "input_tokens": 1, "max_output_tokens": 0}') -> 'limit' ->> 'key', 'gpt-4o',

@@ -48,7 +48,7 @@ SELECT is((SELECT answer ->> 'status' FROM answers WHERE name = 'a-settled'), 's
 SELECT results_eq($$SELECT cost, (metadata ->> 'input_tokens')::int, (metadata ->> 'output_tokens')::int, (metadata ->> 'cached_input_tokens')::int
                     FROM public.cost_tracking WHERE reservation_id = (SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'a')$$,
                   $$VALUES (0.00475::numeric(12, 6), 800, 300, 200)$$, 'the cost row holds the cost and the token counts');
-SELECT is((SELECT available FROM public.rate_limits WHERE key = 'test-model'), (100000 - 1500 - 5096 - 2 - 1500 + 400)::numeric,
+SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'test-model'), (100000 - 1500 - 5096 - 2 - 1500 + 400)::numeric,
           'the settle gave back the tokens drawn and not used (1500 drawn, 1100 used)');
 SELECT is((settle_llm_call((SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'a'), 800, 300, 200)) ->> 'alreadySettled', 'true',
           'the same counts again answer the same settle');

@@ -1,8 +1,9 @@
--- Gives back what a reservation drew on rate limit buckets: everything on release (p_tokens_used
+-- Gives back what a reservation drew on rate limits: everything on release (p_tokens_used
 -- NULL: the request and its tokens), or on settle only the tokens drawn and not used (the
--- request was made). Each bucket refills to the instant first and is never filled above its
--- per-minute figure, so a give-back right after a draw is its exact undo. A bucket removed
--- meanwhile gets nothing. In the holds' order, which is the lock order.
+-- request was made). Each amount goes to the stripe it was drawn on (stripe 0 for a hold
+-- that names none), refilled to the instant first and never filled above its share, so a
+-- give-back right after a draw from the same stripe is its exact undo. A limit or stripe
+-- removed meanwhile gets nothing. In the holds' order, which is the lock order.
 CREATE OR REPLACE FUNCTION private.rate_limit_give_back(p_holds jsonb, p_tokens_used bigint DEFAULT NULL,
                                                        p_now timestamptz DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -18,14 +19,14 @@ BEGIN
         CONTINUE WHEN v_amount = 0;
         v_now := coalesce(p_now, clock_timestamp());  -- one instant for the refill and refilled_at
         UPDATE public.rate_limits AS r
-        SET available = least(r.per_minute::numeric,
-                              private.rate_limit_refilled(r.available, r.per_minute, r.refilled_at, v_now) + v_amount),
+        SET available = least(r.share, private.rate_limit_level(r.available, r.share, r.refilled_at, v_now) + v_amount),
             refilled_at = greatest(r.refilled_at, v_now)
-        WHERE r.scope_rank = (v_hold ->> 0)::smallint AND r.key = v_hold ->> 1 AND r.kind = v_hold ->> 2;
+        WHERE r.scope_rank = (v_hold ->> 0)::smallint AND r.key = v_hold ->> 1 AND r.kind = v_hold ->> 2
+          AND r.stripe = coalesce((v_hold ->> 5)::smallint, 0);
     END LOOP;
 END
 $$;
 
 REVOKE ALL ON FUNCTION private.rate_limit_give_back(jsonb, bigint, timestamptz) FROM PUBLIC;
 
-COMMENT ON FUNCTION private.rate_limit_give_back(jsonb, bigint, timestamptz) IS 'Give back a reservation''s rate limit holds: all of them on release (p_tokens_used NULL), only the unused tokens on settle; capped at each bucket''s per-minute figure; removed buckets get nothing.';
+COMMENT ON FUNCTION private.rate_limit_give_back(jsonb, bigint, timestamptz) IS 'Give back a reservation''s rate limit holds to the stripes they were drawn on: all of them on release (p_tokens_used NULL), only the unused tokens on settle; capped at each stripe''s share; removed limits get nothing.';

@@ -1,8 +1,9 @@
 -- Creates, changes or narrows one rate limit (scope, key) of either kind: requests and tokens
 -- per minute, each a token bucket (NULL: no limit of that kind, removing one that existed).
 -- A new bucket starts full; a changed one keeps what it holds now, never more than its new
--- per-minute figure. Under the buckets' row locks, so a concurrent call draws either on the
--- old bucket or on the new one. Audited with the actor.
+-- per-minute figure. Each kind is split into stripes (private.rate_limit_write). Under the
+-- limit's row locks, so a concurrent call draws either on the old buckets or on the new ones.
+-- Audited with the actor.
 CREATE OR REPLACE FUNCTION public.set_rate_limit(p_scope text, p_key text, p_requests_per_minute integer, p_tokens_per_minute bigint) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -25,21 +26,17 @@ BEGIN
     END IF;
     v_rank := private.rate_limit_scope_rank(p_scope);
 
-    SELECT jsonb_object_agg(l.kind, l.per_minute) INTO v_previous
-    FROM (SELECT r.kind, r.per_minute FROM public.rate_limits AS r
-          WHERE r.scope_rank = v_rank AND r.key = p_key ORDER BY r.kind FOR UPDATE) AS l;
+    -- Lock the limit's rows in the lock order, then rewrite each kind's stripes.
+    PERFORM 1 FROM (SELECT 1 FROM public.rate_limits AS r WHERE r.scope_rank = v_rank AND r.key = p_key
+                    ORDER BY r.kind, r.stripe FOR UPDATE) AS l;
+    SELECT jsonb_object_agg(d.kind, d.per_minute) INTO v_previous
+    FROM (SELECT DISTINCT r.kind, r.per_minute FROM public.rate_limits AS r WHERE r.scope_rank = v_rank AND r.key = p_key) AS d;
     FOREACH v_kind IN ARRAY ARRAY['requests', 'tokens'] LOOP
         v_per_minute := CASE v_kind WHEN 'requests' THEN p_requests_per_minute ELSE p_tokens_per_minute END;
         IF v_per_minute IS NULL THEN
             DELETE FROM public.rate_limits AS r WHERE r.scope_rank = v_rank AND r.key = p_key AND r.kind = v_kind;
         ELSE
-            INSERT INTO public.rate_limits AS r (scope_rank, scope, key, kind, per_minute, available, refilled_at, updated_by)
-            VALUES (v_rank, p_scope, p_key, v_kind, v_per_minute, v_per_minute, v_now, v_actor)
-            ON CONFLICT (scope_rank, key, kind) DO UPDATE
-            SET per_minute = EXCLUDED.per_minute,
-                available = least(EXCLUDED.per_minute::numeric,
-                                  private.rate_limit_refilled(r.available, r.per_minute, r.refilled_at, v_now)),
-                refilled_at = greatest(r.refilled_at, v_now), updated_at = now(), updated_by = EXCLUDED.updated_by;
+            PERFORM private.rate_limit_write(v_rank, p_scope, p_key, v_kind, v_per_minute, v_actor, v_now);
         END IF;
     END LOOP;
 
