@@ -28,11 +28,11 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
+from step_helpers import Step, connect, connect_where, pid_of
 
 ALLOWANCES = ("SELECT scope, key, period, period_start::text, budget_limit, stripes, allowance"
               " FROM public.budget_allowance_mismatches")
 MISMATCHED = "SELECT * FROM public.budget_stripe_mismatches"
-DEADLINE = 20.0
 
 
 @pytest.fixture(autouse=True)
@@ -40,83 +40,6 @@ def eight_global_stripes(conn: psycopg.Connection) -> None:
     """The interleavings below are written for 8 global day stripes (which stripe a backend
     meets, and how much each holds), whatever the default."""
     conn.execute("UPDATE public.system_config SET value = '8' WHERE key = 'budget_global_stripes'")
-
-
-def _connect(db_url: str, *, autocommit: bool = True, role: str | None = "service_role") -> psycopg.Connection:
-    conn = psycopg.connect(db_url, autocommit=autocommit)
-    if role:
-        conn.execute(f"SET ROLE {role}")
-        if not autocommit:
-            conn.commit()
-    return conn
-
-
-def _pid(conn: psycopg.Connection) -> int:
-    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    if not conn.autocommit:
-        conn.commit()
-    return int(pid)
-
-
-def _connect_where(db_url: str, wanted: Callable[[int], bool], **kwargs: Any) -> psycopg.Connection:
-    """A connection whose backend pid satisfies `wanted` (the stripe a caller tries first is
-    pg_backend_pid() mod K); at most 200 tries, one connection open at a time."""
-    for _ in range(200):
-        conn = _connect(db_url, **kwargs)
-        if wanted(_pid(conn)):
-            return conn
-        conn.close()
-    raise AssertionError("no backend pid with the wanted stripe in 200 connections")
-
-
-class Step:
-    """One statement on its own connection and thread; the test waits for it to block on a
-    given backend (pg_blocking_pids) or to finish."""
-
-    def __init__(self, conn: psycopg.Connection, sql: str, params: Any = ()) -> None:
-        self.conn = conn
-        self.pid = _pid(conn)
-        self.result: list[Any] = []
-        self.thread = threading.Thread(target=self._run, args=(sql, params))
-        self.thread.start()
-
-    def _run(self, sql: str, params: Any) -> None:
-        try:
-            cursor = self.conn.execute(sql, params)
-            row = cursor.fetchone() if cursor.description else None
-            self.result.append(row[0] if row else None)
-        except BaseException as error:  # handed to the test by value()
-            self.result.append(error)
-
-    def blocked_by(self, watch: psycopg.Connection, holder_pid: int) -> bool:
-        row = watch.execute("SELECT %s = ANY (pg_blocking_pids(%s))", (holder_pid, self.pid)).fetchone()
-        return bool(row and row[0])
-
-    def wait_blocked_by(self, watch: psycopg.Connection, holder_pid: int) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while not self.blocked_by(watch, holder_pid):
-            assert self.thread.is_alive(), f"finished without waiting for {holder_pid}: {self.result}"
-            assert time.monotonic() < deadline, f"backend {self.pid} never waited for {holder_pid}"
-            time.sleep(0.01)
-
-    def blocked_or_done(self, watch: psycopg.Connection, *holder_pids: int) -> bool:
-        """True when it waits for one of holder_pids, False when it finished without waiting."""
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            if not self.thread.is_alive():
-                return False
-            if any(self.blocked_by(watch, pid) for pid in holder_pids):
-                return True
-            assert time.monotonic() < deadline, f"backend {self.pid} neither finished nor waited for {holder_pids}"
-            time.sleep(0.01)
-
-    def value(self) -> Any:
-        self.thread.join(timeout=DEADLINE)
-        assert not self.thread.is_alive(), f"backend {self.pid} still running"
-        result = self.result[0]
-        if isinstance(result, BaseException):
-            raise result
-        return result
 
 
 def _allowance(conn: psycopg.Connection, rank: int, key: str, period: str) -> tuple[int, Decimal]:
@@ -132,13 +55,13 @@ def _reserve_across_a_change(conn: psycopg.Connection, db_url: str, change: str)
     has not committed), so T waits there after reading the config and limits; `change` commits
     on `conn` meanwhile; H rolls back and T goes on. Returns T's answer."""
     day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
-    h = _connect(db_url, autocommit=False, role=None)
+    h = connect(db_url, autocommit=False, role=None)
     try:
-        h_pid = _pid(h)
+        h_pid = pid_of(h)
         h.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
                   " model_decision, expires_at)"
                   " VALUES (%s, 5, 'svc', 'held-key', 'normal', 'any', now() + interval '1 hour')", (day,))
-        t = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
+        t = Step(connect(db_url), "SELECT public.check_and_reserve_budget(5, 'svc', %s)",
                  (Jsonb({"idempotency_key": "held-key"}),))
         t.wait_blocked_by(conn, h_pid)
         conn.execute("SET lock_timeout = '20s'")
@@ -187,14 +110,14 @@ def test_a_new_key_opens_at_the_limit_in_force_not_the_one_read_before_waiting(
                  " ->> 'reservationId')::uuid)")
     for key, limit in budgets:
         conn.execute("SELECT public.set_budget('work_order', %s, 'total', %s)", (w if key == "w" else key, limit))
-    z = _connect(db_url, autocommit=False)
+    z = connect(db_url, autocommit=False)
     try:
-        z_pid = _pid(z)
+        z_pid = pid_of(z)
         z.execute("SELECT public.check_and_reserve_budget(0.1, 'svcX')")
-        t = Step(_connect_where(db_url, lambda pid: pid % 8 != z_pid % 8),
+        t = Step(connect_where(db_url, lambda pid: pid % 8 != z_pid % 8),
                  "SELECT public.check_and_reserve_budget(1.0, 'svcX', %s)", (Jsonb({"work_order_id": w}),))
         t.wait_blocked_by(conn, z_pid)
-        with _connect(db_url) as c:
+        with connect(db_url) as c:
             applied = Step(c, change_sql, {"w": w})
             assert applied.blocked_or_done(conn, z_pid, t.pid) is waits
             z.commit()
@@ -251,15 +174,15 @@ def test_a_slow_path_re_splits_only_the_stripes_it_locked(conn: psycopg.Connecti
     assert conn.execute("SELECT public.check_and_reserve_budget(7, 'filler') ->> 'canProceed'").fetchone()[0] == "true"
     assert _allowance(conn, 1, "*", "day") == (8, Decimal(8))
     day = conn.execute("SELECT private.budget_day(now())").fetchone()[0]
-    h1 = _connect(db_url, autocommit=False, role=None)
-    h2 = _connect(db_url, autocommit=False, role=None)
+    h1 = connect(db_url, autocommit=False, role=None)
+    h2 = connect(db_url, autocommit=False, role=None)
     try:
-        h1_pid, h2_pid = _pid(h1), _pid(h2)
+        h1_pid, h2_pid = pid_of(h1), pid_of(h2)
         h1.execute("INSERT INTO public.budget_reservations (budget_day, amount, service_name, idempotency_key, tier,"
                    " model_decision, expires_at)"
                    " VALUES (%s, 0.5, 'svc', 'race-k', 'normal', 'any', now() + interval '1 hour')",
                    (day,))
-        s = Step(_connect_where(db_url, lambda pid: pid % 8 != 0),
+        s = Step(connect_where(db_url, lambda pid: pid % 8 != 0),
                  "SELECT public.check_and_reserve_budget(0.5, 'svc', %s)", (Jsonb({"idempotency_key": "race-k"}),))
         s.wait_blocked_by(conn, h1_pid)
         conn.execute("UPDATE public.system_config SET value = '16' WHERE key = 'budget_global_stripes'")
@@ -267,7 +190,7 @@ def test_a_slow_path_re_splits_only_the_stripes_it_locked(conn: psycopg.Connecti
                    " AND period_start = %s AND stripe = 0 FOR UPDATE", (day,))
         h1.rollback()
         s.wait_blocked_by(conn, h2_pid)
-        with _connect_where(db_url, lambda pid: pid % 16 >= 8, role=None) as direct:
+        with connect_where(db_url, lambda pid: pid % 16 >= 8, role=None) as direct:
             direct.execute("INSERT INTO public.cost_tracking (service_name, cost) VALUES ('direct', 0.01)")
         assert _allowance(conn, 1, "*", "day")[0] == 16
         h2.rollback()
@@ -294,11 +217,11 @@ def test_a_new_period_is_opened_at_one_stripe_count(conn: psycopg.Connection, db
     budget_global_stripes is raised to 16; a second caller B (K = 16) opens the day too. Either
     the change waits for A (then B adds 8 empty stripes) or B's stripes are split from the same
     limit: the day's allowances add up to the limit, never 1.5 times it."""
-    a = _connect(db_url, autocommit=False)
+    a = connect(db_url, autocommit=False)
     try:
-        a_pid = _pid(a)
+        a_pid = pid_of(a)
         a.execute("SELECT public.check_and_reserve_budget(1, 'svcA')")
-        change = Step(_connect(db_url, role=None),
+        change = Step(connect(db_url, role=None),
                       "UPDATE public.system_config SET value = '16' WHERE key = 'budget_global_stripes'")
         if change.blocked_or_done(conn, a_pid):  # the change waits for the creator
             a.commit()
@@ -306,7 +229,7 @@ def test_a_new_period_is_opened_at_one_stripe_count(conn: psycopg.Connection, db
             b_answer = conn.execute("SELECT public.check_and_reserve_budget(1, 'svcB')").fetchone()[0]
         else:
             change.value()
-            b = Step(_connect(db_url), "SELECT public.check_and_reserve_budget(1, 'svcB')")
+            b = Step(connect(db_url), "SELECT public.check_and_reserve_budget(1, 'svcB')")
             b.wait_blocked_by(conn, a_pid)
             a.commit()
             b_answer = b.value()
@@ -342,14 +265,14 @@ def test_a_new_budget_waits_for_the_calls_in_flight(conn: psycopg.Connection, db
     conn.execute("SELECT public.release_reservation((public.check_and_reserve_budget(0.01, 'warmup')"
                  " ->> 'reservationId')::uuid)")
     # Z on global stripe 7, T on stripe 0: the new budget, locking the stripes in order, meets T's first.
-    z = _connect_where(db_url, lambda pid: pid % 8 == 7, autocommit=False)
+    z = connect_where(db_url, lambda pid: pid % 8 == 7, autocommit=False)
     try:
-        z_pid = _pid(z)
+        z_pid = pid_of(z)
         z.execute("SELECT public.check_and_reserve_budget(0.1, 'other', %s)", (Jsonb({"project": "p"}),))
-        t = Step(_connect_where(db_url, lambda pid: pid % 8 == 0),
+        t = Step(connect_where(db_url, lambda pid: pid % 8 == 0),
                  "SELECT public.check_and_reserve_budget(5, 'svc', %s)", (Jsonb({"project": "p"}),))
         t.wait_blocked_by(conn, z_pid)
-        change = Step(_connect(db_url), "SELECT public.set_budget('service', 'svc', 'day', 1)")
+        change = Step(connect(db_url), "SELECT public.set_budget('service', 'svc', 'day', 1)")
         assert change.blocked_or_done(conn, t.pid), "the new budget did not wait for the call in flight"
         z.commit()
         answer = t.value()
@@ -370,7 +293,7 @@ def test_creating_stripes_outside_read_committed_is_refused(conn: psycopg.Connec
     stripes in a REPEATABLE READ transaction is refused with 40001 and writes nothing; in READ
     COMMITTED the same call is admitted."""
     conn.execute("SELECT public.set_budget('service', '*', 'day', 5)")
-    with _connect(db_url, autocommit=False) as c:
+    with connect(db_url, autocommit=False) as c:
         c.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with pytest.raises(psycopg.errors.SerializationFailure):
             c.execute("SELECT public.check_and_reserve_budget(1, 'fresh-service')")
@@ -406,7 +329,7 @@ def test_storm_with_limit_stripe_and_template_changes_keeps_allowances_exact(con
 
     def caller(index: int) -> None:
         rng = random.Random(index)
-        with _connect(db_url) as c:
+        with connect(db_url) as c:
             for step in range(400):
                 if stop.is_set():
                     return
@@ -430,7 +353,7 @@ def test_storm_with_limit_stripe_and_template_changes_keeps_allowances_exact(con
 
     def changer() -> None:
         rng = random.Random(7)
-        with _connect(db_url) as c:
+        with connect(db_url) as c:
             c.execute("SET lock_timeout = '20s'")
             for _ in range(400):
                 if stop.is_set():
