@@ -139,6 +139,19 @@ def point_worker(server_url: str, dbname: str | None, timeout: float = 30.0) -> 
                      (PG_NET_WORKER + "%",))
 
 
+def reset_test_override(server_url: str) -> str | None:
+    """The database an interrupted `moose test` left pg_net's worker serving (its ALTER SYSTEM in
+    postgresql.auto.conf, which `serving` undoes when the run ends normally), put back to what
+    the configuration files say; None when nothing was left (superuser connection)."""
+    with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT setting FROM pg_file_settings WHERE name = 'pg_net.database_name' "
+                           "AND sourcefile LIKE '%%postgresql.auto.conf' AND applied").fetchone()
+    if row is None:
+        return None
+    point_worker(server_url, None)
+    return str(row[0])
+
+
 @contextmanager
 def serving(server_url: str, dbname: str) -> Iterator[bool]:
     """pg_net's worker serves `dbname` inside the block and what the configuration says after it

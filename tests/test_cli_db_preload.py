@@ -53,3 +53,30 @@ def test_db_up_preloads_pg_net_and_restarts_only_when_that_changes(state_dir: Pa
     second, preloaded, database = started_at(url)
     assert second != first, "restarted to load pg_net"
     assert "pg_net" in preloaded.split(",") and database == "net_here"
+
+
+def test_db_up_points_pg_net_back_after_an_interrupted_test_run(state_dir: Path) -> None:
+    """`moose test` points pg_net's worker at the test database with ALTER SYSTEM and back when it
+    ends; a run killed in between leaves it there. The next `moose db up` puts it back and says so."""
+    if not (PG_BIN_DIR.parent / "lib" / "pg_net.so").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("pg_net is not installed (scripts/bootstrap.sh builds it)")
+        pytest.skip("pg_net is not installed here")
+    env = {"MOOSE_PG_NET_DATABASE": "net_main"}
+    assert moose("db", "up", state_dir=state_dir, **env).returncode == 0
+    url = f"postgresql://postgres@127.0.0.1:{int((state_dir / 'port').read_text())}/postgres"
+    with psycopg.connect(url, autocommit=True) as conn:  # what an interrupted `moose test` leaves
+        conn.execute("CREATE DATABASE net_tests")
+        conn.execute("ALTER SYSTEM SET pg_net.database_name = 'net_tests'")
+        conn.execute("SELECT pg_reload_conf()")
+
+    up = moose("db", "up", state_dir=state_dir, **env)
+    assert up.returncode == 0, up.stderr
+    assert ("pg_net's worker was left serving net_tests by an interrupted `moose test`: it serves net_main again"
+            in up.stdout)
+    deadline = time.monotonic() + 30
+    while "worker connected to net_main" not in (status := moose("db", "status", state_dir=state_dir, **env).stdout):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    again = moose("db", "up", state_dir=state_dir, **env)
+    assert again.returncode == 0 and "interrupted" not in again.stdout

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from runner import embedded_version
+from runner import embedded_version, preload
 from runner.cli.context import Context, cluster_or_fail, pass_context
 from runner.db import redact
 from runner.embedded import ClusterError, EmbeddedCluster
@@ -21,7 +21,8 @@ def db() -> None:
 @db.command("up")
 @pass_context
 def db_up(ctx: Context) -> None:
-    """Create (first time) and start the embedded cluster; safe to repeat."""
+    """Create (first time) and start the embedded cluster; safe to repeat. Points pg_net's worker
+    back at its database when an interrupted `moose test` left it serving the test database."""
     if ctx.database_url:
         click.echo(f"using {redact(ctx.database_url)} (MOOSE_DATABASE_URL): no embedded cluster needed")
         return
@@ -31,6 +32,10 @@ def db_up(ctx: Context) -> None:
     except ClusterError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"embedded PostgreSQL running on 127.0.0.1:{port} (data {cluster.data_dir})")
+    left = preload.reset_test_override(cluster.url())
+    if left:
+        click.echo(f"pg_net's worker was left serving {left} by an interrupted `moose test`: "
+                   f"it serves {preload.pg_net_database()} again")
     versions = cluster.version_check()
     if versions.restart_needed:
         click.echo(f"warning: {versions.advice()}", err=True)
