@@ -26,14 +26,20 @@ def started_at(url: str) -> tuple[object, str, str]:
     return row[0], row[1], row[2]
 
 
-def test_db_up_preloads_pg_net_and_restarts_only_when_that_changes(state_dir: Path) -> None:
+def up_with_pg_net(state_dir: Path, env: dict[str, str]) -> str:
+    """`moose db up` in the throw-away state folder; the URL of its postgres database. Without
+    pg_net installed: skipped, except under CI=true, where it is a failure."""
     if not (PG_BIN_DIR.parent / "lib" / "pg_net.so").exists():
         if os.environ.get("CI") == "true":
             pytest.fail("pg_net is not installed (scripts/bootstrap.sh builds it)")
         pytest.skip("pg_net is not installed here")
-    env = {"MOOSE_PG_NET_DATABASE": "net_here"}
     assert moose("db", "up", state_dir=state_dir, **env).returncode == 0
-    url = f"postgresql://postgres@127.0.0.1:{int((state_dir / 'port').read_text())}/postgres"
+    return f"postgresql://postgres@127.0.0.1:{int((state_dir / 'port').read_text())}/postgres"
+
+
+def test_db_up_preloads_pg_net_and_restarts_only_when_that_changes(state_dir: Path) -> None:
+    env = {"MOOSE_PG_NET_DATABASE": "net_here"}
+    url = up_with_pg_net(state_dir, env)
     first, preloaded, database = started_at(url)
     assert "pg_net" in preloaded.split(",") and database == "net_here"
 
@@ -58,13 +64,8 @@ def test_db_up_preloads_pg_net_and_restarts_only_when_that_changes(state_dir: Pa
 def test_db_up_points_pg_net_back_after_an_interrupted_test_run(state_dir: Path) -> None:
     """`moose test` points pg_net's worker at the test database with ALTER SYSTEM and back when it
     ends; a run killed in between leaves it there. The next `moose db up` puts it back and says so."""
-    if not (PG_BIN_DIR.parent / "lib" / "pg_net.so").exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("pg_net is not installed (scripts/bootstrap.sh builds it)")
-        pytest.skip("pg_net is not installed here")
     env = {"MOOSE_PG_NET_DATABASE": "net_main"}
-    assert moose("db", "up", state_dir=state_dir, **env).returncode == 0
-    url = f"postgresql://postgres@127.0.0.1:{int((state_dir / 'port').read_text())}/postgres"
+    url = up_with_pg_net(state_dir, env)
     with psycopg.connect(url, autocommit=True) as conn:  # what an interrupted `moose test` leaves
         conn.execute("CREATE DATABASE net_tests")
         conn.execute("ALTER SYSTEM SET pg_net.database_name = 'net_tests'")

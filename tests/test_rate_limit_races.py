@@ -14,6 +14,23 @@ def _available(conn: psycopg.Connection, key: str) -> tuple[int, object]:
     return int(row[0]), row[1]
 
 
+def _reserve_across(conn: psycopg.Connection, db_url: str, change: str, caller: psycopg.Connection) -> dict:
+    """H runs `change` and holds it uncommitted; `caller` reserves 0.01 for svc and waits for a
+    row H holds; H commits. Returns the caller's answer."""
+    h = connect(db_url, autocommit=False, role=None)
+    try:
+        h_pid = pid_of(h)
+        h.execute(change)
+        t = Step(caller, "SELECT check_and_reserve_budget(0.01, 'svc')")
+        t.wait_blocked_by(conn, h_pid)
+        h.commit()
+        answer = t.value()
+        t.conn.close()
+    finally:
+        h.close()
+    return answer
+
+
 def test_a_call_waiting_on_its_stripe_is_held_to_the_lowered_limit(conn: psycopg.Connection, db_url: str) -> None:
     """100 requests a minute (25 stripes of 4). H lowers the limit to 1 a minute and has not
     committed (it holds every stripe, and the change removes all but stripe 0); T, whose own
@@ -21,17 +38,8 @@ def test_a_call_waiting_on_its_stripe_is_held_to_the_lowered_limit(conn: psycopg
     left (1 request) and is admitted; the next call is refused."""
     conn.execute("SELECT set_rate_limit('service', 'svc', 100, NULL)")
     assert _available(conn, "svc")[0] == 25
-    h = connect(db_url, autocommit=False, role=None)
-    try:
-        h_pid = pid_of(h)
-        h.execute("SELECT set_rate_limit('service', 'svc', 1, NULL)")
-        t = Step(connect_where(db_url, lambda pid: pid % 25 != 0), "SELECT check_and_reserve_budget(0.01, 'svc')")
-        t.wait_blocked_by(conn, h_pid)
-        h.commit()
-        answer = t.value()
-        t.conn.close()
-    finally:
-        h.close()
+    answer = _reserve_across(conn, db_url, "SELECT set_rate_limit('service', 'svc', 1, NULL)",
+                             connect_where(db_url, lambda pid: pid % 25 != 0))
     assert answer["canProceed"], answer
     with connect(db_url) as u:
         refused = u.execute("SELECT check_and_reserve_budget(0.01, 'svc')").fetchone()[0]
@@ -44,17 +52,7 @@ def test_a_call_waiting_on_a_removed_limit_is_no_longer_limited(conn: psycopg.Co
     """T waits for its stripe while H removes the limit; once H commits, T is admitted and holds
     nothing on a limit that no longer exists."""
     conn.execute("SELECT set_rate_limit('service', 'svc', 100, NULL)")
-    h = connect(db_url, autocommit=False, role=None)
-    try:
-        h_pid = pid_of(h)
-        h.execute("SELECT remove_rate_limit('service', 'svc')")
-        t = Step(connect(db_url), "SELECT check_and_reserve_budget(0.01, 'svc')")
-        t.wait_blocked_by(conn, h_pid)
-        h.commit()
-        answer = t.value()
-        t.conn.close()
-    finally:
-        h.close()
+    answer = _reserve_across(conn, db_url, "SELECT remove_rate_limit('service', 'svc')", connect(db_url))
     assert answer["canProceed"], answer
     holds = conn.execute("SELECT rate_holds FROM budget_reservations WHERE id = %s",
                          (answer["reservationId"],)).fetchone()[0]
