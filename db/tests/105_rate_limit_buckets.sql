@@ -3,7 +3,7 @@
 -- instants (capacity = the per-minute figure, refill figure/60 per second, all or nothing
 -- across buckets, retryAfterMs, give-backs capped at capacity).
 BEGIN;
-SELECT plan(38);
+SELECT plan(39);
 
 -- A draw's holds without the instant and the stripe each was drawn at (the instant is checked
 -- on its own below; the stripe depends on the backend).
@@ -110,8 +110,13 @@ SELECT results_eq($$SELECT kind, max(per_minute), sum(available) <= 30, sum(shar
                     WHERE key = 'svc' GROUP BY kind$$,
                   $$VALUES ('requests'::text, 30::bigint, true, 30::numeric, 7)$$,
                   'lowering a limit caps what its bucket holds; a NULL kind removes that bucket');
+CREATE TEMP TABLE before_raise AS SELECT sum(available) AS held FROM public.rate_limits WHERE key = 'svc';
+SELECT set_rate_limit('service', 'svc', 100, NULL);
+SELECT results_eq($$SELECT count(*)::int, sum(share), sum(available) FROM public.rate_limits WHERE key = 'svc'$$,
+                  $$SELECT 25, 100::numeric, held FROM before_raise$$,
+                  'raising a limit re-splits it over more stripes and adds capacity, not tokens: it holds what it held');
 SELECT is(remove_rate_limit('service', 'svc') - 'updatedBy',
-          '{"scope": "service", "key": "svc", "removedRequestsPerMinute": 30, "removedTokensPerMinute": null}'::jsonb,
+          '{"scope": "service", "key": "svc", "removedRequestsPerMinute": 100, "removedTokensPerMinute": null}'::jsonb,
           'remove_rate_limit removes the limit and says what it was');
 
 -- Stripes pool: 60 requests a minute on 15 stripes of 4; a call whose own stripe is empty
