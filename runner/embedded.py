@@ -209,13 +209,7 @@ class EmbeddedCluster:
         if self._sync_preload() and self.running:
             self.down()  # shared_preload_libraries changed: it applies at the next start
         if not self.running:
-            port = self._choose_port()
-            self.port_file.write_text(f"{port}\n")
-            result = self._run([str(PG_BIN_DIR / "pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
-                                "-l", str(self.log_file), "-o", f"-p {port}"], check=False)
-            if result.returncode != 0:
-                tail = self._log_tail()
-                raise ClusterError(f"PostgreSQL did not start on port {port}: {result.stderr.strip()}\n{tail}")
+            self.start_server()
         self._wait_ready()
         self.ensure_database(settings.DEFAULT_DATABASE)
         if "pg_net" in preload.installed_libraries(PG_BIN_DIR.parent / "lib"):
@@ -223,6 +217,26 @@ class EmbeddedCluster:
             self.ensure_database(preload.pg_net_database())
         assert self.port is not None
         return self.port
+
+    def start_server(self, env: dict[str, str] | None = None, options: str = "") -> int:
+        """pg_ctl start on the port _choose_port gives (`env` and server `options` for a test's
+        own cluster). A port chosen freshly that another cluster bound between the choice and the
+        start (two first starts at the same moment) is chosen again, up to three times."""
+        fresh = not os.environ.get("MOOSE_PG_PORT") and self.port is None
+        for attempt in range(3):
+            port = self._choose_port()
+            self.port_file.write_text(f"{port}\n")
+            result = subprocess.run(self._server_command([
+                str(PG_BIN_DIR / "pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
+                "-l", str(self.log_file), "-o", f"-p {port} {options}".strip()]),
+                env=env, capture_output=True, text=True, cwd=self.root, check=False)
+            if result.returncode == 0:
+                return port
+            if fresh and attempt < 2 and "could not bind" in self._log_tail():
+                self.port_file.unlink(missing_ok=True)
+                continue
+            raise ClusterError(f"PostgreSQL did not start on port {port}: {result.stderr.strip()}\n{self._log_tail()}")
+        raise AssertionError("unreachable")
 
     def _sync_preload(self) -> bool:
         """Preload pg_cron and pg_net when installed (runner/preload.py); True when that changed."""

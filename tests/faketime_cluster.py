@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from runner.embedded import PG_BIN_DIR, EmbeddedCluster
+from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
@@ -43,14 +42,9 @@ class FakedClockCluster:
         cluster = self.cluster
         cluster._prepare_folders()  # the embedded cluster's own set-up, reused
         cluster._initdb()
-        port = cluster._choose_port()
-        cluster.port_file.write_text(f"{port}\n")
         env = {**os.environ, "LD_PRELOAD": str(LIBFAKETIME), "FAKETIME_TIMESTAMP_FILE": str(self.clock_file),
                "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC"}
-        command = cluster._server_command([
-            str(PG_BIN_DIR / "pg_ctl"), "start", "-D", str(cluster.data_dir), "-w", "-t", "60",
-            "-l", str(cluster.log_file), "-o", f"-p {port} -c autovacuum=off"])
-        subprocess.run(command, env=env, check=True, capture_output=True, cwd=cluster.root)
+        cluster.start_server(env, "-c autovacuum=off")
         with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         migrate(cluster.url(TEMPLATE), echo=lambda _line: None)

@@ -19,9 +19,6 @@ from pg_net_helpers import pump, settled
 from runner import preload
 from runner.embedded import PG_BIN_DIR
 
-# One xdist worker starts every throw-away cluster, so no two pick a port at the same moment.
-pytestmark = pytest.mark.xdist_group("clusters")
-
 
 def test_alert_in_the_main_database_goes_out_through_pg_net(state_dir: Path) -> None:
     if not (PG_BIN_DIR.parent / "lib" / "pg_net.so").exists():

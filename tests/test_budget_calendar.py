@@ -21,9 +21,6 @@ from faketime_cluster import LIBFAKETIME, FakedClockCluster, faked_clock_cluster
 
 NY = ZoneInfo("America/New_York")
 
-# One xdist worker starts every throw-away cluster, so no two pick a port at the same moment.
-pytestmark = pytest.mark.xdist_group("clusters")
-
 
 @pytest.fixture(scope="module")
 def faked() -> Iterator[FakedClockCluster]:

@@ -17,9 +17,6 @@ from cluster_helpers import moose, state_folder
 
 from runner.cli import main
 
-# One xdist worker starts every throw-away cluster, so no two pick a port at the same moment.
-pytestmark = pytest.mark.xdist_group("clusters")
-
 
 def held_port() -> socket.socket:
     """A port another program is listening on."""
@@ -235,3 +232,36 @@ def test_a_deep_checkout_path_still_starts(state_dir: Path) -> None:
     finally:
         moose("db", "down", state_dir=deep)
         shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def test_a_port_another_cluster_binds_between_the_choice_and_the_start_is_chosen_again(
+        state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two first starts at the same moment can choose the same free port; the one that loses the
+    bind chooses again. Here the free-port check answers "free" once for a port another program
+    holds, as it would just before the other cluster bound it."""
+    from runner import embedded
+
+    monkeypatch.delenv("MOOSE_PG_PORT", raising=False)
+    cluster = embedded.EmbeddedCluster(state_dir)
+    wanted = cluster._choose_port()  # the port its first start will choose
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", wanted))
+    holder.listen(1)
+    real_check = embedded._port_is_free
+    lied: list[int] = []
+
+    def free_once_too_soon(port: int) -> bool:
+        if port == wanted and not lied:
+            lied.append(port)
+            return True
+        return real_check(port)
+
+    monkeypatch.setattr(embedded, "_port_is_free", free_once_too_soon)
+    try:
+        port = cluster.up()
+        assert lied == [wanted]
+        assert port != wanted and cluster.running
+        assert int((state_dir / "port").read_text()) == port
+    finally:
+        holder.close()
+        cluster.destroy()

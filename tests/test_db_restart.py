@@ -14,9 +14,6 @@ from cluster_helpers import moose
 
 from runner.embedded import PG_BIN_DIR
 
-# One xdist worker starts every throw-away cluster, so no two pick a port at the same moment.
-pytestmark = pytest.mark.xdist_group("clusters")
-
 
 @pytest.fixture
 def running_cluster(state_dir: Path) -> Path:

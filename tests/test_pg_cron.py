@@ -19,9 +19,6 @@ from service_helpers import PROJECT_ROOT, install_tick_job, scalar, wait_for
 from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 
-# One xdist worker starts every throw-away cluster, so no two pick a port at the same moment.
-pytestmark = pytest.mark.xdist_group("clusters")
-
 
 @pytest.fixture(scope="module")
 def cron_url() -> Iterator[str]:
