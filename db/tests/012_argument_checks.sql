@@ -4,7 +4,7 @@
 -- (22004, then 22023 for a non-object or too much JSON), each with the message that names the
 -- argument and the caller's hint; a value that passes raises nothing.
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 CREATE FUNCTION pg_temp.error_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -58,6 +58,14 @@ SELECT is(pg_temp.error_of($$SELECT private.check_json_object('details', '{"k": 
 -- A public function that uses them answers as the contract says, with its own words.
 SELECT is(pg_temp.error_of($$SELECT public.release_reservation(NULL)$$) LIKE '22004 reservation id must not be NULL | %', true,
           'release_reservation(NULL): 22004 through check_required');
+
+-- private.check_key: the one rule for budget and rate limit keys.
+SELECT lives_ok($$SELECT private.check_key('key', 'architect', 'hint')$$, 'check_key accepts a plain name');
+SELECT throws_ok($$SELECT private.check_key('budget key', U&'svc\200B', 'Name it.')$$, '22023',
+                 'budget key must be 1 to 200 characters without surrounding blanks, got 4',
+                 'check_key refuses an invisible blank around the key, naming what');
+SELECT is(test_helpers.hint_of($$SELECT private.check_key('key', repeat('k', 201), 'Name it.')$$), 'Name it.',
+          'and a key over 200 characters with the caller''s hint');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,7 +5,7 @@
 -- one alert per budget and period, one budget_overspent escalation, no kill for today.
 BEGIN;
 SET LOCAL moose.simulated_clock = on;
-SELECT plan(30);
+SELECT plan(32);
 
 -- Durations: the same instant from a New York session across its DST start.
 SET LOCAL TimeZone = 'America/New_York';
@@ -87,6 +87,10 @@ SELECT is((SELECT context ->> 'periodStart' FROM public.alerts WHERE kind = 'bud
           '2024-03-01', 'a correction that takes a closed day past its limit is not silent either');
 SELECT is((SELECT count(*) FROM public.budget_overspend_marks), 3::bigint, 'each overspent budget and period is marked');
 SELECT is_empty($$SELECT * FROM public.budget_stripe_mismatches$$, 'the ledger audit stays exact');
+
+SELECT is(private.budget_overspend_check('[[1, "*", "day", "2024-02-29", 0]]', NULL, NULL, NULL), NULL::uuid,
+          'budget_overspend_check on a period already marked opens nothing more');
+SELECT is((SELECT count(*) FROM public.alerts WHERE kind = 'budget.overspent'), 3::bigint, 'and raises no alert');
 
 SELECT * FROM finish();
 ROLLBACK;

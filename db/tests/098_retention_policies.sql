@@ -6,7 +6,7 @@
 -- budget periods' stripes go with their cost rows, keeping the ledger audit exact.
 BEGIN;
 SET LOCAL moose.simulated_clock = on;
-SELECT plan(24);
+SELECT plan(27);
 UPDATE public.system_config SET value = '8' WHERE key = 'budget_global_stripes';  -- the stripe counts below
 
 SELECT set_eq(
@@ -101,6 +101,20 @@ SELECT is((SELECT string_agg(budget_day || '=' || spent || '/' || stripes, ',' O
 SELECT is_empty($$SELECT * FROM public.budget_stripe_mismatches$$, 'and the audit is still exact');
 SELECT is((SELECT retention_key FROM public.retention_policies WHERE name = 'budget_stripes'), 'cost_tracking_retention',
           'stripes are kept as long as cost rows');
+
+-- The purge behind the budget_stripes policy, called directly: a closed period before the cutoff
+-- with nothing booked or reserved goes whole; one with spend still booked, or after the cutoff, stays.
+SELECT trigger_is('public', 'cost_tracking', 'cost_tracking_archive', 'private', 'cost_tracking_archive',
+                  'cost_tracking_archive runs private.cost_tracking_archive');
+INSERT INTO public.budget_stripes (scope_rank, scope, key, period, period_start, stripe, allowance, spent, archived) VALUES
+    (1, 'global', '*', 'day', '2020-01-01', 0, 50, 2, 2), (1, 'global', '*', 'day', '2020-01-01', 1, 50, 0, 0),
+    (1, 'global', '*', 'day', '2020-01-02', 0, 100, 3, 0),
+    (1, 'global', '*', 'day', '2020-06-01', 0, 100, 0, 0);
+SELECT is(private.budget_purge_periods('2020-03-01 00:00+00', 100), 2::bigint,
+          'budget_purge_periods deletes both stripes of a closed period with nothing booked left');
+SELECT is((SELECT string_agg(DISTINCT period_start::text, ',') FROM public.budget_stripes
+           WHERE scope = 'global' AND period_start < '2021-01-01'), '2020-01-02,2020-06-01',
+          'and keeps a period with spend still booked and one after the cutoff');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,7 +4,7 @@
 -- inserts, status moves, deletes, more writes than a fold waits for, TRUNCATE and retention;
 -- budget, kill switch, reservations, escalations and health figures follow the state; roles.
 BEGIN;
-SELECT plan(26);
+SELECT plan(36);
 
 CREATE TEMP VIEW m AS SELECT o.name, o.type, o.labels, o.value FROM public.ops_metrics() AS o;
 CREATE FUNCTION pg_temp.v(p_name text, p_labels jsonb DEFAULT '{}') RETURNS numeric LANGUAGE sql AS
@@ -111,6 +111,25 @@ SELECT isnt(test_helpers.as_role('authenticated', $$SELECT count(*) FROM public.
             'the dashboard may');
 SELECT isnt(test_helpers.as_role('moose_runner', $$SELECT count(*) FROM public.ops_metrics()$$), 'ERROR 42501',
             'the runner may');
+
+-- The triggers that keep the running counts, and the fold they call.
+SELECT trigger_is('public', c.tbl, c.trigger_name, 'private', c.fn, c.trigger_name || ' runs private.' || c.fn)
+FROM (VALUES ('work_orders', 'work_orders_ops_counts_inserted', 'work_orders_ops_counts_inserted'),
+             ('work_orders', 'work_orders_ops_counts_updated', 'work_orders_ops_counts_updated'),
+             ('work_orders', 'work_orders_ops_counts_deleted', 'work_orders_ops_counts_deleted'),
+             ('work_orders', 'work_orders_ops_counts_truncated', 'work_orders_ops_counts_deleted'),
+             ('alert_deliveries', 'alert_deliveries_ops_counts_inserted', 'alert_deliveries_ops_counts_inserted'),
+             ('alert_deliveries', 'alert_deliveries_ops_counts_updated', 'alert_deliveries_ops_counts_updated'),
+             ('alert_deliveries', 'alert_deliveries_ops_counts_deleted', 'alert_deliveries_ops_counts_deleted'),
+             ('alert_deliveries', 'alert_deliveries_ops_counts_truncated', 'alert_deliveries_ops_counts_deleted'),
+             ('job_runs', 'job_runs_totals', 'job_runs_totals')) AS c (tbl, trigger_name, fn);
+INSERT INTO private.ops_counts (metric, label_1, value) SELECT 'work_orders', 'pending', 0 FROM generate_series(1, 300);
+CREATE TEMP TABLE counts_before AS
+    SELECT metric, label_1, label_2, sum(value) AS value FROM private.ops_counts GROUP BY 1, 2, 3 HAVING sum(value) <> 0;
+SELECT private.fold_ops_counts();
+SELECT set_eq($$SELECT metric, label_1, label_2, value FROM private.ops_counts$$,
+              $$SELECT metric, label_1, label_2, value FROM counts_before$$,
+              'fold_ops_counts sums 300 piled-up rows into one row per group, every count unchanged');
 
 SELECT * FROM finish();
 ROLLBACK;

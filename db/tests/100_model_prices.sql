@@ -3,7 +3,7 @@
 -- model_price at instants, the history triggers, import_model_prices (only changes become rows),
 -- model_prices_list, roles, and the prices in backup_config / restore_config.
 BEGIN;
-SELECT plan(77);
+SELECT plan(85);
 
 -- The table --------------------------------------------------------------------------------------
 SELECT has_table('public', 'model_prices', 'table model_prices exists');
@@ -186,6 +186,27 @@ SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)', jsonb_set(:'d
                                         'input_usd_per_mtok', '0.9', 'output_usd_per_mtok', '3.2')))),
                  '55000', NULL, 'a restore that would change a price in effect is refused');
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'restore-new'), 0, 'and writes nothing (all or nothing)');
+
+-- The helpers every write goes through (set_model_price, the import, a restore): one reading of
+-- an entry, one check, one comparison, one JSON form, one write rule; and the history triggers.
+CREATE TEMP TABLE helper_price AS
+    SELECT private.model_price_from_json('{"model": "helper-model", "input_usd_per_mtok": "2.50", "output_usd_per_mtok": 10,
+                                           "max_output_tokens": 4096}', now() + interval '1 day') AS p;
+SELECT is((SELECT (private.model_price_check(p)).input_usd_per_mtok::text FROM helper_price), '2.5',
+          'model_price_from_json reads a decimal string exactly; model_price_check stores it without trailing zeros');
+SELECT throws_ok($$SELECT private.model_price_check(private.model_price_from_json(
+                     '{"model": "m", "input_usd_per_mtok": "-1", "output_usd_per_mtok": 1}', now() + interval '1 day'))$$,
+                 '22023', NULL, 'model_price_check refuses a negative rate');
+SELECT is((SELECT private.model_price_same(p, private.model_price_check(p)) FROM helper_price), true,
+          'model_price_same: 2.50 and 2.5 are the same price');
+SELECT is((SELECT private.model_price_json(private.model_price_check(p)) ->> 'inputUsdPerMtok' FROM helper_price), '2.5',
+          'model_price_json answers the API''s camelCase form');
+SELECT is((SELECT private.model_price_write(private.model_price_check(p), false) FROM helper_price), 'inserted',
+          'model_price_write inserts a price at a new instant');
+SELECT is((SELECT private.model_price_write(private.model_price_check(p), false) FROM helper_price), 'unchanged',
+          'and the same price at that instant again is unchanged');
+SELECT trigger_is('public', 'model_prices', t, 'private', t, t || ' runs private.' || t)
+FROM unnest(ARRAY['model_prices_history', 'model_prices_refuse_truncate']) AS t;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -2,7 +2,7 @@
 -- price row's per-million rates, cached tokens priced once, the long-context tier for the whole
 -- call above its threshold, exact numeric rounded up to the micro-dollar, and its refusals.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 CREATE TEMP TABLE prices AS
 SELECT 'base' AS name, jsonb_populate_record(NULL::public.model_prices,
@@ -70,6 +70,19 @@ SELECT throws_ok($$SELECT pg_temp.pc('base', 10, 1, 11)$$, '22023', NULL, 'more 
 
 SELECT is((SELECT provolatile FROM pg_proc WHERE oid = 'private.price_call(public.model_prices, integer, integer, integer)'::regprocedure),
           'i', 'price_call is pure (IMMUTABLE)');
+
+-- private.call_cost is the rule itself, for callers that checked the counts already: the same
+-- figures as price_call, without its checks.
+CREATE TEMP TABLE rule_price AS SELECT (NULL::public.model_prices) AS p;
+UPDATE rule_price SET p.model = 'rule', p.input_usd_per_mtok = 2.5, p.output_usd_per_mtok = 10, p.cached_input_usd_per_mtok = 1.25,
+                      p.long_context_threshold_tokens = 1000, p.long_context_input_usd_per_mtok = 5,
+                      p.long_context_output_usd_per_mtok = 20;
+SELECT is((SELECT private.call_cost(p, 800, 300, 200) FROM rule_price), 0.004750::numeric,
+          'call_cost: (800 - 200) x 2.5 + 200 x 1.25 + 300 x 10 micro-dollars, cached tokens once');
+SELECT is((SELECT private.call_cost(p, 1001, 1, 0) FROM rule_price), 0.005025::numeric,
+          'call_cost: above the threshold the whole call at the tier''s rates (1001 x 5 + 1 x 20)');
+SELECT is((SELECT private.call_cost(p, 1, 0, 0) = private.price_call(p, 1, 0, 0) FROM rule_price), true,
+          'call_cost and price_call agree, 2.5 micro-dollars rounded up to 3');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 -- instants (capacity = the per-minute figure, refill figure/60 per second, all or nothing
 -- across buckets, retryAfterMs, give-backs capped at capacity).
 BEGIN;
-SELECT plan(39);
+SELECT plan(43);
 
 -- A draw's holds without the instant and the stripe each was drawn at (the instant is checked
 -- on its own below; the stripe depends on the backend).
@@ -127,6 +127,18 @@ SELECT is((SELECT count(*)::int FROM generate_series(1, 61) AS g
            WHERE private.rate_limit_take('x', NULL, 'pooled', NULL, '2027-03-01 15:00:00+00') -> 'holds' @> '[[4, "pooled"]]'),
           60, 'a limit on 15 stripes admits exactly its figure at one instant: short stripes pool the others');
 SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'pooled'), 0::numeric, 'and every stripe is empty');
+
+-- The helpers: the scope's place in the lock order, the target check, one kind written as stripes.
+SELECT results_eq($$SELECT private.rate_limit_scope_rank(s) FROM unnest(ARRAY['global', 'service', 'model', 'project', 'team']) AS s$$,
+                  $$VALUES (1::smallint), (2::smallint), (3::smallint), (4::smallint), (NULL::smallint)$$,
+                  'rate_limit_scope_rank: global, service, model, project in lock order; NULL for anything else');
+SELECT throws_ok($$SELECT private.rate_limit_check_target('model', ' gpt-4o')$$, '22023', NULL,
+                 'rate_limit_check_target refuses a key with a blank around it');
+SELECT lives_ok($$SELECT private.rate_limit_check_target('global', '*')$$, 'and accepts the global key');
+SELECT private.rate_limit_write(3::smallint, 'model', 'written', 'tokens', 100000, 'test', '2027-03-01 16:00:00+00');
+SELECT results_eq($$SELECT count(*)::int, sum(share), sum(available), min(stripes), max(stripes) FROM public.rate_limits WHERE key = 'written'$$,
+                  $$VALUES (5, 100000::numeric, 100000::numeric, 5::smallint, 5::smallint)$$,
+                  'rate_limit_write: 100,000 tokens a minute as 5 full stripes of at least 20,000 tokens');
 
 SELECT * FROM finish();
 ROLLBACK;
