@@ -32,14 +32,8 @@ BEGIN
         PERFORM private.check_json_object('metadata', p_metadata, 65536, 'Pass an object such as {"project": "checkout"}.');
     END IF;
 
-    -- Price: the row in effect now; none is P0002 with a hint (private.model_price_at says it).
-    SELECT * INTO v_price FROM public.model_prices AS m
-    WHERE m.model = v_model AND m.effective_from <= now()
-    ORDER BY m.effective_from DESC
-    LIMIT 1;
-    IF NOT FOUND THEN
-        v_price := private.model_price_at(v_model, now());
-    END IF;
+    -- Price: the row in effect now; none is P0002 with a hint naming set_model_price.
+    v_price := private.model_price_at(v_model, now());
     v_max_output := coalesce(p_max_output_tokens, v_price.max_output_tokens);
     IF v_max_output IS NULL THEN
         RAISE EXCEPTION 'no maximum output tokens for % : the call cannot be priced', v_price.model
