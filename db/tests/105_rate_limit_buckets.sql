@@ -5,12 +5,6 @@
 BEGIN;
 SELECT plan(43);
 
--- A draw's holds without the instant and the stripe each was drawn at (the instant is checked
--- on its own below; the stripe depends on the backend).
-CREATE FUNCTION pg_temp.holds(p_draw jsonb) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT jsonb_agg(h - 5 - 4 ORDER BY o) FROM jsonb_array_elements(p_draw -> 'holds') WITH ORDINALITY AS x(h, o)
-$$;
-
 -- Bad input: the documented SQLSTATE, a hint, nothing written.
 SELECT throws_ok($$SELECT set_rate_limit(NULL, 'svc', 1, NULL)$$, '22004', 'scope must not be NULL', 'a NULL scope is 22004');
 SELECT throws_ok($$SELECT set_rate_limit('team', 'svc', 1, NULL)$$, '22023', 'unknown rate limit scope team', 'an unknown scope is 22023');
@@ -46,9 +40,9 @@ SELECT results_eq($$SELECT kind, per_minute, available FROM rate_limit_usage() W
 -- Draws at pinned instants: the buckets were filled at clock_timestamp() of set_rate_limit, so
 -- pin them to a known instant first.
 UPDATE public.rate_limits SET refilled_at = '2027-03-01 12:00:00+00';
-SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 400, '2027-03-01 12:00:00+00')),
+SELECT is(test_helpers.rate_holds(private.rate_limit_take('svc', NULL, NULL, 400, '2027-03-01 12:00:00+00') -> 'holds'),
           '[[2, "svc", "requests", 1], [2, "svc", "tokens", 400]]', 'a call draws 1 request and its tokens');
-SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 600, '2027-03-01 12:00:00+00')),
+SELECT is(test_helpers.rate_holds(private.rate_limit_take('svc', NULL, NULL, 600, '2027-03-01 12:00:00+00') -> 'holds'),
           '[[2, "svc", "requests", 1], [2, "svc", "tokens", 600]]', 'the bucket admits up to its capacity exactly');
 SELECT is(private.rate_limit_take('svc', NULL, NULL, 1, '2027-03-01 12:00:00+00'),
           '{"refused": {"scope": "service", "key": "svc", "kind": "tokens", "perMinute": 1000, "available": 0, "cost": 1,
@@ -56,7 +50,7 @@ SELECT is(private.rate_limit_take('svc', NULL, NULL, 1, '2027-03-01 12:00:00+00'
           'one token more is refused, with when it will be there (60 ms at 1000 per minute)');
 SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 58::numeric,
           'a refused call gives back the request it drew first (all or nothing)');
-SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, 500, '2027-03-01 12:00:30+00')),
+SELECT is(test_helpers.rate_holds(private.rate_limit_take('svc', NULL, NULL, 500, '2027-03-01 12:00:30+00') -> 'holds'),
           '[[2, "svc", "requests", 1], [2, "svc", "tokens", 500]]', '30 s later half the capacity has refilled');
 SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'tokens'), 0::numeric, 'and is drawn');
 SELECT is(private.rate_limit_take('svc', NULL, NULL, 10, '2027-03-01 12:00:20+00') -> 'refused' ->> 'kind', 'tokens',
@@ -65,7 +59,7 @@ SELECT is(private.rate_limit_take('svc', NULL, NULL, 2000, '2027-03-01 12:10:00+
           'a call above the per-minute figure is refused with no retry time: it can never pass');
 SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'svc' AND kind = 'requests'), 60::numeric,
           'ten minutes on the requests bucket is full again, never above its capacity');
-SELECT is(pg_temp.holds(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:10:00+00')),
+SELECT is(test_helpers.rate_holds(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:10:00+00') -> 'holds'),
           '[[2, "svc", "requests", 1]]', 'a call that names no tokens draws on the requests bucket only');
 
 SELECT is(private.rate_limit_take('svc', NULL, NULL, NULL, '2027-03-01 12:11:00+00') #>> '{holds,0,4}',
@@ -91,7 +85,7 @@ SELECT set_rate_limit('global', '*', 1000, NULL);
 SELECT set_rate_limit('model', 'gpt-4o', NULL, 50);
 SELECT set_rate_limit('project', 'checkout', 2, NULL);
 UPDATE public.rate_limits SET refilled_at = '2027-03-01 14:00:00+00', available = share;
-SELECT is(pg_temp.holds(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00')),
+SELECT is(test_helpers.rate_holds(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00') -> 'holds'),
           '[[1, "*", "requests", 1], [2, "svc", "requests", 1], [2, "svc", "tokens", 40], [3, "gpt-4o", "tokens", 40],
             [4, "checkout", "requests", 1]]', 'every applicable bucket is drawn, in lock order');
 SELECT is(private.rate_limit_take('svc', 'gpt-4o', 'checkout', 40, '2027-03-01 14:00:00+00') -> 'refused' ->> 'key', 'gpt-4o',
@@ -101,7 +95,7 @@ SELECT results_eq($$SELECT key || ':' || kind, sum(available) FROM public.rate_l
                   $$VALUES ('*:requests'::text, 999::numeric), ('svc:requests', 59), ('svc:tokens', 960),
                            ('gpt-4o:tokens', 10), ('checkout:requests', 1)$$,
                   'and what the refused call drew before it was given back');
-SELECT is(pg_temp.holds(private.rate_limit_take('other', 'gpt-3.5', NULL, 40, '2027-03-01 14:00:00+00')),
+SELECT is(test_helpers.rate_holds(private.rate_limit_take('other', 'gpt-3.5', NULL, 40, '2027-03-01 14:00:00+00') -> 'holds'),
           '[[1, "*", "requests", 1]]', 'a call of another service and model meets only the global limit');
 
 -- Changing a limit keeps what the bucket holds, capped at the new figure; NULL drops a kind.

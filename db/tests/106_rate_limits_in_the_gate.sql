@@ -10,9 +10,6 @@ CREATE TEMP TABLE answers (name text PRIMARY KEY, answer jsonb);
 CREATE FUNCTION pg_temp.freeze() RETURNS void LANGUAGE sql AS $$
     UPDATE public.rate_limits SET refilled_at = now() + interval '1 day'
 $$;
-CREATE FUNCTION pg_temp.holds(p_holds jsonb) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT jsonb_agg(h - 5 - 4 ORDER BY o) FROM jsonb_array_elements(p_holds) WITH ORDINALITY AS x(h, o)
-$$;
 CREATE FUNCTION pg_temp.available(p_key text, p_kind text) RETURNS numeric LANGUAGE sql AS $$
     SELECT sum(available) FROM public.rate_limits WHERE key = p_key AND kind = p_kind
 $$;
@@ -23,10 +20,10 @@ SELECT pg_temp.freeze();
 -- Admitted calls draw 1 request, and their tokens when the metadata gives both counts.
 INSERT INTO answers VALUES ('plain', check_and_reserve_budget(1, 'svc'));
 SELECT is((SELECT answer ->> 'canProceed' FROM answers WHERE name = 'plain'), 'true', 'a call within the limits is admitted');
-SELECT is((SELECT pg_temp.holds(rate_holds) FROM public.budget_reservations WHERE id = (SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'plain')),
+SELECT is((SELECT test_helpers.rate_holds(rate_holds) FROM public.budget_reservations WHERE id = (SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'plain')),
           '[[2, "svc", "requests", 1]]'::jsonb, 'it records the request it drew; without token counts no tokens');
 INSERT INTO answers VALUES ('tokens', check_and_reserve_budget(1, U&'svc\00A0', '{"input_tokens": 300, "max_output_tokens": 300}'));
-SELECT is((SELECT pg_temp.holds(rate_holds) FROM public.budget_reservations WHERE id = (SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'tokens')),
+SELECT is((SELECT test_helpers.rate_holds(rate_holds) FROM public.budget_reservations WHERE id = (SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'tokens')),
           '[[2, "svc", "requests", 1], [2, "svc", "tokens", 600]]'::jsonb,
           'input plus maximum output tokens are drawn (and the service name is stripped of blanks first)');
 SELECT results_eq($$SELECT pg_temp.available('svc', 'requests'), pg_temp.available('svc', 'tokens')$$,

@@ -40,3 +40,11 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 COMMENT ON FUNCTION test_helpers.hint_of(text) IS 'pgTAP helper: the HINT of the error p_sql raises; NULL when it raises none or has no HINT.';
+
+-- Rate limit holds ([[rank, key, kind, amount, at, stripe], ...]) without the instant and the
+-- stripe each was drawn at, which depend on the clock and the backend: what a test can pin.
+CREATE OR REPLACE FUNCTION test_helpers.rate_holds(p_holds jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT jsonb_agg(h - 5 - 4 ORDER BY o) FROM jsonb_array_elements(p_holds) WITH ORDINALITY AS x(h, o)
+$$;
+COMMENT ON FUNCTION test_helpers.rate_holds(jsonb) IS 'pgTAP helper: rate limit holds as [rank, key, kind, amount], without the instant and stripe.';
