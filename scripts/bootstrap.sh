@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need and is missing: Debian's PostgreSQL 15 with
-# pgTAP, pg_prove, plpgsql_check, pg_cron and PgBouncer; pg_net, built from its source tarball;
+# pgTAP, pg_prove, plpgsql_check, pg_cron and PgBouncer, libfaketime (the calendar tests' faked
+# clock) and Prometheus with promtool (the monitoring tests); pg_net, built from its source tarball;
 # uv; the Python environment from the committed lock file (uv.lock). Fast when everything is
 # already there.
 set -euo pipefail
