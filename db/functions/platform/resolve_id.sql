@@ -15,6 +15,7 @@ DECLARE
     v_list_hint text;
 BEGIN
     PERFORM private.check_text('kind', p_kind, 20, 'Kinds: escalation, work_order.');
+    PERFORM private.check_required('id', p_id, 'Give the id or its first characters, e.g. 780205e1.');
     v_label := CASE p_kind WHEN 'escalation' THEN 'escalation' WHEN 'work_order' THEN 'work order' END;
     IF v_label IS NULL THEN
         RAISE EXCEPTION 'unknown id kind %', quote_literal(left(p_kind, 20))
@@ -26,7 +27,7 @@ BEGIN
     v_id := lower(private.check_text('id', p_id, 36, 'Give the id or its first characters, e.g. 780205e1. ' || v_list_hint));
     v_hex := replace(v_id, '-', '');
     IF v_id !~ '^[0-9a-f-]+$' OR v_hex = '' OR length(v_hex) > 32 THEN
-        RAISE EXCEPTION '% is not a % id or the start of one', quote_literal(p_id), v_label
+        RAISE EXCEPTION '% is not an id or the start of one (% ids are hexadecimal)', quote_literal(p_id), v_label
             USING ERRCODE = '22023', HINT = 'An id is hexadecimal digits and dashes, e.g. 780205e1. ' || v_list_hint;
     END IF;
     v_low := rpad(v_hex, 32, '0')::uuid;
