@@ -1,11 +1,13 @@
 """`moose escalations list|show|decide`: escalations waiting for a human (runbook 1.2 and 3),
 drawn from list_escalations() and recommend_resolution(), decided through resolve_escalation(),
 acknowledge_escalation() and dismiss_escalation(). What is open, urgent or recommended is decided
-in SQL."""
+in SQL, and so is what an id as typed (a unique prefix, as `moose status` prints it) names:
+resolve_id()."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -85,19 +87,26 @@ def escalations_show(ctx: Context, escalation_id: str, as_json: bool) -> None:
     click.echo("(the whole row: --json)")
 
 
+def when(value: str | None) -> str:
+    """An instant of to_jsonb() as `2026-12-08 02:13 UTC`."""
+    if value is None:
+        return "-"
+    return f"{datetime.fromisoformat(value).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def draw_escalation(record: dict[str, Any], seconds_left: int | None) -> None:
     """The escalation's own fields as short lines, its context one key a line (long values cut)."""
     colour = "red" if seconds_left is not None and seconds_left < 0 else None
     click.echo(click.style(f"escalation {record['id']}", bold=True))
     click.echo(f"  type:       {record['trigger_type']} ({record['priority']} priority)")
     click.echo("  status:     " + click.style(f"{record['status']}, {sla(seconds_left)}", fg=colour)
-               + f" (SLA {record['sla_due_at']})")
+               + f" (SLA {when(record['sla_due_at'])})")
     click.echo(f"  work order: {record.get('work_order_id') or '- (the whole system)'}")
-    click.echo(f"  opened:     {record['created_at']}")
+    click.echo(f"  opened:     {when(record['created_at'])}")
     if record.get("acknowledged_at"):
-        click.echo(f"  acknowledged {record['acknowledged_at']} by {record.get('acknowledged_by') or '-'}")
+        click.echo(f"  acknowledged {when(record['acknowledged_at'])} by {record.get('acknowledged_by') or '-'}")
     if record.get("resolved_at"):
-        click.echo(f"  decided:    {record['resolved_at']} by {record.get('resolved_by') or '-'}: "
+        click.echo(f"  decided:    {when(record['resolved_at'])} by {record.get('resolved_by') or '-'}: "
                    f"{short(json.dumps(record.get('resolution')), 100)}")
     context = record.get("context") or {}
     if context:
