@@ -51,6 +51,8 @@ def test_ids_as_status_prints_them(db_url: str, conn: psycopg.Connection) -> Non
                  ("decide", "99999999", "--option", "retry_clean_state", "--notes", "n")):
         result = moose(db_url, "escalations", *args)
         assert result.exit_code == 1 and unknown in result.output, (args, result.output)
+    delivery = moose(db_url, "alerts", "retry", "999")
+    assert delivery.exit_code == 1 and "Error: alert delivery 999 does not exist (SQLSTATE P0002)" in delivery.output
     not_hex = moose(db_url, "escalations", "decide", "wo-42", "--acknowledge")
     assert not_hex.exit_code == 1 and "is not an id or the start of one" in not_hex.output, not_hex.output
 
