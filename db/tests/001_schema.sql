@@ -227,11 +227,14 @@ LATERAL format('INSERT INTO public.%I (%s) VALUES (%s)', c.tbl, c.columns, c.row
 -- Statements the table above cannot hold: two rows at once, an UPDATE, and any error where a later
 -- check answers before the CHECK constraint.
 SELECT throws_ok($$INSERT INTO public.escalations (work_order_id, trigger_type, priority, sla_due_at)
-                   VALUES (NULL, 'budget_critical', 'high', now()), (NULL, 'budget_critical', 'high', now())$$, '23505', NULL,
+                   VALUES (NULL, 'budget_critical', 'high', now()), (NULL, 'budget_critical', 'high', now())$$, '23505',
+                 'duplicate key value violates unique constraint "escalations_one_open_idx"',
                  'escalations: two open system-wide escalations of one type refused (NULLS NOT DISTINCT)');
-SELECT throws_ok($$UPDATE public.orchestrator_state SET status = 'paused'$$, '23514', NULL,
+SELECT throws_ok($$UPDATE public.orchestrator_state SET status = 'paused'$$, '23514',
+                 'new row for relation "orchestrator_state" violates check constraint "orchestrator_state_status_check"',
                  'orchestrator_state: unknown status refused');
-SELECT throws_ok($$UPDATE public.orchestrator_state SET interval_ms = 0$$, '23514', NULL,
+SELECT throws_ok($$UPDATE public.orchestrator_state SET interval_ms = 0$$, '23514',
+                 'new row for relation "orchestrator_state" violates check constraint "orchestrator_state_interval_ms_check"',
                  'orchestrator_state: a zero poll interval refused');
 -- The work-order state machine's trigger refuses the transition before the CHECK is reached.
 SELECT throws_ok($$UPDATE public.work_orders SET status = 'done' WHERE id = '00000000-0000-0000-0000-0000000000a1'$$,

@@ -96,7 +96,8 @@ SELECT is(public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "0000
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "nope"}')$$, '22023', 'metadata.work_order_id is not a uuid: nope',
                  'a work_order_id that is not a uuid is refused at reservation time');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "00000000-0000-4000-8000-00000000dead"}')$$,
-                 'P0002', NULL, 'a work_order_id of no work order is refused at reservation time');
+                 'P0002', 'work order 00000000-0000-4000-8000-00000000dead does not exist',
+                 'a work_order_id of no work order is refused at reservation time');
 
 -- Settle and release act on exactly the stripes debited: every stripe equals its cost rows
 -- plus open reservations.

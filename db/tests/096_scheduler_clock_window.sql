@@ -17,8 +17,9 @@ UPDATE public.jobs SET enabled = false WHERE name <> 't_window';
 SELECT is(test_helpers.as_role('service_role', $$SELECT public.run_retention('294276-12-31')$$),
           'ERROR 22023', 'run_retention in the year 294276: 22023');
 SELECT is((SELECT count(*)::integer FROM public.outcome_vectors), 1, 'and no outcome vector was purged');
-SELECT throws_like($$SELECT public.run_retention(now() + interval '10 years')$$,
-                   '%more than 5 minutes from the database clock%', 'the message names the window');
+SELECT throws_ok($$SELECT public.run_retention(now() + interval '10 years')$$, '22023',
+                 format('the clock %s is more than 5 minutes from the database clock %s', now() + interval '10 years', now()),
+                 'the message names the window');
 SELECT is(test_helpers.as_role('moose_runner', $$SELECT public.runner_heartbeat('h:1', '{}', false, '294276-12-31')$$),
           'ERROR 22023', 'a heartbeat in the year 294276: 22023');
 SELECT is((SELECT count(*)::integer FROM public.runners WHERE holder = 'h:1'), 0, 'and no runner row was stored');
