@@ -91,9 +91,11 @@ FROM (VALUES
 LATERAL format('UPDATE public.system_config SET value = %L WHERE key = %L', c.value, c.key) AS s (statement);
 
 -- Type and range are fixed outside migrations ------------------------------------------------------
-SELECT throws_ok($$UPDATE public.system_config SET max_value = 1e9 WHERE key = 'daily_budget_limit'$$, '42501', 'the type and range of config key "daily_budget_limit" are fixed',
+SELECT throws_ok($$UPDATE public.system_config SET max_value = 1e9 WHERE key = 'daily_budget_limit'$$,
+                 '42501', 'the type and range of config key "daily_budget_limit" are fixed',
                  'the range of a key cannot be widened by an UPDATE');
-SELECT throws_ok($$UPDATE public.system_config SET value_type = 'text' WHERE key = 'daily_budget_limit'$$, '42501', 'the type and range of config key "daily_budget_limit" are fixed',
+SELECT throws_ok($$UPDATE public.system_config SET value_type = 'text' WHERE key = 'daily_budget_limit'$$,
+                 '42501', 'the type and range of config key "daily_budget_limit" are fixed',
                  'the type of a key cannot be changed by an UPDATE');
 SELECT set_config('moose.allow_config_schema_change', 'on', true);
 SELECT lives_ok($$UPDATE public.system_config SET max_value = 2000000 WHERE key = 'daily_budget_limit'$$,
@@ -129,12 +131,13 @@ SELECT throws_ok($$SELECT public.update_config('no_such_key', '1')$$, 'P0002', '
                  'update_config: unknown key refused');
 SELECT throws_ok($$SELECT public.update_config(NULL, '1')$$, '22004', 'config key must not be NULL',
                  'update_config: NULL key refused (22004)');
-SELECT throws_ok($$SELECT public.update_config(repeat('k', 100000), '1')$$, '22023', 'config key must be at most 63 characters, got 100000',
+SELECT throws_ok($$SELECT public.update_config(repeat('k', 100000), '1')$$,
+                 '22023', 'config key must be at most 63 characters, got 100000',
                  'update_config: huge key refused (22023, not a lookup)');
-SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '"lots"')$$, '22023', 'config "daily_budget_limit" must be a JSON number, got "lots"',
-                 'update_config: wrong type refused');
-SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '-5')$$, '22023', 'config "daily_budget_limit" = -5 is out of range [0, 2000000]',
-                 'update_config: out of range refused');
+SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '"lots"')$$,
+                 '22023', 'config "daily_budget_limit" must be a JSON number, got "lots"', 'update_config: wrong type refused');
+SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '-5')$$,
+                 '22023', 'config "daily_budget_limit" = -5 is out of range [0, 2000000]', 'update_config: out of range refused');
 SELECT is((SELECT value FROM public.system_config WHERE key = 'daily_budget_limit'), '150'::jsonb,
           'refused calls left the value alone');
 SELECT is((SELECT count(*) FROM public.audit_log), (SELECT n FROM audit_count), 'refused calls wrote no audit row');

@@ -33,14 +33,20 @@ SELECT is(public.settle_reservation((SELECT d FROM res), 0) ->> 'status', 'settl
 -- Bad input to settle.
 SELECT throws_ok($$SELECT public.settle_reservation(NULL, 1)$$, '22004', 'reservation id must not be NULL', 'settle: id NULL');
 SELECT throws_ok($$SELECT public.settle_reservation('00000000-0000-4000-8000-0000000000f0', 1, '{"work_order_id": "wo-7"}')$$,
-                 '22023', 'metadata.work_order_id is not a uuid: wo-7', 'settle: a work_order_id that is no uuid is 22023 before the unknown reservation is looked up');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), NULL)$$, '22004', 'actual cost must not be NULL', 'settle: cost NULL');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), -0.01)$$, '22023', 'actual cost must not be negative, got -0.01', 'settle: negative cost');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'NaN')$$, '22023', 'actual cost must be a finite number, got NaN', 'settle: NaN cost');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'Infinity')$$, '22023', 'actual cost must be a finite number, got Infinity', 'settle: Infinity cost');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '[]')$$, '22023', 'metadata must be a JSON object, got array', 'settle: metadata not an object');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '{"work_order_id": "nope"}')$$, '22023', 'metadata.work_order_id is not a uuid: nope',
-                 'settle: work_order_id not a uuid');
+                 '22023', 'metadata.work_order_id is not a uuid: wo-7',
+                 'settle: a work_order_id that is no uuid is 22023 before the unknown reservation is looked up');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), NULL)$$, '22004', 'actual cost must not be NULL',
+                 'settle: cost NULL');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), -0.01)$$,
+                 '22023', 'actual cost must not be negative, got -0.01', 'settle: negative cost');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'NaN')$$,
+                 '22023', 'actual cost must be a finite number, got NaN', 'settle: NaN cost');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'Infinity')$$,
+                 '22023', 'actual cost must be a finite number, got Infinity', 'settle: Infinity cost');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '[]')$$,
+                 '22023', 'metadata must be a JSON object, got array', 'settle: metadata not an object');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '{"work_order_id": "nope"}')$$,
+                 '22023', 'metadata.work_order_id is not a uuid: nope', 'settle: work_order_id not a uuid');
 SELECT matches(test_helpers.error_of($$SELECT public.settle_reservation(gen_random_uuid(), 1)$$),
                '^P0002: reservation [0-9a-f-]{36} does not exist$', 'settle: unknown id');
 
@@ -48,7 +54,8 @@ SELECT matches(test_helpers.error_of($$SELECT public.settle_reservation(gen_rand
 SELECT is(public.release_reservation((SELECT b FROM res)) ->> 'released', 'true', 'release frees an open reservation');
 SELECT is(public.release_reservation((SELECT b FROM res)) ->> 'released', 'false', 'releasing again changes nothing');
 SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1)$$, '55000',
-                 format('reservation %s is released and cannot be settled', (SELECT b FROM res)), 'a released reservation cannot be settled');
+                 format('reservation %s is released and cannot be settled', (SELECT b FROM res)),
+                 'a released reservation cannot be settled');
 SELECT throws_ok($$SELECT public.release_reservation((SELECT a FROM res))$$, '55000',
                  format('reservation %s is already settled and cannot be released', (SELECT a FROM res)),
                  'a settled reservation cannot be released');

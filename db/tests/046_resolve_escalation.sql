@@ -39,8 +39,10 @@ SELECT create_escalation(NULL, 'budget_warning', '{"daily_total": 55}');
 SELECT create_escalation(NULL, 'stuck_work_order', '{"note": "system-wide"}');
 
 -- bad input: clear errors, nothing decided
-SELECT throws_ok($$SELECT resolve_escalation(NULL, 'retry_stronger_model')$$, '22004', 'escalation id must not be NULL', 'NULL escalation: 22004');
-SELECT throws_ok($$SELECT resolve_escalation('99999999-0000-0000-0000-000000000000', 'retry_stronger_model')$$, 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'unknown escalation: P0002');
+SELECT throws_ok($$SELECT resolve_escalation(NULL, 'retry_stronger_model')$$, '22004', 'escalation id must not be NULL',
+                 'NULL escalation: 22004');
+SELECT throws_ok($$SELECT resolve_escalation('99999999-0000-0000-0000-000000000000', 'retry_stronger_model')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'unknown escalation: P0002');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, NULL)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted')),
                  '22004', 'option must not be NULL', 'NULL option: 22004');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'revert_changes'),
@@ -54,7 +56,8 @@ SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', pg_temp.esc('70
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NULL, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'retry_stronger_model', '[]'),
                  '22023', 'params must be a JSON object, got array', 'params not an object: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NULL, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'retry_stronger_model', '{"model": 5}'),
-                 '22023', 'option retry_stronger_model fixes model = "claude-sonnet-4.5"; a decision cannot change it', 'params.model not a name: 22023');
+                 '22023', 'option retry_stronger_model fixes model = "claude-sonnet-4.5"; a decision cannot change it',
+                 'params.model not a name: 22023');
 SELECT is((SELECT count(*)::int FROM escalations WHERE status <> 'pending'), 0, 'bad input decided nothing');
 
 -- retry, decided by an authenticated user with a JWT
@@ -94,9 +97,11 @@ SELECT results_eq($$SELECT status, metadata -> 'amendments' -> 'files_in_scope' 
 
 -- split
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', pg_temp.esc('70000000-0000-0000-0000-000000000003', 'retry_exhausted'),
-                        'split_work_order', 'halves', '{"parts": [{"title": "only one"}]}'), '22023', 'params.parts of option split_work_order must be a array within its bounds, got [{"title": "only one"}]', 'split into one part: 22023');
+                        'split_work_order', 'halves', '{"parts": [{"title": "only one"}]}'), '22023', 'params.parts of option split_work_order must be a array within its bounds, got [{"title": "only one"}]',
+                 'split into one part: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', pg_temp.esc('70000000-0000-0000-0000-000000000003', 'retry_exhausted'),
-                        'split_work_order', 'halves', '{"parts": [{"title": "a"}, {"description": "no title"}]}'), '22023', 'every part needs a title of 1 to 500 characters (and an optional description string), got {"description": "no title"}', 'a part without title: 22023');
+                        'split_work_order', 'halves', '{"parts": [{"title": "a"}, {"description": "no title"}]}'), '22023', 'every part needs a title of 1 to 500 characters (and an optional description string), got {"description": "no title"}',
+                 'a part without title: 22023');
 SELECT is((SELECT count(*)::int FROM work_orders WHERE metadata ? 'parent_work_order_id'), 0, 'failed splits created nothing');
 SELECT resolve_escalation(pg_temp.esc('70000000-0000-0000-0000-000000000003', 'retry_exhausted'), 'split_work_order', 'halves',
                           p_params => '{"parts": [{"title": "API half"}, {"title": "UI half", "description": "the form"}]}');
@@ -140,9 +145,11 @@ SELECT results_eq($$SELECT id::text, status FROM work_orders WHERE id IN ('70000
                            ('70000000-0000-0000-0000-000000000012', 'approved')$$,
                   'pause non-critical: medium and low queued work paused, critical untouched');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'approved by lead'),
-                 '22023', 'option increase_daily_budget needs params.value', 'increase budget without params.value: 22023 (a missing required parameter)');
+                 '22023', 'option increase_daily_budget needs params.value',
+                 'increase budget without params.value: 22023 (a missing required parameter)');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', (SELECT id FROM escalations WHERE trigger_type = 'budget_warning'),
-                        'increase_daily_budget', 'approved by lead', '{"value": -5}'), '22023', 'params.value must raise today''s daily budget limit 100: above it and at most 200.00, got -5', 'a negative budget: 22023 (not an increase)');
+                        'increase_daily_budget', 'approved by lead', '{"value": -5}'), '22023', 'params.value must raise today''s daily budget limit 100: above it and at most 200.00, got -5',
+                 'a negative budget: 22023 (not an increase)');
 SELECT resolve_escalation((SELECT id FROM escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'approved by lead',
                           p_params => '{"value": 150}');
 SELECT is((SELECT value FROM system_config WHERE key = 'daily_budget_limit'), '150'::jsonb, 'increase budget: the limit is 150');
@@ -162,7 +169,8 @@ SELECT is_empty($$SELECT id, status, updated_at FROM work_orders EXCEPT SELECT i
 -- an effect that does not fit rolls the whole decision back
 SELECT create_escalation('70000000-0000-0000-0000-000000000004', 'aider_failure', '{}');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure'), 'retry_clean_state'),
-                 '55000', 'illegal work order transition cancelled -> pending (work order 70000000-0000-0000-0000-000000000004)', 'retrying a cancelled work order: 55000 from the state machine');
+                 '55000', 'illegal work order transition cancelled -> pending (work order 70000000-0000-0000-0000-000000000004)',
+                 'retrying a cancelled work order: 55000 from the state machine');
 SELECT is((SELECT status FROM escalations WHERE id = pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure')), 'pending',
           'and the escalation is still pending');
 SELECT is(test_helpers.as_role('anon', format($$SELECT resolve_escalation(%L, 'retry_clean_state')$$, pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure'))),

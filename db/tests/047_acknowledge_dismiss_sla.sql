@@ -11,7 +11,8 @@ SELECT create_escalation('80000000-0000-0000-0000-000000000002', 'stuck_work_ord
 
 -- acknowledge
 SELECT throws_ok($$SELECT acknowledge_escalation(NULL)$$, '22004', 'escalation id must not be NULL', 'acknowledge NULL: 22004');
-SELECT throws_ok($$SELECT acknowledge_escalation('99999999-0000-0000-0000-000000000000')$$, 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'acknowledge unknown: P0002');
+SELECT throws_ok($$SELECT acknowledge_escalation('99999999-0000-0000-0000-000000000000')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'acknowledge unknown: P0002');
 SELECT throws_ok(format('SELECT acknowledge_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), repeat('x', 10001)),
                  '22023', 'notes must be at most 10000 characters, got 10001', 'acknowledge with huge notes: 22023');
 SELECT is(test_helpers.as_role('authenticated',
@@ -30,7 +31,8 @@ SELECT throws_ok(format('SELECT dismiss_escalation(%L, NULL)', (SELECT id FROM e
                  '22004', 'notes are required for this decision', 'dismiss without notes: 22004');
 SELECT throws_ok(format('SELECT dismiss_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), ''),
                  '22023', 'notes must not be blank for this decision', 'dismiss with empty notes: 22023');
-SELECT throws_ok($$SELECT dismiss_escalation('99999999-0000-0000-0000-000000000000', 'x')$$, 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'dismiss unknown: P0002');
+SELECT throws_ok($$SELECT dismiss_escalation('99999999-0000-0000-0000-000000000000', 'x')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'dismiss unknown: P0002');
 SELECT is((SELECT status FROM work_orders WHERE id = '80000000-0000-0000-0000-000000000001'), 'blocked', 'the Aider failure blocked the work order');
 SELECT is(test_helpers.as_role('authenticated',
               format('SELECT dismiss_escalation(%L, %L) ->> %L', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'),

@@ -44,14 +44,22 @@ SELECT is((SELECT array_agg(c.name) FROM alert_deliveries d JOIN alert_channels 
 SELECT is((SELECT severity FROM alerts WHERE kind = 'alert.channel_failed'), 'error', 'escalation-worthy severity');
 
 -- bad input
-SELECT throws_ok($$SELECT record_alert_delivery_result(NULL, 1, 200)$$, '22004', 'delivery id and attempt are required', 'NULL delivery id');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, NULL, NULL)$$, '22004', 'give the HTTP status code, or the error when no response came', 'neither status nor error');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, 999)$$, '22023', 'HTTP status code must be between 100 and 599, got 999', 'status code out of range');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, -1)$$, '22023', 'HTTP status code must be between 100 and 599, got -1', 'negative status code');
-SELECT throws_ok($$SELECT record_alert_delivery_result(9999999, 1, 200)$$, 'P0002', 'unknown alert delivery 9999999', 'unknown delivery');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 0)$$, '22023', 'claim limit must be between 1 and 1000, got 0', 'claim limit 0');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 2147483647)$$, '22023', 'claim limit must be between 1 and 1000, got 2147483647', 'huge claim limit');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries(NULL, 1)$$, '22004', 'claim_alert_deliveries needs a worker name and a limit', 'NULL worker');
+SELECT throws_ok($$SELECT record_alert_delivery_result(NULL, 1, 200)$$, '22004', 'delivery id and attempt are required',
+                 'NULL delivery id');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, NULL, NULL)$$,
+                 '22004', 'give the HTTP status code, or the error when no response came', 'neither status nor error');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, 999)$$,
+                 '22023', 'HTTP status code must be between 100 and 599, got 999', 'status code out of range');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, -1)$$,
+                 '22023', 'HTTP status code must be between 100 and 599, got -1', 'negative status code');
+SELECT throws_ok($$SELECT record_alert_delivery_result(9999999, 1, 200)$$, 'P0002', 'unknown alert delivery 9999999',
+                 'unknown delivery');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 0)$$, '22023', 'claim limit must be between 1 and 1000, got 0',
+                 'claim limit 0');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 2147483647)$$,
+                 '22023', 'claim limit must be between 1 and 1000, got 2147483647', 'huge claim limit');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries(NULL, 1)$$,
+                 '22004', 'claim_alert_deliveries needs a worker name and a limit', 'NULL worker');
 
 -- retry, test, settings, overview
 SELECT is(retry_alert_delivery((SELECT max(delivery_id) FROM claimed)), 'pending', 'retry_alert_delivery re-queues a failed row');

@@ -77,8 +77,11 @@ DROP EXTENSION pg_net;  -- rolled back with the rest
 SELECT skip('pg_net is not installed on this server', 21);
 \endif
 
-SELECT throws_ok($$SELECT dispatch_alerts()$$, '55000', 'pg_net is not installed (net.http_post or net._http_response not found)', 'dispatch_alerts without pg_net: 55000');
-SELECT throws_ok($$SELECT reconcile_alert_deliveries()$$, '55000', 'pg_net is not installed (net.http_post or net._http_response not found)', 'reconcile_alert_deliveries without pg_net: 55000');
+SELECT throws_ok($$SELECT dispatch_alerts()$$, '55000', 'pg_net is not installed (net.http_post or net._http_response not found)',
+                 'dispatch_alerts without pg_net: 55000');
+SELECT throws_ok($$SELECT reconcile_alert_deliveries()$$,
+                 '55000', 'pg_net is not installed (net.http_post or net._http_response not found)',
+                 'reconcile_alert_deliveries without pg_net: 55000');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -49,11 +49,13 @@ SELECT is((SELECT next_run_at FROM public.jobs WHERE name = 'plain'), '2030-01-0
           'after an outage the next run is one interval from now, not a burst of catch-up runs');
 
 SELECT is(private.call_job_function('public.t_void', now(), current_user), NULL, 'private.call_job_function: void gives NULL');
-SELECT throws_ok($$SELECT private.call_job_function('public.t_set', now(), current_user)$$, '22023', 'job function public.t_set() returns a set; a job function returns one value', 'a set-returning function is refused');
+SELECT throws_ok($$SELECT private.call_job_function('public.t_set', now(), current_user)$$,
+                 '22023', 'job function public.t_set() returns a set; a job function returns one value',
+                 'a set-returning function is refused');
 SELECT throws_ok($$SELECT private.call_job_function('public.nope', now(), current_user)$$, 'P0002',
                  'job function public.nope() does not exist', 'a missing function: P0002');
-SELECT throws_ok($$SELECT private.call_job_function('pg_catalog.pg_sleep', now(), current_user)$$, '22023', 'job function must be a public function name, got ''pg_catalog.pg_sleep''',
-                 'only public functions');
+SELECT throws_ok($$SELECT private.call_job_function('pg_catalog.pg_sleep', now(), current_user)$$,
+                 '22023', 'job function must be a public function name, got ''pg_catalog.pg_sleep''', 'only public functions');
 INSERT INTO public.jobs (name, function_name, run_interval) VALUES ('secret', 'public.t_secret', '1 minute');
 SELECT is(public.run_job('secret') ->> 'outcome', 'succeeded', 'the owner may run a job calling a private-to-it function');
 SELECT throws_ok($$SET LOCAL ROLE moose_runner; SELECT public.run_job('secret');
@@ -62,7 +64,8 @@ SELECT throws_ok($$SET LOCAL ROLE moose_runner; SELECT public.run_job('secret');
 SELECT throws_ok($$SELECT public.execute_job(NULL, 'r1')$$, '22004', 'run id must not be NULL', 'NULL run id: 22004');
 SELECT throws_ok($$SELECT public.execute_job(999999, 'r1')$$, 'P0002', 'job run 999999 does not exist', 'unknown run id: P0002');
 SELECT throws_ok($$INSERT INTO public.jobs (name, function_name, run_interval) VALUES ('x', 'private.config_value', '1 minute')$$,
-                 '23514', 'new row for relation "jobs" violates check constraint "jobs_function_name_check"', 'a job may only name a function in schema public');
+                 '23514', 'new row for relation "jobs" violates check constraint "jobs_function_name_check"',
+                 'a job may only name a function in schema public');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -42,8 +42,8 @@ SELECT is(public.execute_job((SELECT max(id) FROM public.job_runs), 'r1', now() 
 SELECT lives_ok($$SELECT public.update_config('scheduler_clock_window', '120')$$, 'the window can be widened');
 SELECT is(test_helpers.as_role('moose_runner', $$SELECT public.runner_heartbeat('h:2', '{}', false, now() + interval '90 minutes') ->> 'holder'$$),
           'h:2', 'a clock 90 minutes ahead is then accepted');
-SELECT throws_ok($$SELECT public.update_config('scheduler_clock_window', '100000')$$, '22023', 'config "scheduler_clock_window" = 100000 is out of range [1, 1440]',
-                 'a window over a day: 22023');
+SELECT throws_ok($$SELECT public.update_config('scheduler_clock_window', '100000')$$,
+                 '22023', 'config "scheduler_clock_window" = 100000 is out of range [1, 1440]', 'a window over a day: 22023');
 
 -- The simulated-clock flag lifts the window for a superuser login only.
 SET LOCAL SESSION AUTHORIZATION moose_runner;

@@ -63,19 +63,25 @@ SELECT is((settle_llm_call((SELECT (answer ->> 'reservationId')::uuid FROM answe
           0.0025, '1000 input tokens all cached cost 1000 x 2.5 (the cached rate of the newer price), not also the input rate');
 
 -- Refusals: a model without a price, without a maximum output; bad input; the wrong settle.
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-such-model', 10, 10)$$, 'P0002', format('no price for model no-such-model at %s', now()),
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-such-model', 10, 10)$$,
+                 'P0002', format('no price for model no-such-model at %s', now()),
                  'a model with no price is refused, not priced at zero');
 SELECT matches(test_helpers.hint_of($$SELECT reserve_llm_call('svc', 'no-such-model', 10, 10)$$), 'set_model_price',
                'and the hint names set_model_price');
 INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok)
 VALUES ('no-max', now() - interval '1 hour', 1, 1);
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-max', 10)$$, '22023', 'no maximum output tokens for no-max : the call cannot be priced',
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-max', 10)$$,
+                 '22023', 'no maximum output tokens for no-max : the call cannot be priced',
                  'no maximum output given and none known for the model: 22023');
 SELECT matches(test_helpers.hint_of($$SELECT reserve_llm_call('svc', 'no-max', 10)$$), 'p_max_output_tokens', 'whose hint says what to pass');
-SELECT throws_ok($$SELECT reserve_llm_call(NULL, 'test-model', 10, 10)$$, '22004', 'service must not be NULL', 'a NULL service is 22004');
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', -1, 10)$$, '22023', 'input tokens must be between 0 and 100000000, got -1', 'negative input tokens are 22023');
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', 10, 10, '[]')$$, '22023', 'metadata must be a JSON object, got array', 'metadata that is not an object is 22023');
-SELECT throws_ok($$SELECT settle_llm_call(gen_random_uuid(), 10, 10, 11)$$, '22023', 'cached input tokens must be between 0 and 10, got 11',
+SELECT throws_ok($$SELECT reserve_llm_call(NULL, 'test-model', 10, 10)$$, '22004', 'service must not be NULL',
+                 'a NULL service is 22004');
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', -1, 10)$$,
+                 '22023', 'input tokens must be between 0 and 100000000, got -1', 'negative input tokens are 22023');
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', 10, 10, '[]')$$,
+                 '22023', 'metadata must be a JSON object, got array', 'metadata that is not an object is 22023');
+SELECT throws_ok($$SELECT settle_llm_call(gen_random_uuid(), 10, 10, 11)$$,
+                 '22023', 'cached input tokens must be between 0 and 10, got 11',
                  'more cached tokens than input tokens is 22023, before the reservation is looked up');
 SELECT matches(test_helpers.error_of($$SELECT settle_llm_call(gen_random_uuid(), 10, 10)$$),
                '^P0002: reservation [0-9a-f-]{36} does not exist$', 'an unknown reservation is P0002');
