@@ -85,20 +85,20 @@ SELECT is((SELECT count(*)::int FROM public.alerts WHERE kind = 'escalation.open
 -- Bad arguments: stable SQLSTATE, a HINT, nothing written -------------------------------------------------------
 CREATE TEMP TABLE counts_before AS
 SELECT (SELECT count(*) FROM public.escalations) AS escalations, (SELECT count(*) FROM public.alerts) AS alerts;
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', NULL, '{}')$$, '22004', NULL,
-                 'NULL trigger type refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'server_on_fire', '{}')$$, '22023', NULL,
-                 'unknown trigger type refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', repeat('x', 100000), '{}')$$, '22023', NULL,
-                 'huge trigger type refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', '[]')$$, '22023', NULL,
-                 'array context refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', '"oops"')$$, '22023', NULL,
-                 'string context refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', NULL)$$, '22004', NULL,
-                 'NULL context refused');
-SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-0000000005ff', 'test_failures', '{}')$$, 'P0002', NULL,
-                 'unknown work order refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', NULL, '{}')$$,
+                 '22004', 'trigger type must not be NULL', 'NULL trigger type refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'server_on_fire', '{}')$$,
+                 '22023', 'unknown escalation trigger type "server_on_fire"', 'unknown trigger type refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', repeat('x', 100000), '{}')$$,
+                 '22023', 'trigger type must be at most 63 characters, got 100000', 'huge trigger type refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', '[]')$$,
+                 '22023', 'escalation context must be a JSON object, got array', 'array context refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', '"oops"')$$,
+                 '22023', 'escalation context must be a JSON object, got string', 'string context refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-000000000509', 'test_failures', NULL)$$,
+                 '22004', 'escalation context must not be NULL', 'NULL context refused');
+SELECT throws_ok($$SELECT public.create_escalation('00000000-0000-0000-0000-0000000005ff', 'test_failures', '{}')$$,
+                 'P0002', 'work order 00000000-0000-0000-0000-0000000005ff does not exist', 'unknown work order refused');
 SELECT is((SELECT count(*) FROM public.escalations), (SELECT escalations FROM counts_before), 'refused calls wrote no escalation');
 SELECT is((SELECT count(*) FROM public.alerts), (SELECT alerts FROM counts_before), 'refused calls raised no alert');
 SELECT matches(test_helpers.hint_of($$SELECT public.create_escalation(NULL, 'server_on_fire', '{}')$$), 'retry_exhausted',

@@ -55,26 +55,46 @@ SELECT lives_ok($$SELECT public.raise_alert('critical', 'a', repeat('t', 300), r
 
 -- Bad arguments ---------------------------------------------------------------------------------------------
 CREATE TEMP TABLE alerts_before AS SELECT count(*) AS n, sum(occurrences) AS occ FROM public.alerts;
-SELECT throws_ok($$SELECT public.raise_alert(NULL, 'k', 't', 'b', 'key', '{}')$$, '22004', NULL, 'NULL severity refused');
-SELECT throws_ok($$SELECT public.raise_alert('fatal', 'k', 't', 'b', 'key', '{}')$$, '22023', NULL, 'unknown severity refused');
-SELECT throws_ok($$SELECT public.raise_alert('WARNING', 'k', 't', 'b', 'key', '{}')$$, '22023', NULL, 'severity is case-sensitive');
-SELECT throws_ok($$SELECT public.raise_alert('info', NULL, 't', 'b', 'key', '{}')$$, '22004', NULL, 'NULL kind refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'Budget Tier', 't', 'b', 'key', '{}')$$, '22023', NULL, 'kind with spaces and capitals refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', '', 't', 'b', 'key', '{}')$$, '22023', NULL, 'empty kind refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', repeat('k', 64), 't', 'b', 'key', '{}')$$, '22023', NULL, 'huge kind refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', NULL, 'b', 'key', '{}')$$, '22004', NULL, 'NULL title refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', '', 'b', 'key', '{}')$$, '22023', NULL, 'empty title refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', repeat('t', 301), 'b', 'key', '{}')$$, '22023', NULL, 'huge title refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', repeat('b', 10001), 'key', '{}')$$, '22023', NULL, 'huge body refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', NULL, '{}')$$, '22004', NULL, 'NULL dedupe key refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', '', '{}')$$, '22023', NULL, 'empty dedupe key refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', repeat('k', 501), '{}')$$, '22023', NULL, 'huge dedupe key refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '[1]')$$, '22023', NULL, 'array context refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '42')$$, '22023', NULL, 'number context refused');
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', NULL)$$, '22004', NULL, 'NULL context refused');
+SELECT throws_ok($$SELECT public.raise_alert(NULL, 'k', 't', 'b', 'key', '{}')$$, '22004', 'alert severity must not be NULL',
+                 'NULL severity refused');
+SELECT throws_ok($$SELECT public.raise_alert('fatal', 'k', 't', 'b', 'key', '{}')$$,
+                 '22023', 'alert severity must be info, warning, error or critical, got ''fatal''', 'unknown severity refused');
+SELECT throws_ok($$SELECT public.raise_alert('WARNING', 'k', 't', 'b', 'key', '{}')$$,
+                 '22023', 'alert severity must be info, warning, error or critical, got ''WARNING''',
+                 'severity is case-sensitive');
+SELECT throws_ok($$SELECT public.raise_alert('info', NULL, 't', 'b', 'key', '{}')$$, '22004', 'alert kind must not be NULL',
+                 'NULL kind refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'Budget Tier', 't', 'b', 'key', '{}')$$,
+                 '22023', 'alert kind must be a lowercase dotted name, got ''Budget Tier''',
+                 'kind with spaces and capitals refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', '', 't', 'b', 'key', '{}')$$,
+                 '22023', 'alert kind must be a lowercase dotted name, got ''''', 'empty kind refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', repeat('k', 64), 't', 'b', 'key', '{}')$$,
+                 '22023', 'alert kind must be a lowercase dotted name, got ''kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk''',
+                 'huge kind refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', NULL, 'b', 'key', '{}')$$, '22004', 'alert title must not be NULL',
+                 'NULL title refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', '', 'b', 'key', '{}')$$,
+                 '22023', 'alert title must not be blank (white space only)', 'empty title refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', repeat('t', 301), 'b', 'key', '{}')$$,
+                 '22023', 'alert title must be at most 300 characters, got 301', 'huge title refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', repeat('b', 10001), 'key', '{}')$$,
+                 '22023', 'alert body must be at most 10000 characters, got 10001', 'huge body refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', NULL, '{}')$$, '22004', 'alert dedupe key must not be NULL',
+                 'NULL dedupe key refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', '', '{}')$$,
+                 '22023', 'alert dedupe key must not be blank (white space only)', 'empty dedupe key refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', repeat('k', 501), '{}')$$,
+                 '22023', 'alert dedupe key must be at most 500 characters, got 501', 'huge dedupe key refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '[1]')$$,
+                 '22023', 'alert context must be a JSON object, got array', 'array context refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '42')$$,
+                 '22023', 'alert context must be a JSON object, got number', 'number context refused');
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', NULL)$$, '22004', 'alert context must not be NULL',
+                 'NULL context refused');
 -- A refused repeat of an existing key does not count an occurrence either.
-SELECT throws_ok($$SELECT public.raise_alert('warning', 'budget.tier', '', 'b', 'budget_tier:hard_cap:2026-11-26', '{}')$$, '22023', NULL,
-                 'a bad repeat of an existing key refused');
+SELECT throws_ok($$SELECT public.raise_alert('warning', 'budget.tier', '', 'b', 'budget_tier:hard_cap:2026-11-26', '{}')$$,
+                 '22023', 'alert title must not be blank (white space only)', 'a bad repeat of an existing key refused');
 SELECT results_eq($$SELECT count(*), sum(occurrences) FROM public.alerts$$, $$SELECT n, occ FROM alerts_before$$,
                   'refused calls wrote no row and counted no occurrence');
 SELECT isnt(test_helpers.hint_of($$SELECT public.raise_alert('fatal', 'k', 't', 'b', 'key', '{}')$$), NULL, 'the bad-severity error has a HINT');

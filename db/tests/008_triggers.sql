@@ -88,10 +88,12 @@ SELECT is((SELECT sla_due_at FROM public.escalations
 SELECT throws_ok($$INSERT INTO public.escalations (trigger_type, context) VALUES ('budget_explosion', '{}')$$, '23503',
                  'unknown escalation trigger type ''budget_explosion''',
                  'an unknown type in a hand-written INSERT names the type (not the priority column)');
-SELECT throws_ok($$INSERT INTO public.escalations (trigger_type) VALUES (NULL)$$, '23502', NULL,
+SELECT throws_ok($$INSERT INTO public.escalations (trigger_type) VALUES (NULL)$$,
+                 '23502', 'null value in column "trigger_type" of relation "escalations" violates not-null constraint',
                  'a NULL type is refused by NOT NULL');
 SELECT throws_ok($$INSERT INTO public.escalations (work_order_id, trigger_type) VALUES ('00000000-0000-0000-0000-000000000801', 'test_failures')$$,
-                 '23505', NULL, 'a hand-written INSERT cannot open a second escalation of the same work order and type');
+                 '23505', 'duplicate key value violates unique constraint "escalations_one_open_idx"',
+                 'a hand-written INSERT cannot open a second escalation of the same work order and type');
 UPDATE public.escalation_policies SET sla = interval '15 minutes' WHERE trigger_type = 'stuck_work_order';
 INSERT INTO public.escalations (work_order_id, trigger_type) VALUES ('00000000-0000-0000-0000-000000000801', 'stuck_work_order');
 SELECT is((SELECT sla_due_at - created_at FROM public.escalations

@@ -9,11 +9,17 @@ SELECT plan(35);
 SELECT is(private.config_value('daily_budget_limit'), '100'::jsonb, 'config_value returns the jsonb value');
 SELECT throws_ok($$SELECT private.config_value('no_such_key')$$, 'P0002',
                  'configuration key "no_such_key" is missing from system_config', 'a missing key is error P0002, naming the key');
-SELECT throws_ok($$SELECT private.config_numeric('no_such_key')$$, 'P0002', NULL, 'config_numeric of a missing key: P0002');
-SELECT throws_ok($$SELECT private.config_interval('no_such_key')$$, 'P0002', NULL, 'config_interval of a missing key: P0002');
-SELECT throws_ok($$SELECT private.config_text(NULL)$$, 'P0002', NULL, 'config_text of NULL: P0002');
+SELECT throws_ok($$SELECT private.config_numeric('no_such_key')$$,
+                 'P0002', 'configuration key "no_such_key" is missing from system_config',
+                 'config_numeric of a missing key: P0002');
+SELECT throws_ok($$SELECT private.config_interval('no_such_key')$$,
+                 'P0002', 'configuration key "no_such_key" is missing from system_config',
+                 'config_interval of a missing key: P0002');
+SELECT throws_ok($$SELECT private.config_text(NULL)$$, 'P0002', 'configuration key "<NULL>" is missing from system_config',
+                 'config_text of NULL: P0002');
 DELETE FROM public.system_config WHERE key = 'alert_dedupe_window';
-SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '{}')$$, 'P0002', NULL,
+SELECT throws_ok($$SELECT public.raise_alert('info', 'k', 't', 'b', 'key', '{}')$$,
+                 'P0002', 'configuration key "alert_dedupe_window" is missing from system_config',
                  'a rule whose key was deleted fails loudly instead of silently disabling itself');
 INSERT INTO public.system_config (key, value, value_type, min_value, max_value, description)
 VALUES ('alert_dedupe_window', '"1 hour"', 'interval', 0, 2592000, 'restored');

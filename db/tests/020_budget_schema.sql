@@ -23,18 +23,21 @@ SELECT results_eq(
              ('reservation_ttl', '"15 minutes"'::jsonb)$$,
     'budget config keys are seeded');
 SELECT throws_ok($$UPDATE public.system_config SET value = '"soon"' WHERE key = 'reservation_ttl'$$,
-                 '22023', NULL, 'reservation_ttl must be an interval');
+                 '22023', 'config "reservation_ttl" is not a valid interval: soon', 'reservation_ttl must be an interval');
 SELECT throws_ok($$UPDATE public.system_config SET value = '0' WHERE key = 'max_single_reservation'$$,
-                 '22023', NULL, 'max_single_reservation must be positive');
+                 '22023', 'config "max_single_reservation" = 0 is out of range [0.000001, 1000000]',
+                 'max_single_reservation must be positive');
 
 SELECT is((SELECT cheaper_alternative FROM public.model_policies WHERE model = 'gpt-4o'), 'gpt-4o-mini',
           'gpt-4o steps down to gpt-4o-mini');
 SELECT is((SELECT cheaper_alternative FROM public.model_policies WHERE model = 'claude-sonnet-4.5'), 'claude-haiku-4.5',
           'claude-sonnet-4.5 steps down to claude-haiku-4.5');
 SELECT throws_ok($$INSERT INTO public.model_policies (model, allowed_tiers) VALUES ('x', '{turbo}')$$,
-                 '23514', NULL, 'allowed_tiers only holds known tiers');
+                 '23514', 'new row for relation "model_policies" violates check constraint "model_policies_allowed_tiers_check"',
+                 'allowed_tiers only holds known tiers');
 SELECT throws_ok($$INSERT INTO public.model_policies (model, cheaper_alternative) VALUES ('y', 'no-such-model')$$,
-                 '23503', NULL, 'a cheaper alternative must be a known model');
+                 '23503', 'insert or update on table "model_policies" violates foreign key constraint "model_policies_cheaper_alternative_fkey"',
+                 'a cheaper alternative must be a known model');
 
 -- Direct access: the API roles read; writes go through the functions.
 SELECT ok(has_table_privilege('service_role', 'public.budget_ledger', 'SELECT')

@@ -42,8 +42,10 @@ SELECT is((SELECT a ->> 'reservationId' FROM r3c), (SELECT a ->> 'reservationId'
 SELECT is((SELECT a ->> 'idempotentReplay' FROM r3c), 'true', 'marked as a replay');
 SELECT is((SELECT reserved FROM public.budget_ledger WHERE budget_day = private.budget_day(now())), 10.5::numeric(16, 6),
           'a replay reserves nothing more');
-SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.7, 'coder', '{"idempotency_key": "wo-1-step-1"}')$$,
-                 '22023', NULL, 'the same key with another amount is a caller bug (private.budget_check_replay)');
+SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.7, 'coder', '{"idempotency_key": "wo-1-step-1"}')$$, '22023',
+                 format('idempotency key "wo-1-step-1" was used for reservation %s with amount 0.500000 and service "coder"',
+                        (SELECT a ->> 'reservationId' FROM r3b)),
+                 'the same key with another amount is a caller bug (private.budget_check_replay)');
 
 -- The runbook's own stop: a limit of 0 refuses everything.
 UPDATE public.system_config SET value = '0' WHERE key = 'daily_budget_limit';

@@ -25,34 +25,48 @@ SELECT is((SELECT (s ->> 'costTrackingId')::bigint FROM s1),
           (public.settle_reservation((SELECT a FROM res), 2.5) ->> 'costTrackingId')::bigint,
           'settling again with the same cost returns the same row');
 SELECT is((SELECT count(*)::int FROM public.cost_tracking), 1, 'and writes nothing');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT a FROM res), 3)$$, '55000', NULL,
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT a FROM res), 3)$$, '55000',
+                 format('reservation %s is already settled with cost 2.500000', (SELECT a FROM res)),
                  'settling again with another cost is an error');
 SELECT is(public.settle_reservation((SELECT d FROM res), 0) ->> 'status', 'settled', 'a zero cost settles');
 
 -- Bad input to settle.
-SELECT throws_ok($$SELECT public.settle_reservation(NULL, 1)$$, '22004', NULL, 'settle: id NULL');
+SELECT throws_ok($$SELECT public.settle_reservation(NULL, 1)$$, '22004', 'reservation id must not be NULL', 'settle: id NULL');
 SELECT throws_ok($$SELECT public.settle_reservation('00000000-0000-4000-8000-0000000000f0', 1, '{"work_order_id": "wo-7"}')$$,
-                 '22023', NULL, 'settle: a work_order_id that is no uuid is 22023 before the unknown reservation is looked up');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), NULL)$$, '22004', NULL, 'settle: cost NULL');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), -0.01)$$, '22023', NULL, 'settle: negative cost');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'NaN')$$, '22023', NULL, 'settle: NaN cost');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'Infinity')$$, '22023', NULL, 'settle: Infinity cost');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '[]')$$, '22023', NULL, 'settle: metadata not an object');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '{"work_order_id": "nope"}')$$, '22023', NULL,
-                 'settle: work_order_id not a uuid');
-SELECT throws_ok($$SELECT public.settle_reservation(gen_random_uuid(), 1)$$, 'P0002', NULL, 'settle: unknown id');
+                 '22023', 'metadata.work_order_id is not a uuid: wo-7',
+                 'settle: a work_order_id that is no uuid is 22023 before the unknown reservation is looked up');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), NULL)$$, '22004', 'actual cost must not be NULL',
+                 'settle: cost NULL');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), -0.01)$$,
+                 '22023', 'actual cost must not be negative, got -0.01', 'settle: negative cost');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'NaN')$$,
+                 '22023', 'actual cost must be a finite number, got NaN', 'settle: NaN cost');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 'Infinity')$$,
+                 '22023', 'actual cost must be a finite number, got Infinity', 'settle: Infinity cost');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '[]')$$,
+                 '22023', 'metadata must be a JSON object, got array', 'settle: metadata not an object');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1, '{"work_order_id": "nope"}')$$,
+                 '22023', 'metadata.work_order_id is not a uuid: nope', 'settle: work_order_id not a uuid');
+SELECT matches(test_helpers.error_of($$SELECT public.settle_reservation(gen_random_uuid(), 1)$$),
+               '^P0002: reservation [0-9a-f-]{36} does not exist$', 'settle: unknown id');
 
 -- Release.
 SELECT is(public.release_reservation((SELECT b FROM res)) ->> 'released', 'true', 'release frees an open reservation');
 SELECT is(public.release_reservation((SELECT b FROM res)) ->> 'released', 'false', 'releasing again changes nothing');
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1)$$, '55000', NULL, 'a released reservation cannot be settled');
-SELECT throws_ok($$SELECT public.release_reservation((SELECT a FROM res))$$, '55000', NULL, 'a settled reservation cannot be released');
-SELECT throws_ok($$SELECT public.release_reservation(NULL)$$, '22004', NULL, 'release: id NULL');
-SELECT throws_ok($$SELECT public.release_reservation(gen_random_uuid())$$, 'P0002', NULL, 'release: unknown id');
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT b FROM res), 1)$$, '55000',
+                 format('reservation %s is released and cannot be settled', (SELECT b FROM res)),
+                 'a released reservation cannot be settled');
+SELECT throws_ok($$SELECT public.release_reservation((SELECT a FROM res))$$, '55000',
+                 format('reservation %s is already settled and cannot be released', (SELECT a FROM res)),
+                 'a settled reservation cannot be released');
+SELECT throws_ok($$SELECT public.release_reservation(NULL)$$, '22004', 'reservation id must not be NULL', 'release: id NULL');
+SELECT matches(test_helpers.error_of($$SELECT public.release_reservation(gen_random_uuid())$$),
+               '^P0002: reservation [0-9a-f-]{36} does not exist$', 'release: unknown id');
 
 -- Expiry.
 UPDATE public.budget_reservations SET expires_at = now() - interval '1 second' WHERE id = (SELECT c FROM res);
-SELECT throws_ok($$SELECT public.settle_reservation((SELECT c FROM res), 1)$$, '55000', NULL,
+SELECT throws_ok($$SELECT public.settle_reservation((SELECT c FROM res), 1)$$, '55000',
+                 format('reservation %s is expired and cannot be settled', (SELECT c FROM res)),
                  'a reservation past its expiry cannot be settled, even before the sweep');
 SELECT is(public.expire_reservations(), 1, 'expire_reservations expires the one past due');
 SELECT is(public.expire_reservations(), 0, 'and nothing the second time');

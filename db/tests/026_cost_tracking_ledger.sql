@@ -53,12 +53,14 @@ SELECT is((SELECT spent FROM public.budget_ledger WHERE budget_day = private.bud
 SET LOCAL moose.budget_keep_ledger = 'off';
 
 SELECT throws_ok($$UPDATE public.cost_tracking SET cost = cost - 100 WHERE service_name = 'legacy'$$,
-                 '23514', NULL, 'the ledger never goes negative');
+                 '23514', 'new row for relation "cost_tracking" violates check constraint "cost_tracking_cost_check"',
+                 'the ledger never goes negative');
 
 -- TRUNCATE fires no row trigger: refused, unless the ledger is to keep its totals.
 SELECT has_trigger('public', 'cost_tracking', 'cost_tracking_refuse_truncate', 'a statement trigger guards TRUNCATE');
 CREATE TEMP TABLE spent_before AS SELECT spent FROM public.budget_ledger WHERE budget_day = (SELECT d FROM today);
-SELECT throws_ok($$TRUNCATE public.cost_tracking$$, '55000', NULL,
+SELECT throws_ok($$TRUNCATE public.cost_tracking$$,
+                 '55000', 'TRUNCATE cost_tracking would leave budget_ledger counting spend whose rows are gone',
                  'TRUNCATE cost_tracking is refused (it would bypass the ledger)');
 SELECT ok((SELECT count(*) > 0 FROM public.cost_tracking), 'and the rows are still there');
 SET LOCAL moose.budget_keep_ledger = 'on';

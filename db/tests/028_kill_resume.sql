@@ -13,9 +13,11 @@ CREATE TEMP TABLE res AS
 SELECT (public.check_and_reserve_budget(3, 'coder') ->> 'reservationId')::uuid AS a,
        (public.check_and_reserve_budget(2, 'coder') ->> 'reservationId')::uuid AS b;
 
-SELECT throws_ok($$SELECT public.emergency_kill(NULL)$$, '22004', NULL, 'kill: reason NULL');
-SELECT throws_ok($$SELECT public.emergency_kill('  ')$$, '22023', NULL, 'kill: reason empty');
-SELECT throws_ok($$SELECT public.emergency_kill(repeat('x', 1001))$$, '22023', NULL, 'kill: reason too long');
+SELECT throws_ok($$SELECT public.emergency_kill(NULL)$$, '22004', 'the kill reason must not be NULL', 'kill: reason NULL');
+SELECT throws_ok($$SELECT public.emergency_kill('  ')$$, '22023', 'the kill reason must not be blank (white space only)',
+                 'kill: reason empty');
+SELECT throws_ok($$SELECT public.emergency_kill(repeat('x', 1001))$$,
+                 '22023', 'the kill reason must be at most 1000 characters, got 1001', 'kill: reason too long');
 SELECT is((SELECT active FROM public.budget_kill_switch), false, 'a refused kill wrote nothing');
 
 SET LOCAL request.jwt.claims = '{"sub": "oncall@example.com", "role": "service_role"}';
@@ -61,8 +63,9 @@ SELECT is((public.budget_status() -> 'kill_switch' ->> 'active'), 'true', 'budge
 -- A human changes one paused order meanwhile; resume must leave it.
 UPDATE public.work_orders SET status = 'cancelled' WHERE id = '00000000-0000-0000-0000-000000000002';
 
-SELECT throws_ok($$SELECT public.resume_operations(NULL)$$, '22004', NULL, 'resume: note NULL');
-SELECT throws_ok($$SELECT public.resume_operations('')$$, '22023', NULL, 'resume: note empty');
+SELECT throws_ok($$SELECT public.resume_operations(NULL)$$, '22004', 'the resume note must not be NULL', 'resume: note NULL');
+SELECT throws_ok($$SELECT public.resume_operations('')$$, '22023', 'the resume note must not be blank (white space only)',
+                 'resume: note empty');
 CREATE TEMP TABLE r1 AS SELECT public.resume_operations('retry loop fixed') AS r;
 SELECT is((SELECT r ->> 'resumed' FROM r1), 'true', 'resume acts');
 SELECT results_eq($$SELECT id::text, status FROM public.work_orders ORDER BY id$$,

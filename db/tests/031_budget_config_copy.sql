@@ -46,8 +46,9 @@ SELECT is(test_helpers.as_role('anon', $$SELECT daily_limit::text FROM private.b
 -- A missing key: the copy has NULL, and the gate names the key.
 DELETE FROM public.system_config WHERE key = 'reservation_ttl';
 SELECT ok((SELECT reservation_ttl IS NULL FROM private.budget_config), 'a deleted key is NULL in the copy');
-SELECT throws_like($$SELECT public.check_and_reserve_budget(1, 'coder')$$, '%reservation_ttl%',
-                   'a reservation then fails naming the missing key');
+SELECT throws_ok($$SELECT public.check_and_reserve_budget(1, 'coder')$$, 'P0002',
+                 'configuration key "reservation_ttl" is missing from system_config',
+                 'a reservation then fails naming the missing key');
 INSERT INTO public.system_config (key, value, value_type, description)
 VALUES ('reservation_ttl', '"15 minutes"', 'interval', 'restored');
 

@@ -47,7 +47,8 @@ DELETE FROM public.cost_tracking WHERE service_name = 'legacy';
 SELECT update_config('budget_force_hard_cap_model', 'false');
 SELECT is(public.check_and_reserve_budget(1, 'coder', '{"model": "gpt-4o"}') ->> 'model', 'gpt-4o',
           'turned off: the tier rules alone again');
-SELECT throws_ok($$SELECT update_config('budget_force_hard_cap_model', '"yes"')$$, '22023', NULL,
+SELECT throws_ok($$SELECT update_config('budget_force_hard_cap_model', '"yes"')$$,
+                 '22023', 'config "budget_force_hard_cap_model" must be true or false, got "yes"',
                  'the flag must be a JSON boolean');
 
 SELECT * FROM finish();

@@ -11,24 +11,43 @@ INSERT INTO public.work_orders (id, title, status) VALUES
 UPDATE public.system_config SET value = '1000' WHERE key = 'daily_budget_limit';
 
 -- Inputs: the conventions' error contract.
-SELECT throws_ok($$SELECT public.set_budget(NULL, '*', 'day', 1)$$, '22004', NULL, 'set_budget: NULL scope is 22004');
-SELECT throws_ok($$SELECT public.set_budget('service', NULL, 'day', 1)$$, '22004', NULL, 'set_budget: NULL key is 22004');
-SELECT throws_ok($$SELECT public.set_budget('service', 'a', NULL, 1)$$, '22004', NULL, 'set_budget: NULL period is 22004');
-SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', NULL)$$, '22004', NULL, 'set_budget: NULL limit is 22004');
-SELECT throws_ok($$SELECT public.set_budget('team', 'a', 'day', 1)$$, '22023', NULL, 'an unknown scope is 22023');
-SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'week', 1)$$, '22023', NULL, 'an unknown period is 22023');
-SELECT throws_ok($$SELECT public.set_budget('service', '  ', 'day', 1)$$, '22023', NULL, 'a blank key is 22023');
-SELECT throws_ok($$SELECT public.set_budget('service', repeat('x', 201), 'day', 1)$$, '22023', NULL, 'an over-long key is 22023');
-SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', -1)$$, '22023', NULL, 'a negative limit is 22023');
-SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', 1.0000001)$$, '22023', NULL, 'more than 6 decimals is 22023');
-SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', 'NaN')$$, '22023', NULL, 'NaN is 22023');
-SELECT throws_ok($$SELECT public.set_budget('global', 'x', 'day', 1)$$, '22023', NULL, 'the global scope has only the key *');
-SELECT throws_ok($$SELECT public.set_budget('work_order', 'not-a-uuid', 'total', 1)$$, '22023', NULL, 'a work-order key must be a uuid');
-SELECT throws_ok($$SELECT public.set_budget('work_order', '00000000-0000-4000-8000-00000000dead', 'total', 1)$$, 'P0002', NULL,
+SELECT throws_ok($$SELECT public.set_budget(NULL, '*', 'day', 1)$$, '22004', 'scope must not be NULL',
+                 'set_budget: NULL scope is 22004');
+SELECT throws_ok($$SELECT public.set_budget('service', NULL, 'day', 1)$$, '22004', 'key must not be NULL',
+                 'set_budget: NULL key is 22004');
+SELECT throws_ok($$SELECT public.set_budget('service', 'a', NULL, 1)$$, '22004', 'period must not be NULL',
+                 'set_budget: NULL period is 22004');
+SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', NULL)$$, '22004', 'limit must not be NULL',
+                 'set_budget: NULL limit is 22004');
+SELECT throws_ok($$SELECT public.set_budget('team', 'a', 'day', 1)$$, '22023', 'unknown budget scope team',
+                 'an unknown scope is 22023');
+SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'week', 1)$$, '22023', 'unknown budget period week',
+                 'an unknown period is 22023');
+SELECT throws_ok($$SELECT public.set_budget('service', '  ', 'day', 1)$$,
+                 '22023', 'budget key must be 1 to 200 characters without surrounding blanks, got 2', 'a blank key is 22023');
+SELECT throws_ok($$SELECT public.set_budget('service', repeat('x', 201), 'day', 1)$$,
+                 '22023', 'budget key must be 1 to 200 characters without surrounding blanks, got 201',
+                 'an over-long key is 22023');
+SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', -1)$$,
+                 '22023', 'limit must be 0 to 999999999.999999 USD with at most 6 decimals, got -1', 'a negative limit is 22023');
+SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', 1.0000001)$$,
+                 '22023', 'limit must be 0 to 999999999.999999 USD with at most 6 decimals, got 1.0000001',
+                 'more than 6 decimals is 22023');
+SELECT throws_ok($$SELECT public.set_budget('service', 'a', 'day', 'NaN')$$,
+                 '22023', 'limit must be 0 to 999999999.999999 USD with at most 6 decimals, got NaN', 'NaN is 22023');
+SELECT throws_ok($$SELECT public.set_budget('global', 'x', 'day', 1)$$, '22023', 'the global scope has only the key *, got x',
+                 'the global scope has only the key *');
+SELECT throws_ok($$SELECT public.set_budget('work_order', 'not-a-uuid', 'total', 1)$$,
+                 '22023', 'a work_order budget key is a work order id or *, got not-a-uuid', 'a work-order key must be a uuid');
+SELECT throws_ok($$SELECT public.set_budget('work_order', '00000000-0000-4000-8000-00000000dead', 'total', 1)$$, 'P0002',
+                 'work order 00000000-0000-4000-8000-00000000dead does not exist',
                  'a work-order key must name a work order');
-SELECT throws_ok($$SELECT public.remove_budget('service', 'nobody', 'day')$$, 'P0002', NULL, 'removing a missing budget is P0002');
-SELECT throws_ok($$SELECT public.remove_budget('global', '*', 'day')$$, '22023', NULL, 'the global day budget cannot be removed');
-SELECT throws_ok($$SELECT * FROM public.budget_usage('team')$$, '22023', NULL, 'budget_usage: an unknown scope is 22023');
+SELECT throws_ok($$SELECT public.remove_budget('service', 'nobody', 'day')$$, 'P0002', 'no service budget for nobody per day',
+                 'removing a missing budget is P0002');
+SELECT throws_ok($$SELECT public.remove_budget('global', '*', 'day')$$, '22023', 'the global day budget cannot be removed',
+                 'the global day budget cannot be removed');
+SELECT throws_ok($$SELECT * FROM public.budget_usage('team')$$, '22023', 'unknown budget scope team',
+                 'budget_usage: an unknown scope is 22023');
 SELECT is((SELECT count(*)::int FROM public.budgets WHERE scope <> 'global'), 0, 'refused calls wrote nothing');
 
 -- Roles.
@@ -92,10 +111,12 @@ SELECT is(public.check_and_reserve_budget(0.5, 'coder', '{"work_order_id": "0000
           'true', 'a work order''s total budget admits');
 SELECT is(public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "00000000-0000-4000-8000-000000000001"}') -> 'scope' ->> 'period',
           'total', 'and then refuses: its total is spent');
-SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "nope"}')$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "nope"}')$$,
+                 '22023', 'metadata.work_order_id is not a uuid: nope',
                  'a work_order_id that is not a uuid is refused at reservation time');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(0.1, 'coder', '{"work_order_id": "00000000-0000-4000-8000-00000000dead"}')$$,
-                 'P0002', NULL, 'a work_order_id of no work order is refused at reservation time');
+                 'P0002', 'work order 00000000-0000-4000-8000-00000000dead does not exist',
+                 'a work_order_id of no work order is refused at reservation time');
 
 -- Settle and release act on exactly the stripes debited: every stripe equals its cost rows
 -- plus open reservations.

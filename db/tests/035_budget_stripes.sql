@@ -34,13 +34,17 @@ SELECT is(public.check_and_reserve_budget(0.01, 'coder') ->> 'reason', 'limit_ze
 UPDATE public.system_config SET value = '20' WHERE key = 'daily_budget_limit';
 
 -- Config coherence: refused with 22023 and nothing changed.
-SELECT throws_ok($$UPDATE public.system_config SET value = '90' WHERE key = 'tier_warning_pct'$$, '22023', NULL,
+SELECT throws_ok($$UPDATE public.system_config SET value = '90' WHERE key = 'tier_warning_pct'$$,
+                 '22023', 'budget tiers out of order: warning 90, hard cap 50, critical 80, kill 100 (percent of the limit)',
                  'tiers out of order (warning 90 over hard cap 50) are refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '0' WHERE key = 'tier_emergency_kill_pct'$$, '22023', NULL,
+SELECT throws_ok($$UPDATE public.system_config SET value = '0' WHERE key = 'tier_emergency_kill_pct'$$,
+                 '22023', 'budget tiers out of order: warning 20, hard cap 50, critical 80, kill 0 (percent of the limit)',
                  'a kill share of 0 is refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '"gpt-nonexistent"' WHERE key = 'budget_hard_cap_model'$$, '22023', NULL,
+SELECT throws_ok($$UPDATE public.system_config SET value = '"gpt-nonexistent"' WHERE key = 'budget_hard_cap_model'$$,
+                 '22023', 'budget_hard_cap_model gpt-nonexistent is not in model_policies',
                  'a hard-cap model model_policies does not know is refused');
-SELECT throws_ok($$UPDATE public.system_config SET value = '10.1234567' WHERE key = 'daily_budget_limit'$$, '22023', NULL,
+SELECT throws_ok($$UPDATE public.system_config SET value = '10.1234567' WHERE key = 'daily_budget_limit'$$,
+                 '22023', 'daily_budget_limit 10.1234567 has more than 6 decimal places',
                  'a limit with more than 6 decimals is refused');
 SELECT is((SELECT string_agg(key || '=' || (value #>> '{}'), ',' ORDER BY key) FROM public.system_config
            WHERE key IN ('tier_warning_pct', 'tier_emergency_kill_pct', 'budget_hard_cap_model', 'daily_budget_limit')),

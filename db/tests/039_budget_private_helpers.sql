@@ -23,10 +23,11 @@ SELECT is(ARRAY(SELECT format('%s %s', r, p.oid::regprocedure) FROM pg_proc AS p
                   AND has_function_privilege(r, p.oid, 'EXECUTE') ORDER BY 1),
           '{}'::text[], 'no API role or the runner executes a budget helper directly');
 
-SELECT throws_ok($$SELECT private.budget_check_target('service', E'architect\u00a0', 'day')$$, '22023', NULL,
+SELECT throws_ok($$SELECT private.budget_check_target('service', E'architect\u00a0', 'day')$$,
+                 '22023', 'budget key must be 1 to 200 characters without surrounding blanks, got 10',
                  'a key with a trailing no-break space is refused by the shared non-blank rule');
-SELECT throws_ok($$SELECT private.budget_check_target('global', 'architect', 'day')$$, '22023', NULL,
-                 'the global scope has only the key *');
+SELECT throws_ok($$SELECT private.budget_check_target('global', 'architect', 'day')$$,
+                 '22023', 'the global scope has only the key *, got architect', 'the global scope has only the key *');
 
 SELECT public.set_budget('service', 'zz-helper-svc', 'day', 1);
 CREATE TEMP TABLE debit_target AS

@@ -29,15 +29,18 @@ SELECT ok(EXISTS (SELECT 1 FROM work_order_transitions WHERE from_status = 'pend
 
 -- illegal moves
 SELECT throws_ok($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000002'$$,
-                 '55000', NULL, 'completed -> pending is refused with 55000');
+                 '55000', 'illegal work order transition completed -> pending (work order 10000000-0000-0000-0000-000000000002)',
+                 'completed -> pending is refused with 55000');
 SELECT is(test_helpers.hint_of($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000002'$$),
           'From completed the legal targets are: blocked, needs_review.', 'the HINT lists the legal targets');
 SELECT throws_ok($$UPDATE work_orders SET status = 'pending' WHERE id = '10000000-0000-0000-0000-000000000003'$$,
-                 '55000', NULL, 'cancelled -> pending is refused');
+                 '55000', 'illegal work order transition cancelled -> pending (work order 10000000-0000-0000-0000-000000000003)',
+                 'cancelled -> pending is refused');
 SELECT is(test_helpers.hint_of($$UPDATE work_orders SET status = 'in_progress' WHERE id = '10000000-0000-0000-0000-000000000003'$$),
           'cancelled is final: no transition leaves it.', 'a final status says so');
 SELECT throws_ok($$UPDATE work_orders SET status = 'bogus' WHERE id = '10000000-0000-0000-0000-000000000001'$$,
-                 '55000', NULL, 'an unknown status is refused (no transition leads to it)');
+                 '55000', 'illegal work order transition in_progress -> bogus (work order 10000000-0000-0000-0000-000000000001)',
+                 'an unknown status is refused (no transition leads to it)');
 SELECT is((SELECT status FROM work_orders WHERE id = '10000000-0000-0000-0000-000000000002'), 'completed',
           'a refused transition changed nothing');
 
@@ -68,14 +71,19 @@ SELECT is((SELECT actor FROM work_order_history WHERE work_order_id = '10000000-
           'service_role', 'a direct UPDATE without claims records the role');
 
 -- bad input to set_work_order_status
-SELECT throws_ok($$SELECT set_work_order_status(NULL, 'pending')$$, '22004', NULL, 'NULL id: 22004');
-SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', NULL)$$, '22004', NULL, 'NULL status: 22004');
-SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'done')$$, '22023', NULL, 'unknown status: 22023');
-SELECT throws_ok($$SELECT set_work_order_status('99999999-0000-0000-0000-000000000000', 'pending')$$, 'P0002', NULL, 'unknown work order: P0002');
+SELECT throws_ok($$SELECT set_work_order_status(NULL, 'pending')$$, '22004', 'work order id and status must not be NULL',
+                 'NULL id: 22004');
+SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', NULL)$$,
+                 '22004', 'work order id and status must not be NULL', 'NULL status: 22004');
+SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'done')$$,
+                 '22023', 'unknown work order status ''done''', 'unknown status: 22023');
+SELECT throws_ok($$SELECT set_work_order_status('99999999-0000-0000-0000-000000000000', 'pending')$$,
+                 'P0002', 'work order 99999999-0000-0000-0000-000000000000 does not exist', 'unknown work order: P0002');
 SELECT throws_ok($$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'pending', repeat('x', 1001))$$,
-                 '22023', NULL, 'a reason over 1000 characters: 22023');
+                 '22023', 'reason must be at most 1000 characters, got 1001', 'a reason over 1000 characters: 22023');
 SELECT throws_ok($$SELECT private.write_work_order_status('10000000-0000-0000-0000-000000000002', 'failed', 'x')$$,
-                 '55000', NULL, 'private.write_work_order_status is held to the state machine too');
+                 '55000', 'illegal work order transition completed -> failed (work order 10000000-0000-0000-0000-000000000002)',
+                 'private.write_work_order_status is held to the state machine too');
 
 -- roles
 SELECT is(test_helpers.as_role('authenticated', $$SELECT set_work_order_status('10000000-0000-0000-0000-000000000004', 'pending')$$),

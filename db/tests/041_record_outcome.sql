@@ -10,21 +10,34 @@ INSERT INTO work_orders (id, title, status) VALUES
     ('20000000-0000-0000-0000-000000000002', 'b', 'in_progress');
 
 -- bad input: clear errors, nothing written
-SELECT throws_ok($$SELECT record_outcome(NULL, 'm', 1, false)$$, '22004', NULL, 'NULL work order: 22004');
-SELECT throws_ok($$SELECT record_outcome('99999999-0000-0000-0000-000000000000', 'm', 1, false)$$, 'P0002', NULL, 'unknown work order: P0002');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', NULL, 1, false)$$, '22004', NULL, 'NULL model: 22004');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', NULL, false)$$, '22004', NULL, 'NULL cost: 22004');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, NULL)$$, '22004', NULL, 'NULL success: 22004');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', '  ', 1, false)$$, '22023', NULL, 'blank model: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', repeat('m', 201), 1, false)$$, '22023', NULL, 'huge model name: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 'NaN', false)$$, '22023', NULL, 'NaN cost: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 'Infinity', false)$$, '22023', NULL, 'Infinity cost: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', -0.01, false)$$, '22023', NULL, 'negative cost: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1e12, false)$$, '22023', NULL, 'huge cost: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, false, -5)$$, '22023', NULL, 'negative execution time: 22023');
-SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, false, 5, NULL, '[1]')$$, '22023', NULL, 'metadata array: 22023');
+SELECT throws_ok($$SELECT record_outcome(NULL, 'm', 1, false)$$, '22004', 'work order id must not be NULL',
+                 'NULL work order: 22004');
+SELECT throws_ok($$SELECT record_outcome('99999999-0000-0000-0000-000000000000', 'm', 1, false)$$,
+                 'P0002', 'work order 99999999-0000-0000-0000-000000000000 does not exist', 'unknown work order: P0002');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', NULL, 1, false)$$,
+                 '22004', 'model, cost, success and metadata must not be NULL', 'NULL model: 22004');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', NULL, false)$$,
+                 '22004', 'model, cost, success and metadata must not be NULL', 'NULL cost: 22004');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, NULL)$$,
+                 '22004', 'model, cost, success and metadata must not be NULL', 'NULL success: 22004');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', '  ', 1, false)$$,
+                 '22023', 'model name must not be blank (white space only)', 'blank model: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', repeat('m', 201), 1, false)$$,
+                 '22023', 'model name must be at most 200 characters, got 201', 'huge model name: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 'NaN', false)$$,
+                 '22023', 'cost must be a number from 0 to 999999999, got NaN', 'NaN cost: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 'Infinity', false)$$,
+                 '22023', 'cost must be a number from 0 to 999999999, got Infinity', 'Infinity cost: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', -0.01, false)$$,
+                 '22023', 'cost must be a number from 0 to 999999999, got -0.01', 'negative cost: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1e12, false)$$,
+                 '22023', 'cost must be a number from 0 to 999999999, got 1000000000000', 'huge cost: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, false, -5)$$,
+                 '22023', 'execution time must not be negative, got -5', 'negative execution time: 22023');
+SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, false, 5, NULL, '[1]')$$,
+                 '22023', 'metadata must be a JSON object, got array', 'metadata array: 22023');
 SELECT throws_ok($$SELECT record_outcome('20000000-0000-0000-0000-000000000001', 'm', 1, false, 5, NULL, '{"error_message": {"a": 1}}')$$,
-                 '22023', NULL, 'error_message not a string: 22023');
+                 '22023', 'metadata.error_message must be a string', 'error_message not a string: 22023');
 SELECT is((SELECT count(*)::int FROM outcome_vectors), 0, 'bad input wrote no outcome vector');
 SELECT is((SELECT refinement_attempts FROM work_orders WHERE id = '20000000-0000-0000-0000-000000000001'), 0, 'bad input counted no attempt');
 

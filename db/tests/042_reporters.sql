@@ -18,15 +18,20 @@ VALUES ('30000000-0000-0000-0000-000000000002', 'gpt-4o-mini', 0.5, true),
        ('30000000-0000-0000-0000-000000000002', 'gpt-4o-mini', 0.5, true);
 
 -- private.check_work_order
-SELECT throws_ok($$SELECT private.check_work_order(NULL)$$, '22004', NULL, 'check_work_order: NULL is 22004');
-SELECT throws_ok($$SELECT private.check_work_order('99999999-0000-0000-0000-000000000000')$$, 'P0002', NULL, 'check_work_order: unknown is P0002');
+SELECT throws_ok($$SELECT private.check_work_order(NULL)$$, '22004', 'work order id must not be NULL',
+                 'check_work_order: NULL is 22004');
+SELECT throws_ok($$SELECT private.check_work_order('99999999-0000-0000-0000-000000000000')$$,
+                 'P0002', 'work order 99999999-0000-0000-0000-000000000000 does not exist', 'check_work_order: unknown is P0002');
 
 -- report_test_run
-SELECT throws_ok($$SELECT report_test_run('30000000-0000-0000-0000-000000000001', NULL)$$, '22004', NULL, 'test run: NULL passed is 22004');
-SELECT throws_ok($$SELECT report_test_run('30000000-0000-0000-0000-000000000001', false, '"x"')$$, '22023', NULL, 'test run: details must be an object');
+SELECT throws_ok($$SELECT report_test_run('30000000-0000-0000-0000-000000000001', NULL)$$, '22004', 'passed must not be NULL',
+                 'test run: NULL passed is 22004');
+SELECT throws_ok($$SELECT report_test_run('30000000-0000-0000-0000-000000000001', false, '"x"')$$,
+                 '22023', 'details must be a JSON object, got string', 'test run: details must be an object');
 SELECT throws_ok($$SELECT report_test_run('30000000-0000-0000-0000-000000000001', false, jsonb_build_object('log', repeat('x', 100001)))$$,
-                 '22023', NULL, 'test run: huge details are refused');
-SELECT throws_ok($$SELECT report_test_run('99999999-0000-0000-0000-000000000000', false)$$, 'P0002', NULL, 'test run: unknown work order');
+                 '22023', 'details must be at most 100000 characters of JSON', 'test run: huge details are refused');
+SELECT throws_ok($$SELECT report_test_run('99999999-0000-0000-0000-000000000000', false)$$,
+                 'P0002', 'work order 99999999-0000-0000-0000-000000000000 does not exist', 'test run: unknown work order');
 SELECT is((SELECT test_failure_cycles FROM work_orders WHERE id = '30000000-0000-0000-0000-000000000001'), 0, 'bad input counted nothing');
 
 SELECT report_test_run('30000000-0000-0000-0000-000000000001', false, '{"run_id": 1}');
@@ -54,22 +59,25 @@ SELECT is((SELECT count(*)::int FROM escalations WHERE work_order_id = '30000000
           'more failing runs do not stack escalations');
 
 -- report_contract_violation
-SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', NULL, '{"e": 1}')$$, '22004', NULL,
-                 'contract: NULL contract is 22004');
+SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', NULL, '{"e": 1}')$$,
+                 '22004', 'contract id and violation must not be NULL', 'contract: NULL contract is 22004');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', '99999999-0000-0000-0000-000000000000', '{"e": 1}')$$,
-                 'P0002', NULL, 'contract: unknown contract is P0002');
+                 'P0002', 'contract 99999999-0000-0000-0000-000000000000 does not exist', 'contract: unknown contract is P0002');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', '30000000-0000-0000-0000-0000000000c1', '{}')$$,
-                 '22023', NULL, 'contract: empty violation is 22023');
+                 '22023', 'violation must not be an empty JSON object', 'contract: empty violation is 22023');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', '30000000-0000-0000-0000-0000000000c1', '[1]')$$,
-                 '22023', NULL, 'contract: array violation is 22023');
+                 '22023', 'violation must be a JSON object, got array', 'contract: array violation is 22023');
 SELECT throws_ok($$SELECT report_contract_violation('99999999-0000-0000-0000-000000000000', '99999999-0000-0000-0000-000000000000', '[1]')$$,
-                 '22023', NULL, 'contract: a bad violation is 22023 before the unknown work order and contract are looked up');
+                 '22023', 'violation must be a JSON object, got array',
+                 'contract: a bad violation is 22023 before the unknown work order and contract are looked up');
 SELECT throws_ok($$SELECT report_contract_violation(NULL, '99999999-0000-0000-0000-000000000000', '[1]')$$,
-                 '22004', NULL, 'contract: a NULL work order is 22004 whatever the violation');
+                 '22004', 'work order id must not be NULL', 'contract: a NULL work order is 22004 whatever the violation');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000004', '30000000-0000-0000-0000-0000000000c1', '{"e": 1}')$$,
-                 '55000', NULL, 'contract: a work order without an attempt is 55000');
+                 '55000', 'work order 30000000-0000-0000-0000-000000000004 has no recorded attempt to attach the violation to',
+                 'contract: a work order without an attempt is 55000');
 SELECT throws_ok($$SELECT report_contract_violation('30000000-0000-0000-0000-000000000002', '30000000-0000-0000-0000-0000000000c1', '{"e": 1}', -1)$$,
-                 'P0002', NULL, 'contract: an outcome vector of another work order is P0002');
+                 'P0002', 'outcome vector -1 does not belong to work order 30000000-0000-0000-0000-000000000002',
+                 'contract: an outcome vector of another work order is P0002');
 SELECT is((SELECT count(*)::int FROM escalations WHERE trigger_type = 'contract_violation'), 0, 'bad contract reports opened nothing');
 SELECT isnt(report_contract_violation('30000000-0000-0000-0000-000000000002', '30000000-0000-0000-0000-0000000000c1',
                                       '{"errors": [{"path": "/invoices", "change": "field total removed"}]}') ->> 'escalation_id',
@@ -81,9 +89,12 @@ SELECT is((SELECT count(*)::int FROM (SELECT metadata->'contract_validation' as 
 SELECT is((SELECT status FROM work_orders WHERE id = '30000000-0000-0000-0000-000000000002'), 'blocked', 'the work order is blocked');
 
 -- report_aider_failure
-SELECT throws_ok($$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', NULL)$$, '22004', NULL, 'aider: NULL output is 22004');
-SELECT throws_ok($$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', '')$$, '22023', NULL, 'aider: empty output is 22023');
-SELECT throws_ok($$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', repeat('x', 100001))$$, '22023', NULL, 'aider: huge output is 22023');
+SELECT throws_ok($$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', NULL)$$,
+                 '22004', 'Aider output must not be NULL', 'aider: NULL output is 22004');
+SELECT throws_ok($$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', '')$$,
+                 '22023', 'Aider output must not be blank (white space only)', 'aider: empty output is 22023');
+SELECT throws_ok($$SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', repeat('x', 100001))$$,
+                 '22023', 'Aider output must be at most 100000 characters, got 100001', 'aider: huge output is 22023');
 SELECT report_aider_failure('30000000-0000-0000-0000-000000000003', 'CONFLICT (content): Merge conflict in src/app.ts', '{"exit_code": 1}');
 SELECT is((SELECT metadata->'aider_output' ->> 'output' FROM work_orders WHERE id = '30000000-0000-0000-0000-000000000003'),
           'CONFLICT (content): Merge conflict in src/app.ts', 'runbook 3.1 type 5: metadata->aider_output holds the output');

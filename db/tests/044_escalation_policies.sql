@@ -36,17 +36,20 @@ SELECT lives_ok($$UPDATE escalation_policies SET resolution_options = resolution
 
 -- malformed options are refused
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = resolution_options || '[{"key": "x", "label": "X", "description": "d", "pros": [], "cons": [], "effect": {"action": "reboot_universe"}, "requires_notes": false, "prior": 0.5}]' WHERE trigger_type = 'retry_exhausted'$$,
-                 '22023', NULL, 'an unknown effect action is refused');
+                 '22023', 'option x of retry_exhausted has unknown effect action reboot_universe',
+                 'an unknown effect action is refused');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = resolution_options || (resolution_options -> 0) WHERE trigger_type = 'retry_exhausted'$$,
-                 '22023', NULL, 'a duplicate key is refused');
+                 '22023', 'resolution options of retry_exhausted have duplicate keys', 'a duplicate key is refused');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = '[{"key": "x", "label": "X", "description": "d", "pros": [], "cons": [], "effect": {"action": "pause"}, "requires_notes": false, "prior": 1.5}]' WHERE trigger_type = 'retry_exhausted'$$,
-                 '22023', NULL, 'a prior outside [0, 1] is refused');
+                 '22023', 'option x of retry_exhausted is malformed', 'a prior outside [0, 1] is refused');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = '[{"key": "x", "label": "X", "description": "d", "pros": [], "cons": [], "effect": {"action": "pause"}, "requires_notes": false, "prior": 0.5, "context_rules": [{"field": "cost_spent", "op": "gt", "value": "ten", "adjust": 0.1}]}]' WHERE trigger_type = 'retry_exhausted'$$,
-                 '22023', NULL, 'a numeric rule with a text value is refused');
+                 '22023', 'option x of retry_exhausted has a malformed context rule {"op": "gt", "field": "cost_spent", "value": "ten", "adjust": 0.1}',
+                 'a numeric rule with a text value is refused');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = '[{"key": "x", "label": "X", "description": "d", "pros": [], "cons": [], "effect": {"action": "set_config", "key": "no_such_key"}, "requires_notes": true, "prior": 0.5}]' WHERE trigger_type = 'budget_warning'$$,
-                 '22023', NULL, 'set_config on an unknown config key is refused');
+                 '22023', 'option x of budget_warning must fix an existing config key and its value, got key no_such_key',
+                 'set_config on an unknown config key is refused');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = '[{"key": "Bad Key", "label": "X"}]' WHERE trigger_type = 'budget_warning'$$,
-                 '22023', NULL, 'a malformed option is refused');
+                 '22023', 'option Bad Key of budget_warning is malformed', 'a malformed option is refused');
 
 -- create_escalation stores a recommendation and keeps dedupe + alert
 INSERT INTO work_orders (id, title, status) VALUES ('50000000-0000-0000-0000-000000000001', 'x', 'in_progress');
@@ -64,9 +67,10 @@ SELECT matches((SELECT body FROM alerts WHERE kind = 'escalation.opened'), 'Reco
                'the alert names the recommendation');
 SELECT is((SELECT context ->> 'recommended_option' FROM alerts WHERE kind = 'escalation.opened'), 'retry_clean_state',
           'the alert context carries it too');
-SELECT throws_ok($$SELECT create_escalation(NULL, 'no_such_type', '{}')$$, '22023', NULL, 'unknown type: 22023');
-SELECT throws_ok($$SELECT create_escalation('99999999-0000-0000-0000-000000000000', 'aider_failure', '{}')$$, 'P0002', NULL,
-                 'unknown work order: P0002');
+SELECT throws_ok($$SELECT create_escalation(NULL, 'no_such_type', '{}')$$,
+                 '22023', 'unknown escalation trigger type "no_such_type"', 'unknown type: 22023');
+SELECT throws_ok($$SELECT create_escalation('99999999-0000-0000-0000-000000000000', 'aider_failure', '{}')$$,
+                 'P0002', 'work order 99999999-0000-0000-0000-000000000000 does not exist', 'unknown work order: P0002');
 SELECT is(test_helpers.as_role('authenticated', $$SELECT create_escalation(NULL, 'budget_warning', '{}')$$), 'ERROR 42501',
           'authenticated may not open escalations');
 

@@ -92,8 +92,9 @@ SELECT is(private.escalation_outcome((SELECT id FROM escalations WHERE trigger_t
           'failed', 'outcome: a budget decision followed by another budget_critical within 24 h = failed');
 
 -- bad input, types without options, roles
-SELECT throws_ok($$SELECT recommend_resolution(NULL)$$, '22004', NULL, 'NULL id: 22004');
-SELECT throws_ok($$SELECT recommend_resolution('99999999-0000-0000-0000-000000000000')$$, 'P0002', NULL, 'unknown id: P0002');
+SELECT throws_ok($$SELECT recommend_resolution(NULL)$$, '22004', 'escalation id must not be NULL', 'NULL id: 22004');
+SELECT throws_ok($$SELECT recommend_resolution('99999999-0000-0000-0000-000000000000')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'unknown id: P0002');
 INSERT INTO escalation_policies (trigger_type, priority, sla, description) VALUES ('optimization_hint', 'low', '24 hours', 'test type');
 SELECT create_escalation(NULL, 'optimization_hint', '{}');
 SELECT is((SELECT recommend_resolution(id) ->> 'basis' FROM escalations WHERE trigger_type = 'optimization_hint'), 'no_options',

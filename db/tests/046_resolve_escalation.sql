@@ -39,22 +39,25 @@ SELECT create_escalation(NULL, 'budget_warning', '{"daily_total": 55}');
 SELECT create_escalation(NULL, 'stuck_work_order', '{"note": "system-wide"}');
 
 -- bad input: clear errors, nothing decided
-SELECT throws_ok($$SELECT resolve_escalation(NULL, 'retry_stronger_model')$$, '22004', NULL, 'NULL escalation: 22004');
-SELECT throws_ok($$SELECT resolve_escalation('99999999-0000-0000-0000-000000000000', 'retry_stronger_model')$$, 'P0002', NULL, 'unknown escalation: P0002');
+SELECT throws_ok($$SELECT resolve_escalation(NULL, 'retry_stronger_model')$$, '22004', 'escalation id must not be NULL',
+                 'NULL escalation: 22004');
+SELECT throws_ok($$SELECT resolve_escalation('99999999-0000-0000-0000-000000000000', 'retry_stronger_model')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'unknown escalation: P0002');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, NULL)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted')),
-                 '22004', NULL, 'NULL option: 22004');
+                 '22004', 'option must not be NULL', 'NULL option: 22004');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'revert_changes'),
                  '22023', 'escalation type retry_exhausted has no option ''revert_changes''', 'an option of another type: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL)', pg_temp.esc('70000000-0000-0000-0000-000000000004', 'retry_exhausted'), 'abort_redesign'),
-                 '22004', NULL, 'an option that needs notes, without notes: 22004');
+                 '22004', 'notes are required for this decision', 'an option that needs notes, without notes: 22004');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000004', 'retry_exhausted'), 'abort_redesign', '   '),
-                 '22023', NULL, 'blank notes: 22023');
+                 '22023', 'notes must not be blank for this decision', 'blank notes: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000004', 'retry_exhausted'), 'abort_redesign', repeat('x', 10001)),
-                 '22023', NULL, 'huge notes: 22023');
+                 '22023', 'notes must be at most 10000 characters, got 10001', 'huge notes: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NULL, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'retry_stronger_model', '[]'),
-                 '22023', NULL, 'params not an object: 22023');
+                 '22023', 'params must be a JSON object, got array', 'params not an object: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, NULL, NULL, NULL, NULL, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'retry_stronger_model', '{"model": 5}'),
-                 '22023', NULL, 'params.model not a name: 22023');
+                 '22023', 'option retry_stronger_model fixes model = "claude-sonnet-4.5"; a decision cannot change it',
+                 'params.model not a name: 22023');
 SELECT is((SELECT count(*)::int FROM escalations WHERE status <> 'pending'), 0, 'bad input decided nothing');
 
 -- retry, decided by an authenticated user with a JWT
@@ -79,12 +82,14 @@ SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'escalation.resolv
 
 -- decided twice: 55000, no second execution
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted'), 'abort_redesign', 'again'),
-                 '55000', NULL, 'deciding twice is 55000');
+                 '55000', (SELECT format('escalation %s was already resolved by user-42 at %s: it cannot be resolved', id, resolved_at)
+                           FROM escalations WHERE id = pg_temp.esc('70000000-0000-0000-0000-000000000001', 'retry_exhausted')),
+                 'deciding twice is 55000');
 SELECT is((pg_temp.wo('70000000-0000-0000-0000-000000000001')).status, 'pending', 'and did not execute the second option');
 
 -- amend
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000002', 'retry_exhausted'), 'pivot_solution', 'narrow it'),
-                 '22023', NULL, 'pivot without params.amendments: 22023');
+                 '22023', 'option pivot_solution needs params.amendments', 'pivot without params.amendments: 22023');
 SELECT resolve_escalation(pg_temp.esc('70000000-0000-0000-0000-000000000002', 'retry_exhausted'), 'pivot_solution', 'narrow it',
                           p_params => '{"amendments": {"files_in_scope": ["src/a.ts"]}}');
 SELECT results_eq($$SELECT status, metadata -> 'amendments' -> 'files_in_scope' ->> 0 FROM work_orders WHERE id = '70000000-0000-0000-0000-000000000002'$$,
@@ -92,9 +97,11 @@ SELECT results_eq($$SELECT status, metadata -> 'amendments' -> 'files_in_scope' 
 
 -- split
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', pg_temp.esc('70000000-0000-0000-0000-000000000003', 'retry_exhausted'),
-                        'split_work_order', 'halves', '{"parts": [{"title": "only one"}]}'), '22023', NULL, 'split into one part: 22023');
+                        'split_work_order', 'halves', '{"parts": [{"title": "only one"}]}'), '22023', 'params.parts of option split_work_order must be a array within its bounds, got [{"title": "only one"}]',
+                 'split into one part: 22023');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', pg_temp.esc('70000000-0000-0000-0000-000000000003', 'retry_exhausted'),
-                        'split_work_order', 'halves', '{"parts": [{"title": "a"}, {"description": "no title"}]}'), '22023', NULL, 'a part without title: 22023');
+                        'split_work_order', 'halves', '{"parts": [{"title": "a"}, {"description": "no title"}]}'), '22023', 'every part needs a title of 1 to 500 characters (and an optional description string), got {"description": "no title"}',
+                 'a part without title: 22023');
 SELECT is((SELECT count(*)::int FROM work_orders WHERE metadata ? 'parent_work_order_id'), 0, 'failed splits created nothing');
 SELECT resolve_escalation(pg_temp.esc('70000000-0000-0000-0000-000000000003', 'retry_exhausted'), 'split_work_order', 'halves',
                           p_params => '{"parts": [{"title": "API half"}, {"title": "UI half", "description": "the form"}]}');
@@ -138,14 +145,18 @@ SELECT results_eq($$SELECT id::text, status FROM work_orders WHERE id IN ('70000
                            ('70000000-0000-0000-0000-000000000012', 'approved')$$,
                   'pause non-critical: medium and low queued work paused, critical untouched');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'approved by lead'),
-                 '22023', NULL, 'increase budget without params.value: 22023 (a missing required parameter)');
+                 '22023', 'option increase_daily_budget needs params.value',
+                 'increase budget without params.value: 22023 (a missing required parameter)');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L, p_params => %L)', (SELECT id FROM escalations WHERE trigger_type = 'budget_warning'),
-                        'increase_daily_budget', 'approved by lead', '{"value": -5}'), '22023', NULL, 'a negative budget: 22023 (not an increase)');
+                        'increase_daily_budget', 'approved by lead', '{"value": -5}'), '22023', 'params.value must raise today''s daily budget limit 100: above it and at most 200.00, got -5',
+                 'a negative budget: 22023 (not an increase)');
 SELECT resolve_escalation((SELECT id FROM escalations WHERE trigger_type = 'budget_warning'), 'increase_daily_budget', 'approved by lead',
                           p_params => '{"value": 150}');
 SELECT is((SELECT value FROM system_config WHERE key = 'daily_budget_limit'), '150'::jsonb, 'increase budget: the limit is 150');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'stuck_work_order' AND work_order_id IS NULL), 'requeue'),
-                 '55000', NULL, 'a work-order option on a system-wide escalation: 55000');
+                 '55000', (SELECT format('option requeue acts on a work order, but escalation %s has none', id)
+                           FROM escalations WHERE trigger_type = 'stuck_work_order' AND work_order_id IS NULL),
+                 'a work-order option on a system-wide escalation: 55000');
 
 SELECT create_escalation(NULL, 'budget_warning', '{"daily_total": 60}');
 CREATE TEMP TABLE before_wo AS SELECT id, status, updated_at FROM work_orders;
@@ -158,7 +169,8 @@ SELECT is_empty($$SELECT id, status, updated_at FROM work_orders EXCEPT SELECT i
 -- an effect that does not fit rolls the whole decision back
 SELECT create_escalation('70000000-0000-0000-0000-000000000004', 'aider_failure', '{}');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure'), 'retry_clean_state'),
-                 '55000', NULL, 'retrying a cancelled work order: 55000 from the state machine');
+                 '55000', 'illegal work order transition cancelled -> pending (work order 70000000-0000-0000-0000-000000000004)',
+                 'retrying a cancelled work order: 55000 from the state machine');
 SELECT is((SELECT status FROM escalations WHERE id = pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure')), 'pending',
           'and the escalation is still pending');
 SELECT is(test_helpers.as_role('anon', format($$SELECT resolve_escalation(%L, 'retry_clean_state')$$, pg_temp.esc('70000000-0000-0000-0000-000000000004', 'aider_failure'))),

@@ -10,25 +10,29 @@ SELECT report_aider_failure('80000000-0000-0000-0000-000000000001', 'conflict');
 SELECT create_escalation('80000000-0000-0000-0000-000000000002', 'stuck_work_order', '{}');
 
 -- acknowledge
-SELECT throws_ok($$SELECT acknowledge_escalation(NULL)$$, '22004', NULL, 'acknowledge NULL: 22004');
-SELECT throws_ok($$SELECT acknowledge_escalation('99999999-0000-0000-0000-000000000000')$$, 'P0002', NULL, 'acknowledge unknown: P0002');
+SELECT throws_ok($$SELECT acknowledge_escalation(NULL)$$, '22004', 'escalation id must not be NULL', 'acknowledge NULL: 22004');
+SELECT throws_ok($$SELECT acknowledge_escalation('99999999-0000-0000-0000-000000000000')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'acknowledge unknown: P0002');
 SELECT throws_ok(format('SELECT acknowledge_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), repeat('x', 10001)),
-                 '22023', NULL, 'acknowledge with huge notes: 22023');
+                 '22023', 'notes must be at most 10000 characters, got 10001', 'acknowledge with huge notes: 22023');
 SELECT is(test_helpers.as_role('authenticated',
               format('SELECT acknowledge_escalation(%L, %L) ->> %L', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), 'looking', 'status'),
               '{"sub": "oncall-1"}'), 'acknowledged', 'authenticated acknowledges');
 SELECT results_eq($$SELECT status, acknowledged_by, context ->> 'acknowledge_notes' FROM escalations WHERE trigger_type = 'aider_failure'$$,
                   $$VALUES ('acknowledged'::text, 'oncall-1'::text, 'looking'::text)$$, 'acknowledged with who and notes');
 SELECT throws_ok(format('SELECT acknowledge_escalation(%L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure')),
-                 '55000', NULL, 'acknowledging twice: 55000');
+                 '55000', (SELECT format('escalation %s was already acknowledged by oncall-1 at %s', id, acknowledged_at)
+                           FROM escalations WHERE trigger_type = 'aider_failure'),
+                 'acknowledging twice: 55000');
 SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'escalation.acknowledged'), 1, 'one audit row');
 
 -- dismiss
 SELECT throws_ok(format('SELECT dismiss_escalation(%L, NULL)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure')),
-                 '22004', NULL, 'dismiss without notes: 22004');
+                 '22004', 'notes are required for this decision', 'dismiss without notes: 22004');
 SELECT throws_ok(format('SELECT dismiss_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), ''),
-                 '22023', NULL, 'dismiss with empty notes: 22023');
-SELECT throws_ok($$SELECT dismiss_escalation('99999999-0000-0000-0000-000000000000', 'x')$$, 'P0002', NULL, 'dismiss unknown: P0002');
+                 '22023', 'notes must not be blank for this decision', 'dismiss with empty notes: 22023');
+SELECT throws_ok($$SELECT dismiss_escalation('99999999-0000-0000-0000-000000000000', 'x')$$,
+                 'P0002', 'escalation 99999999-0000-0000-0000-000000000000 does not exist', 'dismiss unknown: P0002');
 SELECT is((SELECT status FROM work_orders WHERE id = '80000000-0000-0000-0000-000000000001'), 'blocked', 'the Aider failure blocked the work order');
 SELECT is(test_helpers.as_role('authenticated',
               format('SELECT dismiss_escalation(%L, %L) ->> %L', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'),
@@ -39,9 +43,13 @@ SELECT is((SELECT status FROM work_orders WHERE id = '80000000-0000-0000-0000-00
 SELECT results_eq($$SELECT status, resolved_by, decision_reasoning FROM escalations WHERE trigger_type = 'aider_failure'$$,
                   $$VALUES ('dismissed'::text, 'oncall-1'::text, 'transient: the next run applied cleanly'::text)$$, 'dismissed with who and why');
 SELECT throws_ok(format('SELECT dismiss_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), 'again'),
-                 '55000', NULL, 'dismissing twice: 55000');
+                 '55000', (SELECT format('escalation %s was already dismissed by oncall-1 at %s: it cannot be dismissed', id, resolved_at)
+                           FROM escalations WHERE trigger_type = 'aider_failure'),
+                 'dismissing twice: 55000');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L)', (SELECT id FROM escalations WHERE trigger_type = 'aider_failure'), 'retry_clean_state'),
-                 '55000', NULL, 'resolving a dismissed escalation: 55000');
+                 '55000', (SELECT format('escalation %s was already dismissed by oncall-1 at %s: it cannot be resolved', id, resolved_at)
+                           FROM escalations WHERE trigger_type = 'aider_failure'),
+                 'resolving a dismissed escalation: 55000');
 SELECT is(test_helpers.as_role('anon', format('SELECT acknowledge_escalation(%L)', (SELECT id FROM escalations WHERE trigger_type = 'stuck_work_order'))),
           'ERROR 42501', 'anon may not acknowledge');
 

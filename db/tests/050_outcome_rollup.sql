@@ -19,9 +19,10 @@ INSERT INTO outcome_vectors (work_order_id, model_used, cost, success, created_a
 SELECT 'b0000000-0000-0000-0000-000000000001', 'm', 0.01, i % 5 <> 0, now() - i * interval '7 minutes'
 FROM generate_series(0, 257) AS i;
 
-SELECT throws_ok($$SELECT rollup_outcome_hours(NULL)$$, '22004', NULL, 'NULL hours: 22004');
-SELECT throws_ok($$SELECT rollup_outcome_hours(0)$$, '22023', NULL, 'zero hours: 22023');
-SELECT throws_ok($$SELECT rollup_outcome_hours(100000)$$, '22023', NULL, 'huge hours: 22023');
+SELECT throws_ok($$SELECT rollup_outcome_hours(NULL)$$, '22004', 'hours must not be NULL', 'NULL hours: 22004');
+SELECT throws_ok($$SELECT rollup_outcome_hours(0)$$, '22023', 'hours must be between 1 and 2160, got 0', 'zero hours: 22023');
+SELECT throws_ok($$SELECT rollup_outcome_hours(100000)$$, '22023', 'hours must be between 1 and 2160, got 100000',
+                 'huge hours: 22023');
 
 SELECT is(pg_temp.counted(), pg_temp.raw(), 'without a rollup the count is raw and exact');
 SELECT is(rollup_outcome_hours(), 25, 'the first run fills the last 25 complete hours');

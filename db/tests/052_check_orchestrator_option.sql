@@ -15,7 +15,8 @@ SELECT is((SELECT recommendation ->> 'option' FROM escalations WHERE id = (SELEC
 -- Refused while the kill switch is on: nothing changes.
 SELECT emergency_kill('test: kill first');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, %L)', (SELECT id FROM esc), 'check_orchestrator', 'poller hung'),
-                 '55000', NULL, 'while the kill switch is on the restart is refused');
+                 '55000', 'the emergency kill switch is on; the orchestrator stays stopped',
+                 'while the kill switch is on the restart is refused');
 SELECT is((SELECT status FROM escalations WHERE id = (SELECT id FROM esc)), 'pending', 'and the escalation stays open');
 SELECT resume_operations('test: resumed');
 SELECT orchestrator_stop('test: not polling again');

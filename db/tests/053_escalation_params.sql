@@ -58,21 +58,28 @@ INSERT INTO public.work_orders (id, title, status) VALUES ('00000000-0000-0000-0
 SELECT public.create_escalation('00000000-0000-0000-0000-000000000531', 'retry_exhausted', '{}');
 SELECT throws_ok(format('SELECT resolve_escalation(%L, %L, p_params => %L)',
                         (SELECT id FROM public.escalations WHERE trigger_type = 'retry_exhausted'), 'retry_stronger_model', '{"model": "gpt-4o-mini"}'),
-                 '22023', NULL, 'retry_stronger_model fixes its model: another one is 22023');
+                 '22023', 'option retry_stronger_model fixes model = "claude-sonnet-4.5"; a decision cannot change it',
+                 'retry_stronger_model fixes its model: another one is 22023');
 SELECT is((SELECT status FROM public.work_orders WHERE id = '00000000-0000-0000-0000-000000000531'), 'in_progress', 'the work order did not move');
 
 -- the config key is validated
-SELECT throws_ok($$SELECT update_config('escalation_budget_raise_max_multiple', '1')$$, '22023', NULL, 'a multiple of 1 (no increase possible): 22023');
-SELECT throws_ok($$SELECT update_config('escalation_budget_raise_max_multiple', '100')$$, '22023', NULL, 'a multiple of 100: 22023');
+SELECT throws_ok($$SELECT update_config('escalation_budget_raise_max_multiple', '1')$$,
+                 '22023', 'config "escalation_budget_raise_max_multiple" = 1 is out of range [1.1, 10]',
+                 'a multiple of 1 (no increase possible): 22023');
+SELECT throws_ok($$SELECT update_config('escalation_budget_raise_max_multiple', '100')$$,
+                 '22023', 'config "escalation_budget_raise_max_multiple" = 100 is out of range [1.1, 10]',
+                 'a multiple of 100: 22023');
 
 -- the list is the one place
 SELECT is((SELECT count(*)::integer FROM jsonb_object_keys(private.escalation_actions()) AS k
            WHERE to_regprocedure(format('private.escalation_effect_%s(public.escalations, public.work_orders, jsonb, jsonb, text)', k)) IS NULL),
           0, 'every action in private.escalation_actions() has its private.escalation_effect_<action>');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = resolution_options || '[{"key": "x", "label": "X", "description": "d", "pros": [], "cons": [], "effect": {"action": "retry", "value": 5}, "requires_notes": false, "prior": 0.5}]' WHERE trigger_type = 'retry_exhausted'$$,
-                 '22023', NULL, 'an option may not set effect fields its action does not take');
+                 '22023', 'option x of retry_exhausted sets effect fields its action retry does not take: value',
+                 'an option may not set effect fields its action does not take');
 SELECT throws_ok($$UPDATE escalation_policies SET resolution_options = resolution_options || '[{"key": "x", "label": "X", "description": "d", "pros": [], "cons": [], "effect": {"action": "set_config", "key": "daily_budget_limit"}, "requires_notes": false, "prior": 0.5}]' WHERE trigger_type = 'retry_exhausted'$$,
-                 '22023', NULL, 'a set_config option must fix its value');
+                 '22023', 'option x of retry_exhausted must fix an existing config key and its value, got key daily_budget_limit',
+                 'a set_config option must fix its value');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -26,9 +26,11 @@ SELECT results_eq($$SELECT trigger_type, status, is_open, sla_breached, seconds_
                   'with p_include_closed the decided ones come last, with no SLA time');
 SELECT results_eq($$SELECT trigger_type FROM list_escalations(true, 1)$$, $$VALUES ('aider_failure'::text)$$,
                   'p_limit keeps the most urgent');
-SELECT throws_ok($$SELECT * FROM list_escalations(NULL)$$, '22004', NULL, 'a NULL p_include_closed: 22004');
-SELECT throws_ok($$SELECT * FROM list_escalations(false, 0)$$, '22023', NULL, 'a limit of 0: 22023');
-SELECT throws_ok($$SELECT * FROM list_escalations(false, NULL)$$, '22004', NULL, 'a NULL limit: 22004');
+SELECT throws_ok($$SELECT * FROM list_escalations(NULL)$$, '22004', 'include_closed is required',
+                 'a NULL p_include_closed: 22004');
+SELECT throws_ok($$SELECT * FROM list_escalations(false, 0)$$, '22023', 'limit must be between 1 and 10000, got 0',
+                 'a limit of 0: 22023');
+SELECT throws_ok($$SELECT * FROM list_escalations(false, NULL)$$, '22004', 'limit is required', 'a NULL limit: 22004');
 SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM list_escalations()$$), 'ERROR 42501', 'anon: refused');
 SELECT is(test_helpers.as_role('authenticated', $$SELECT count(*) FROM list_escalations(true)$$), '3',
           'authenticated lists them');

@@ -44,21 +44,30 @@ SELECT is((SELECT array_agg(c.name) FROM alert_deliveries d JOIN alert_channels 
 SELECT is((SELECT severity FROM alerts WHERE kind = 'alert.channel_failed'), 'error', 'escalation-worthy severity');
 
 -- bad input
-SELECT throws_ok($$SELECT record_alert_delivery_result(NULL, 1, 200)$$, '22004', NULL, 'NULL delivery id');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, NULL, NULL)$$, '22004', NULL, 'neither status nor error');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, 999)$$, '22023', NULL, 'status code out of range');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, -1)$$, '22023', NULL, 'negative status code');
-SELECT throws_ok($$SELECT record_alert_delivery_result(9999999, 1, 200)$$, 'P0002', NULL, 'unknown delivery');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 0)$$, '22023', NULL, 'claim limit 0');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 2147483647)$$, '22023', NULL, 'huge claim limit');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries(NULL, 1)$$, '22004', NULL, 'NULL worker');
+SELECT throws_ok($$SELECT record_alert_delivery_result(NULL, 1, 200)$$, '22004', 'delivery id and attempt are required',
+                 'NULL delivery id');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, NULL, NULL)$$,
+                 '22004', 'give the HTTP status code, or the error when no response came', 'neither status nor error');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, 999)$$,
+                 '22023', 'HTTP status code must be between 100 and 599, got 999', 'status code out of range');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, -1)$$,
+                 '22023', 'HTTP status code must be between 100 and 599, got -1', 'negative status code');
+SELECT throws_ok($$SELECT record_alert_delivery_result(9999999, 1, 200)$$, 'P0002', 'unknown alert delivery 9999999',
+                 'unknown delivery');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 0)$$, '22023', 'claim limit must be between 1 and 1000, got 0',
+                 'claim limit 0');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 2147483647)$$,
+                 '22023', 'claim limit must be between 1 and 1000, got 2147483647', 'huge claim limit');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries(NULL, 1)$$,
+                 '22004', 'claim_alert_deliveries needs a worker name and a limit', 'NULL worker');
 
 -- retry, test, settings, overview
 SELECT is(retry_alert_delivery((SELECT max(delivery_id) FROM claimed)), 'pending', 'retry_alert_delivery re-queues a failed row');
 SELECT is((SELECT attempts FROM alert_deliveries WHERE id = (SELECT max(delivery_id) FROM claimed)), 0, 'with a fresh attempt count');
-SELECT throws_ok(format('SELECT retry_alert_delivery(%s)', (SELECT min(delivery_id) FROM claimed)), '55000', NULL,
+SELECT throws_ok(format('SELECT retry_alert_delivery(%s)', (SELECT min(delivery_id) FROM claimed)), '55000',
+                 format('alert delivery %s is delivered, only failed or throttled deliveries can be retried', (SELECT min(delivery_id) FROM claimed)),
                  'a delivered row cannot be retried');
-SELECT throws_ok($$SELECT retry_alert_delivery(-5)$$, 'P0002', NULL, 'retry of an unknown delivery');
+SELECT throws_ok($$SELECT retry_alert_delivery(-5)$$, 'P0002', 'unknown alert delivery -5', 'retry of an unknown delivery');
 SELECT test_alert_channel('pager') AS test_delivery \gset
 SELECT is((SELECT c.name || '/' || d.status FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
            WHERE d.id = :test_delivery), 'pager/pending', 'test_alert_channel queues a delivery to that channel');

@@ -16,8 +16,8 @@ SELECT is((SELECT count(*) FROM unnest(ARRAY['anon', 'authenticated', 'service_r
           0::bigint, 'no API role reads pg_net''s queue (secrets in headers) or writes its responses');
 SELECT is(test_helpers.as_role('anon', $$SELECT count(*) FROM net.http_request_queue$$), 'ERROR 42501',
           'anon cannot read queued requests');
-SELECT throws_ok($$SELECT dispatch_alerts(0)$$, '22023', NULL, 'dispatch limit 0');
-SELECT throws_ok($$SELECT dispatch_alerts(NULL)$$, '22004', NULL, 'dispatch limit NULL');
+SELECT throws_ok($$SELECT dispatch_alerts(0)$$, '22023', 'dispatch limit must be between 1 and 1000, got 0', 'dispatch limit 0');
+SELECT throws_ok($$SELECT dispatch_alerts(NULL)$$, '22004', 'dispatch limit must not be NULL', 'dispatch limit NULL');
 
 SELECT update_config('alert_retry_base', '"0 seconds"');
 SELECT add_alert_channel('hook', 'webhook', 'https://example.com/hook', 'k', 'info');
@@ -77,8 +77,11 @@ DROP EXTENSION pg_net;  -- rolled back with the rest
 SELECT skip('pg_net is not installed on this server', 21);
 \endif
 
-SELECT throws_ok($$SELECT dispatch_alerts()$$, '55000', NULL, 'dispatch_alerts without pg_net: 55000');
-SELECT throws_ok($$SELECT reconcile_alert_deliveries()$$, '55000', NULL, 'reconcile_alert_deliveries without pg_net: 55000');
+SELECT throws_ok($$SELECT dispatch_alerts()$$, '55000', 'pg_net is not installed (net.http_post or net._http_response not found)',
+                 'dispatch_alerts without pg_net: 55000');
+SELECT throws_ok($$SELECT reconcile_alert_deliveries()$$,
+                 '55000', 'pg_net is not installed (net.http_post or net._http_response not found)',
+                 'reconcile_alert_deliveries without pg_net: 55000');
 
 SELECT * FROM finish();
 ROLLBACK;

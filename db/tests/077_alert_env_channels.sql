@@ -16,11 +16,13 @@ SELECT is((SELECT options -> 'to' FROM alert_channels WHERE name = 'env_email'),
           'ALERT_EMAIL_TO is split on commas');
 SELECT is((SELECT count(*)::int FROM alert_channel_secrets), 2, 'the key and the webhook secret are stored');
 SELECT is((SELECT min_severity FROM alert_channels WHERE name = 'env_webhook'), 'error', 'ALERT_MIN_SEVERITY applies');
-SELECT throws_ok($$SELECT sync_env_alert_channels(NULL, 'SG.x', NULL, NULL, NULL, NULL)$$, '22023', NULL,
+SELECT throws_ok($$SELECT sync_env_alert_channels(NULL, 'SG.x', NULL, NULL, NULL, NULL)$$,
+                 '22023', 'SENDGRID_API_KEY is set but ALERT_EMAIL_TO or ALERT_EMAIL_FROM is not',
                  'a SendGrid key without ALERT_EMAIL_TO/FROM');
-SELECT throws_ok($$SELECT sync_env_alert_channels('not a url', NULL, NULL, NULL, NULL, NULL)$$, '22023', NULL,
-                 'a malformed SLACK_WEBHOOK_URL');
-SELECT throws_ok($$SELECT sync_env_alert_channels(NULL, NULL, NULL, NULL, NULL, NULL, 'loud')$$, '22023', NULL,
+SELECT throws_ok($$SELECT sync_env_alert_channels('not a url', NULL, NULL, NULL, NULL, NULL)$$,
+                 '22023', 'malformed alert channel URL ''not a url''', 'a malformed SLACK_WEBHOOK_URL');
+SELECT throws_ok($$SELECT sync_env_alert_channels(NULL, NULL, NULL, NULL, NULL, NULL, 'loud')$$,
+                 '22023', 'ALERT_MIN_SEVERITY must be info, warning, error or critical, got ''loud''',
                  'an unknown ALERT_MIN_SEVERITY');
 
 SELECT * FROM finish();

@@ -5,19 +5,32 @@
 BEGIN;
 SELECT plan(17);
 
-SELECT throws_ok($$SELECT update_config('alert_throttle_limit', '0')$$, '22023', NULL, 'throttle limit 0');
-SELECT throws_ok($$SELECT update_config('alert_throttle_limit', '1e400')$$, '22023', NULL, 'a huge throttle limit');
-SELECT throws_ok($$SELECT update_config('alert_max_attempts', '2.5')$$, '22023', NULL, 'fractional attempts');
-SELECT throws_ok($$SELECT update_config('alert_max_attempts', '-1')$$, '22023', NULL, 'negative attempts');
-SELECT throws_ok($$SELECT update_config('alert_retry_base', '"soon"')$$, '22023', NULL, 'an interval that is not one');
-SELECT throws_ok($$SELECT update_config('alert_retry_base', '5')$$, '22023', NULL, 'an interval as a number');
-SELECT throws_ok($$SELECT update_config('alert_delivery_timeout', '"1 day"')$$, '22023', NULL, 'a timeout over 300 s');
-SELECT throws_ok($$SELECT update_config('alert_poll_interval', '"0 seconds"')$$, '22023', NULL, 'a zero poll interval');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('', 1)$$, '22023', NULL, 'an empty worker name');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries(repeat('w', 500), 1)$$, '22023', NULL, 'a huge worker name');
-SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('w', -3)$$, '22023', NULL, 'a negative claim limit');
-SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, NULL, repeat('e', 20000))$$, '22023', NULL, 'a huge error text');
-SELECT throws_ok($$SELECT retry_alert_delivery(NULL)$$, '22004', NULL, 'retry of NULL');
+SELECT throws_ok($$SELECT update_config('alert_throttle_limit', '0')$$,
+                 '22023', 'config "alert_throttle_limit" = 0 is out of range [1, 100000]', 'throttle limit 0');
+SELECT throws_ok($$SELECT update_config('alert_throttle_limit', '1e400')$$, '22023',
+                 'config "alert_throttle_limit" = 1' || repeat('0', 400) || ' is out of range [1, 100000]',
+                 'a huge throttle limit');
+SELECT throws_ok($$SELECT update_config('alert_max_attempts', '2.5')$$,
+                 '22023', 'config "alert_max_attempts" must be a whole number, got 2.5', 'fractional attempts');
+SELECT throws_ok($$SELECT update_config('alert_max_attempts', '-1')$$,
+                 '22023', 'config "alert_max_attempts" = -1 is out of range [1, 100]', 'negative attempts');
+SELECT throws_ok($$SELECT update_config('alert_retry_base', '"soon"')$$,
+                 '22023', 'config "alert_retry_base" is not a valid interval: soon', 'an interval that is not one');
+SELECT throws_ok($$SELECT update_config('alert_retry_base', '5')$$,
+                 '22023', 'config "alert_retry_base" must be an interval as a JSON string, got 5', 'an interval as a number');
+SELECT throws_ok($$SELECT update_config('alert_delivery_timeout', '"1 day"')$$,
+                 '22023', 'config "alert_delivery_timeout" = 1 day is out of range [0.1, 300]', 'a timeout over 300 s');
+SELECT throws_ok($$SELECT update_config('alert_poll_interval', '"0 seconds"')$$,
+                 '22023', 'config "alert_poll_interval" = 0 seconds is out of range [0.05, 3600]', 'a zero poll interval');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('', 1)$$, '22023', 'worker name must be 1 to 200 characters, got 0',
+                 'an empty worker name');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries(repeat('w', 500), 1)$$,
+                 '22023', 'worker name must be 1 to 200 characters, got 500', 'a huge worker name');
+SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('w', -3)$$, '22023', 'claim limit must be between 1 and 1000, got -3',
+                 'a negative claim limit');
+SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, NULL, repeat('e', 20000))$$,
+                 '22023', 'error text must be at most 10000 characters, got 20000', 'a huge error text');
+SELECT throws_ok($$SELECT retry_alert_delivery(NULL)$$, '22004', 'delivery id is required', 'retry of NULL');
 
 -- summaries for each kind; a lost SendGrid key
 SELECT update_config('alert_throttle_limit', '1');

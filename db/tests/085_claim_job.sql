@@ -30,17 +30,20 @@ SELECT is((SELECT holder FROM public.job_leases WHERE job_name = 'early'), 'r3',
 SELECT throws_ok($$SELECT public.claim_job('r4', '2030-01-01 00:06Z', 'early')$$, '55000',
                  'job early is running on r3', 'a manual claim of a leased job is refused');
 SELECT is(public.claim_job('r4', '2030-01-01 00:06Z', 'off') ->> 'job', 'off', 'a manual claim works on a disabled job');
-SELECT throws_ok($$SELECT public.claim_job('r4', NULL, 'nope')$$, 'P0002', NULL, 'unknown job name: P0002');
-SELECT throws_ok($$SELECT public.claim_job(NULL)$$, '22004', NULL, 'NULL holder: 22004');
-SELECT throws_ok($$SELECT public.claim_job('')$$, '22023', NULL, 'empty holder: 22023');
-SELECT throws_ok($$SELECT public.claim_job(repeat('x', 201))$$, '22023', NULL, 'huge holder: 22023');
-SELECT throws_ok($$SELECT public.claim_job('r1', 'infinity')$$, '22023', NULL, 'infinite clock: 22023');
+SELECT throws_ok($$SELECT public.claim_job('r4', NULL, 'nope')$$, 'P0002', 'unknown job ''nope''', 'unknown job name: P0002');
+SELECT throws_ok($$SELECT public.claim_job(NULL)$$, '22004', 'the runner name (holder) must not be NULL', 'NULL holder: 22004');
+SELECT throws_ok($$SELECT public.claim_job('')$$,
+                 '22023', 'the runner name must be 1 to 200 printable characters, got 0 characters', 'empty holder: 22023');
+SELECT throws_ok($$SELECT public.claim_job(repeat('x', 201))$$,
+                 '22023', 'the runner name must be 1 to 200 printable characters, got 201 characters', 'huge holder: 22023');
+SELECT throws_ok($$SELECT public.claim_job('r1', 'infinity')$$,
+                 '22023', 'the scheduler clock must be a finite instant, got infinity', 'infinite clock: 22023');
 SELECT ok(private.scheduler_now(NULL) = now() AND private.scheduler_now('2030-01-01Z') = '2030-01-01Z',
           'private.scheduler_now: the given instant, else now()');
 SELECT is(private.check_holder('host:1'), 'host:1', 'private.check_holder passes a good name through');
 
-SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.claim_job('r9')$$, '42501', NULL,
-                 'authenticated may not claim jobs');
+SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.claim_job('r9')$$,
+                 '42501', 'permission denied for function claim_job', 'authenticated may not claim jobs');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -29,11 +29,13 @@ SELECT is((SELECT result ->> 'note' FROM public.job_runs WHERE id = :run), 'ok',
 SELECT is((SELECT next_run_at FROM public.jobs WHERE name = 'tick'), '2030-01-01 00:05Z'::timestamptz,
           'the next run is the next slot on the job''s grid');
 SELECT is((SELECT count(*) FROM public.job_leases), 0::bigint, 'the lease is released');
-SELECT throws_ok(format('SELECT public.execute_job(%s, %L, %L)', :run, 'r1', '2030-01-01 00:02Z'), '55000', NULL,
+SELECT throws_ok(format('SELECT public.execute_job(%s, %L, %L)', :run, 'r1', '2030-01-01 00:02Z'), '55000',
+                 format('runner r1 does not hold the lease for job run %s (outcome succeeded)', :run),
                  'a finished run cannot be executed again');
 
 SELECT public.claim_job('r1', '2030-01-01 00:01Z', 'plain') ->> 'run_id' AS run2 \gset
-SELECT throws_ok(format('SELECT public.execute_job(%s, %L)', :run2, 'someone-else'), '55000', NULL,
+SELECT throws_ok(format('SELECT public.execute_job(%s, %L)', :run2, 'someone-else'), '55000',
+                 format('runner someone-else does not hold the lease for job run %s (outcome running)', :run2),
                  'a runner that does not hold the lease is refused');
 SELECT is(public.execute_job(:run2, 'r1', '2030-01-01 00:01Z') ->> 'rows_affected', '42',
           'an integer result is rows_affected');
@@ -47,20 +49,23 @@ SELECT is((SELECT next_run_at FROM public.jobs WHERE name = 'plain'), '2030-01-0
           'after an outage the next run is one interval from now, not a burst of catch-up runs');
 
 SELECT is(private.call_job_function('public.t_void', now(), current_user), NULL, 'private.call_job_function: void gives NULL');
-SELECT throws_ok($$SELECT private.call_job_function('public.t_set', now(), current_user)$$, '22023', NULL, 'a set-returning function is refused');
+SELECT throws_ok($$SELECT private.call_job_function('public.t_set', now(), current_user)$$,
+                 '22023', 'job function public.t_set() returns a set; a job function returns one value',
+                 'a set-returning function is refused');
 SELECT throws_ok($$SELECT private.call_job_function('public.nope', now(), current_user)$$, 'P0002',
                  'job function public.nope() does not exist', 'a missing function: P0002');
-SELECT throws_ok($$SELECT private.call_job_function('pg_catalog.pg_sleep', now(), current_user)$$, '22023', NULL,
-                 'only public functions');
+SELECT throws_ok($$SELECT private.call_job_function('pg_catalog.pg_sleep', now(), current_user)$$,
+                 '22023', 'job function must be a public function name, got ''pg_catalog.pg_sleep''', 'only public functions');
 INSERT INTO public.jobs (name, function_name, run_interval) VALUES ('secret', 'public.t_secret', '1 minute');
 SELECT is(public.run_job('secret') ->> 'outcome', 'succeeded', 'the owner may run a job calling a private-to-it function');
 SELECT throws_ok($$SET LOCAL ROLE moose_runner; SELECT public.run_job('secret');
                    SELECT 1 / 0 FROM public.job_runs WHERE job_name = 'secret' AND error_sqlstate = '42501'$$,
-                 '22012', NULL, 'a job may not call what its runner may not execute (recorded as 42501)');
-SELECT throws_ok($$SELECT public.execute_job(NULL, 'r1')$$, '22004', NULL, 'NULL run id: 22004');
-SELECT throws_ok($$SELECT public.execute_job(999999, 'r1')$$, 'P0002', NULL, 'unknown run id: P0002');
+                 '22012', 'division by zero', 'a job may not call what its runner may not execute (recorded as 42501)');
+SELECT throws_ok($$SELECT public.execute_job(NULL, 'r1')$$, '22004', 'run id must not be NULL', 'NULL run id: 22004');
+SELECT throws_ok($$SELECT public.execute_job(999999, 'r1')$$, 'P0002', 'job run 999999 does not exist', 'unknown run id: P0002');
 SELECT throws_ok($$INSERT INTO public.jobs (name, function_name, run_interval) VALUES ('x', 'private.config_value', '1 minute')$$,
-                 '23514', NULL, 'a job may only name a function in schema public');
+                 '23514', 'new row for relation "jobs" violates check constraint "jobs_function_name_check"',
+                 'a job may only name a function in schema public');
 
 SELECT * FROM finish();
 ROLLBACK;

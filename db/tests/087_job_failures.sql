@@ -55,11 +55,14 @@ SELECT is((SELECT error_sqlstate FROM public.job_runs WHERE job_name = 'slow'), 
 SELECT public.claim_job('r1', '2030-01-01 00:30Z', 'flaky') ->> 'run_id' AS run \gset
 SELECT is(public.fail_job(:run, 'r1', 'connection lost', '08006', '2030-01-01 00:30Z') ->> 'outcome', 'failed',
           'fail_job records a failure the runner saw');
-SELECT throws_ok(format('SELECT public.fail_job(%s, %L, %L)', :run, 'r1', 'again'), '55000', NULL,
+SELECT throws_ok(format('SELECT public.fail_job(%s, %L, %L)', :run, 'r1', 'again'), '55000',
+                 format('runner r1 does not hold the lease for job run %s (outcome failed)', :run),
                  'fail_job on a finished run: 55000');
-SELECT throws_ok($$SELECT public.fail_job(1, 'r1', 'x', 'not-a-state')$$, '22023', NULL, 'a bad SQLSTATE: 22023');
-SELECT throws_ok($$SELECT public.run_job(NULL)$$, '22004', NULL, 'run_job(NULL): 22004');
-SELECT throws_ok($$SELECT private.finish_job_run(1, 'running', NULL, NULL, NULL, now(), now())$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.fail_job(1, 'r1', 'x', 'not-a-state')$$,
+                 '22023', 'SQLSTATE must be five characters, got ''not-a-state''', 'a bad SQLSTATE: 22023');
+SELECT throws_ok($$SELECT public.run_job(NULL)$$, '22004', 'job name must not be NULL', 'run_job(NULL): 22004');
+SELECT throws_ok($$SELECT private.finish_job_run(1, 'running', NULL, NULL, NULL, now(), now())$$,
+                 '22023', 'a job run ends succeeded, failed or timed_out, got ''running''',
                  'private.finish_job_run only ends runs');
 
 SELECT * FROM finish();

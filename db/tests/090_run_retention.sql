@@ -63,11 +63,14 @@ SELECT is((public.run_retention('2030-04-05Z') -> 'deleted' ->> 'outcome_vectors
           'the retention period comes from config');
 SELECT is(public.run_retention('2031-04-05Z') -> 'vacuum', '["alert_deliveries", "alerts", "budget_stripes", "cost_tracking", "job_runs", "outcome_vectors"]'::jsonb,
           'the result names the tables that shrank, for VACUUM');
-SELECT throws_ok($$SELECT public.run_retention(NULL, 0)$$, '22023', NULL, 'batch size 0: 22023');
-SELECT throws_ok($$SELECT public.run_retention(NULL, -5)$$, '22023', NULL, 'negative batch size: 22023');
-SELECT throws_ok($$SELECT public.run_retention('-infinity')$$, '22023', NULL, 'an infinite clock: 22023');
-SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.run_retention()$$, '42501', NULL,
-                 'authenticated may not purge');
+SELECT throws_ok($$SELECT public.run_retention(NULL, 0)$$, '22023', 'batch size must be between 1 and 1000000, got 0',
+                 'batch size 0: 22023');
+SELECT throws_ok($$SELECT public.run_retention(NULL, -5)$$, '22023', 'batch size must be between 1 and 1000000, got -5',
+                 'negative batch size: 22023');
+SELECT throws_ok($$SELECT public.run_retention('-infinity')$$,
+                 '22023', 'the scheduler clock must be a finite instant, got -infinity', 'an infinite clock: 22023');
+SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.run_retention()$$,
+                 '42501', 'permission denied for function run_retention', 'authenticated may not purge');
 
 SELECT * FROM finish();
 ROLLBACK;

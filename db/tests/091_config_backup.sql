@@ -29,25 +29,34 @@ UPDATE public.system_config SET value = '250' WHERE key = 'daily_budget_limit';
 SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)',
                         jsonb_set(jsonb_set(:'doc'::jsonb, '{system_config,daily_budget_limit}', '100'),
                                   '{system_config,tier_warning_pct}', '"lots"')),
-                 '22023', NULL, 'a value of the wrong type refuses the restore');
+                 '22023', 'restore refused at system_config.tier_warning_pct: config "tier_warning_pct" must be a JSON number, got "lots"',
+                 'a value of the wrong type refuses the restore');
 SELECT is((SELECT value FROM public.system_config WHERE key = 'daily_budget_limit'), '250'::jsonb,
           'and nothing of it was written (all or nothing)');
 SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)', jsonb_set(:'doc'::jsonb, '{system_config,no_such_key}', '1')),
-                 '22023', NULL, 'an unknown key refuses the restore');
+                 '22023', 'restore refused at system_config.no_such_key: unknown configuration key ''no_such_key''',
+                 'an unknown key refuses the restore');
 SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)',
                         jsonb_set(:'doc'::jsonb, '{escalation_policies,0,priority}', '"urgent"')),
-                 '22023', NULL, 'a policy breaking a constraint refuses the restore');
+                 '22023', 'restore refused at escalation_policies.aider_failure: new row for relation "escalation_policies" '
+                          'violates check constraint "escalation_policies_priority_check"',
+                 'a policy breaking a constraint refuses the restore');
 SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)',
                         jsonb_set(:'doc'::jsonb, '{escalation_policies,0,colour}', '"red"')),
-                 '22023', NULL, 'private.upsert_json_row: an unknown field refuses the restore');
-SELECT throws_ok($$SELECT public.restore_config('{"format": "other"}')$$, '22023', NULL, 'not a backup: 22023');
-SELECT throws_ok($$SELECT public.restore_config(NULL)$$, '22004', NULL, 'NULL: 22004');
+                 '22023', 'restore refused at escalation_policies.aider_failure: unknown field(s) in escalation_policies entry: colour',
+                 'private.upsert_json_row: an unknown field refuses the restore');
+SELECT throws_ok($$SELECT public.restore_config('{"format": "other"}')$$,
+                 '22023', 'not a moose configuration backup (format moose-config, version 1)', 'not a backup: 22023');
+SELECT throws_ok($$SELECT public.restore_config(NULL)$$, '22004', 'the backup document and p_dry_run must not be NULL',
+                 'NULL: 22004');
 SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)',
                         jsonb_set(:'doc'::jsonb, '{alert_channels,0,url}', '"ftp://nope"')),
-                 '22023', NULL, 'a channel the channel rules refuse refuses the restore');
+                 '22023', 'restore refused at alert_channels.pager: malformed alert channel URL ''ftp://nope''',
+                 'a channel the channel rules refuse refuses the restore');
 SELECT is(public.restore_config(:'doc'::jsonb, true) ->> 'dry_run', 'true', 'a dry run validates');
 
-SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.backup_config()$$, '42501', NULL,
+SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.backup_config()$$,
+                 '42501', 'permission denied for function backup_config',
                  'authenticated may not read the backup (it holds channel secrets)');
 
 SELECT * FROM finish();

@@ -10,11 +10,12 @@ SELECT is(private.job_cron_schedule('7 minutes'), '*/6 * * * *', 'an odd interva
 SELECT is(private.job_cron_schedule('1 hour'), '0 * * * *', 'hourly');
 SELECT is(private.job_cron_schedule('6 hours'), '0 */6 * * *', 'six-hourly');
 SELECT is(private.job_cron_schedule('3 days'), '0 0 * * *', 'a day or more: daily');
-SELECT throws_ok($$SELECT private.job_cron_schedule('-1 minute')$$, '22023', NULL, 'a negative interval: 22023');
+SELECT throws_ok($$SELECT private.job_cron_schedule('-1 minute')$$, '22023', 'a job interval must be positive, got -00:01:00',
+                 'a negative interval: 22023');
 SELECT throws_ok($$SELECT public.schedule_pg_cron()$$, '55000', 'pg_cron is not installed in this database',
                  'schedule_pg_cron says when pg_cron is missing');
-SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.schedule_pg_cron()$$, '42501', NULL,
-                 'authenticated may not schedule');
+SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.schedule_pg_cron()$$,
+                 '42501', 'permission denied for function schedule_pg_cron', 'authenticated may not schedule');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -30,9 +30,10 @@ UPDATE public.escalations SET status = 'dismissed', resolved_at = now();
 SELECT is(public.alert_on_health_change('2030-01-01 04:10Z') ->> 'status', 'healthy', 'healthy again');
 SELECT is((SELECT count(*) FROM public.alerts WHERE kind = 'health.recovered'), 1::bigint, 'one recovery alert');
 
-SELECT throws_ok($$SELECT public.alert_on_health_change('infinity')$$, '22023', NULL, 'an infinite clock: 22023');
-SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.alert_on_health_change()$$, '42501', NULL,
-                 'authenticated may not run the health check');
+SELECT throws_ok($$SELECT public.alert_on_health_change('infinity')$$,
+                 '22023', 'the scheduler clock must be a finite instant, got infinity', 'an infinite clock: 22023');
+SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT public.alert_on_health_change()$$,
+                 '42501', 'permission denied for function alert_on_health_change', 'authenticated may not run the health check');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -58,7 +58,8 @@ SELECT is((SELECT total_cost FROM public.cost_daily_totals WHERE day = '2030-01-
           0.5::numeric(14, 6), 'the settled spend is in the daily totals');
 
 SELECT throws_ok($$UPDATE public.system_config SET value = '"1 hour"' WHERE key = 'budget_reservations_retention'$$,
-                 '22023', NULL, 'a retention shorter than two days is refused');
+                 '22023', 'config "budget_reservations_retention" = 1 hour is out of range [172800, 315360000]',
+                 'a retention shorter than two days is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

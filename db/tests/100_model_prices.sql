@@ -11,14 +11,17 @@ SELECT col_is_pk('public', 'model_prices', ARRAY['model', 'effective_from'], 'on
 SELECT col_type_is('public', 'model_prices', 'input_usd_per_mtok', 'numeric', 'rates are numeric');
 SELECT col_type_is('public', 'model_prices', 'effective_from', 'timestamp with time zone', 'effective_from is timestamptz');
 SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok)
-                   VALUES ('m', now() + interval '1 day', -1, 1)$$, '23514', NULL, 'a negative rate breaks a CHECK');
+                   VALUES ('m', now() + interval '1 day', -1, 1)$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_input_usd_per_mtok_check"',
+                 'a negative rate breaks a CHECK');
 SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok, max_output_tokens)
-                   VALUES ('m', now() + interval '1 day', 1, 1, 0)$$, '23514', NULL, 'max_output_tokens must be positive');
+                   VALUES ('m', now() + interval '1 day', 1, 1, 0)$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_max_output_tokens_check"',
+                 'max_output_tokens must be positive');
 SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok)
-                   VALUES ('   ', now() + interval '1 day', 1, 1)$$, '23514', NULL, 'a blank model breaks a CHECK');
+                   VALUES ('   ', now() + interval '1 day', 1, 1)$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_model_check"',
+                 'a blank model breaks a CHECK');
 SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok,
                                                     long_context_threshold_tokens, long_context_input_usd_per_mtok)
-                   VALUES ('m', now() + interval '1 day', 1, 1, 200000, 2)$$, '23514', NULL,
+                   VALUES ('m', now() + interval '1 day', 1, 1, 200000, 2)$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_long_context_whole"',
                  'a long-context tier without its output rate breaks a CHECK');
 
 -- set_model_price --------------------------------------------------------------------------------
@@ -38,7 +41,8 @@ SELECT is(public.set_model_price('test-model', 2.5, 10, 1.25, 16384, now() + int
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'test-model'), 1, 'still one row');
 SELECT is((SELECT count(*)::integer FROM public.audit_log WHERE action = 'budget.set_model_price'), 1,
           'an unchanged retry is not audited again');
-SELECT throws_ok($$SELECT public.set_model_price('test-model', 3, 10, 1.25, 16384)$$, '55000', NULL,
+SELECT throws_ok($$SELECT public.set_model_price('test-model', 3, 10, 1.25, 16384)$$, '55000',
+                 format('the price of test-model from %s is in effect and cannot be changed', now()),
                  'other prices at an instant in effect are refused');
 SELECT isnt(test_helpers.hint_of($$SELECT public.set_model_price('test-model', 3, 10, 1.25, 16384)$$), NULL,
             'and the hint says corrections are new rows');
@@ -60,20 +64,31 @@ SELECT is(public.set_model_price('long-model', 1.25, 10, 0.125, 65535, p_long_co
           'a long-context tier is stored whole');
 
 -- Bad input: the documented SQLSTATE, a hint, nothing written.
-SELECT throws_ok($$SELECT public.set_model_price(NULL, 1, 1)$$, '22004', NULL, 'NULL model: 22004');
-SELECT throws_ok($$SELECT public.set_model_price('x', NULL, 1)$$, '22004', NULL, 'NULL input rate: 22004');
-SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_effective_from => NULL)$$, '22004', NULL, 'NULL instant: 22004');
-SELECT throws_ok($$SELECT public.set_model_price(E'\u00a0\t', 1, 1)$$, '22023', NULL, 'blank model: 22023');
-SELECT throws_ok($$SELECT public.set_model_price('x', -0.5, 1)$$, '22023', NULL, 'negative rate: 22023');
-SELECT throws_ok($$SELECT public.set_model_price('x', 'NaN', 1)$$, '22023', NULL, 'NaN rate: 22023');
-SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1000000)$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.set_model_price(NULL, 1, 1)$$, '22004', 'model must not be NULL', 'NULL model: 22004');
+SELECT throws_ok($$SELECT public.set_model_price('x', NULL, 1)$$, '22004', 'input_usd_per_mtok must not be NULL',
+                 'NULL input rate: 22004');
+SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_effective_from => NULL)$$,
+                 '22004', 'effective_from must not be NULL', 'NULL instant: 22004');
+SELECT throws_ok($$SELECT public.set_model_price(E'\u00a0\t', 1, 1)$$, '22023', 'model must not be blank (white space only)',
+                 'blank model: 22023');
+SELECT throws_ok($$SELECT public.set_model_price('x', -0.5, 1)$$,
+                 '22023', 'input_usd_per_mtok must be 0 to under 1000000 USD per million tokens, got -0.5',
+                 'negative rate: 22023');
+SELECT throws_ok($$SELECT public.set_model_price('x', 'NaN', 1)$$,
+                 '22023', 'input_usd_per_mtok must be 0 to under 1000000 USD per million tokens, got NaN', 'NaN rate: 22023');
+SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1000000)$$,
+                 '22023', 'output_usd_per_mtok must be 0 to under 1000000 USD per million tokens, got 1000000',
                  'a rate of a million USD per million tokens (a per-token price typed as per-million) is 22023');
-SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_max_output_tokens => 0)$$, '22023', NULL, 'max tokens 0: 22023');
-SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_long_context_threshold_tokens => 1000)$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_max_output_tokens => 0)$$,
+                 '22023', 'max_output_tokens must be positive, got 0', 'max tokens 0: 22023');
+SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_long_context_threshold_tokens => 1000)$$,
+                 '22023', 'a long-context tier needs its threshold, input and output rates together',
                  'a tier without its rates: 22023');
-SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_effective_from => now() - interval '1 second')$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_effective_from => now() - interval '1 second')$$, '22023',
+                 format('a new price takes effect from now to one year ahead, got %s (now is %s)', now() - interval '1 second', now()),
                  'a new price in the past: 22023 (history is not rewritten)');
-SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_effective_from => now() + interval '13 months')$$, '22023', NULL,
+SELECT throws_ok($$SELECT public.set_model_price('x', 1, 1, p_effective_from => now() + interval '13 months')$$, '22023',
+                 format('a new price takes effect from now to one year ahead, got %s (now is %s)', now() + interval '13 months', now()),
                  'a price more than a year ahead: 22023');
 SELECT isnt(test_helpers.hint_of($$SELECT public.set_model_price('x', -1, 1)$$), NULL, 'a bad rate carries a hint');
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'x'), 0, 'bad input wrote nothing');
@@ -84,22 +99,29 @@ SELECT is(public.model_price('test-model', now() + interval '2 hours') -> 'input
           'model_price at a later instant: the scheduled row');
 SELECT is(public.model_price('test-model', now() + interval '1 hour') ->> 'effectiveFrom',
           (SELECT to_jsonb(now() + interval '1 hour') #>> '{}'), 'a row is in effect from its instant on');
-SELECT throws_ok($$SELECT public.model_price('test-model', now() - interval '1 second')$$, 'P0002', NULL,
+SELECT throws_ok($$SELECT public.model_price('test-model', now() - interval '1 second')$$, 'P0002',
+                 format('no price for model test-model at %s', now() - interval '1 second'),
                  'before its first price a model has none: P0002');
-SELECT throws_ok($$SELECT public.model_price('no-such-model')$$, 'P0002', NULL, 'an unknown model: P0002');
+SELECT throws_ok($$SELECT public.model_price('no-such-model')$$, 'P0002', format('no price for model no-such-model at %s', now()),
+                 'an unknown model: P0002');
 SELECT matches(test_helpers.hint_of($$SELECT public.model_price('no-such-model')$$), 'set_model_price',
                'and the hint names set_model_price');
-SELECT throws_ok($$SELECT public.model_price('test-model', '1900-01-01')$$, '22023', NULL, 'an instant before 2000: 22023');
+SELECT throws_ok($$SELECT public.model_price('test-model', '1900-01-01')$$, '22023',
+                 format('the instant must lie from 2000-01-01 to one year ahead, got %s', '1900-01-01'::timestamptz),
+                 'an instant before 2000: 22023');
 
 -- History triggers -------------------------------------------------------------------------------
 SELECT throws_ok($$UPDATE public.model_prices SET input_usd_per_mtok = 1 WHERE model = 'test-model' AND effective_from = now()$$,
-                 '55000', NULL, 'a row in effect cannot be updated, even by hand');
+                 '55000', format('the price of test-model from %s is in effect: it is history and cannot be changed', now()),
+                 'a row in effect cannot be updated, even by hand');
 SELECT throws_ok($$DELETE FROM public.model_prices WHERE model = 'test-model' AND effective_from = now()$$,
-                 '55000', NULL, 'nor deleted');
-SELECT throws_ok($$TRUNCATE public.model_prices$$, '55000', NULL, 'nor truncated');
+                 '55000', format('the price of test-model from %s is in effect: it is history and cannot be deleted', now()),
+                 'nor deleted');
+SELECT throws_ok($$TRUNCATE public.model_prices$$, '55000', 'TRUNCATE model_prices would erase price history', 'nor truncated');
 SELECT throws_ok($$UPDATE public.model_prices SET effective_from = now() + interval '2 hours'
                    WHERE model = 'test-model' AND effective_from = now() + interval '1 hour'$$,
-                 '55000', NULL, 'a scheduled row cannot move to another instant');
+                 '55000', 'a scheduled price cannot move to another model or instant',
+                 'a scheduled row cannot move to another instant');
 SELECT lives_ok($$DELETE FROM public.model_prices WHERE model = 'test-model' AND effective_from = now() + interval '1 hour'$$,
                 'a scheduled row may be deleted');
 
@@ -123,18 +145,21 @@ SELECT is((SELECT a - 'effectiveFrom' FROM answers WHERE step = 3),
 SELECT results_eq($$SELECT output_usd_per_mtok FROM public.model_prices WHERE model = 'imp-b' ORDER BY effective_from$$,
                   $$VALUES (2::numeric), (2.5)$$, 'the old row stays, the new one follows it');
 SELECT is((SELECT count(*)::integer FROM public.audit_log WHERE action = 'budget.import_model_prices'), 2, 'imports are audited');
-SELECT throws_ok($$SELECT public.import_model_prices('{"model": "x"}')$$, '22023', NULL, 'not an array: 22023');
+SELECT throws_ok($$SELECT public.import_model_prices('{"model": "x"}')$$, '22023', 'prices must be a JSON array, got object',
+                 'not an array: 22023');
 SELECT throws_ok($$SELECT public.import_model_prices('[{"model": "dup", "input_usd_per_mtok": 1, "output_usd_per_mtok": 1},
                                                       {"model": "dup", "input_usd_per_mtok": 2, "output_usd_per_mtok": 1}]')$$,
-                 '22023', NULL, 'a model listed twice: 22023');
+                 '22023', 'model(s) listed more than once: dup', 'a model listed twice: 22023');
 SELECT throws_ok($$SELECT public.import_model_prices('[{"model": "ok-1", "input_usd_per_mtok": 1, "output_usd_per_mtok": 1},
                                                       {"model": "bad", "input_usd_per_mtok": -1, "output_usd_per_mtok": 1}]')$$,
                  '22023', 'import refused at entry 2 (bad): input_usd_per_mtok must be 0 to under 1000000 USD per million tokens, got -1',
                  'a bad entry refuses the import and is named');
 SELECT throws_ok($$SELECT public.import_model_prices('[{"model": "ok-2", "input_usd_per_mtok": 1, "output_usd_per_mtok": 1, "colour": "red"}]')$$,
-                 '22023', NULL, 'an unknown field: 22023');
+                 '22023', 'import refused at entry 1 (ok-2): unknown field(s) in a model price entry: colour',
+                 'an unknown field: 22023');
 SELECT throws_ok($$SELECT public.import_model_prices('[{"model": "ok-3", "input_usd_per_mtok": "lots", "output_usd_per_mtok": 1}]')$$,
-                 '22023', NULL, 'a rate that is not a number: 22023');
+                 '22023', 'import refused at entry 1 (ok-3): invalid input syntax for type numeric: "lots"',
+                 'a rate that is not a number: 22023');
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model IN ('ok-1', 'ok-2', 'ok-3', 'dup')), 0,
           'a refused import wrote nothing');
 
@@ -184,7 +209,10 @@ SELECT throws_ok(format('SELECT public.restore_config(%L::jsonb)', jsonb_set(:'d
                                         'input_usd_per_mtok', '1', 'output_usd_per_mtok', '1'),
                      jsonb_build_object('model', 'imp-a', 'effective_from', (SELECT effective_from FROM public.model_prices WHERE model = 'imp-a'),
                                         'input_usd_per_mtok', '0.9', 'output_usd_per_mtok', '3.2')))),
-                 '55000', NULL, 'a restore that would change a price in effect is refused');
+                 '55000', (SELECT format('restore refused at model_prices.imp-a@%s: the price of imp-a from %s is in effect and cannot be changed',
+                                         to_jsonb(effective_from) #>> '{}', effective_from)
+                           FROM public.model_prices WHERE model = 'imp-a'),
+                 'a restore that would change a price in effect is refused');
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'restore-new'), 0, 'and writes nothing (all or nothing)');
 
 -- The helpers every write goes through (set_model_price, the import, a restore): one reading of
@@ -196,7 +224,8 @@ SELECT is((SELECT (private.model_price_check(p)).input_usd_per_mtok::text FROM h
           'model_price_from_json reads a decimal string exactly; model_price_check stores it without trailing zeros');
 SELECT throws_ok($$SELECT private.model_price_check(private.model_price_from_json(
                      '{"model": "m", "input_usd_per_mtok": "-1", "output_usd_per_mtok": 1}', now() + interval '1 day'))$$,
-                 '22023', NULL, 'model_price_check refuses a negative rate');
+                 '22023', 'input_usd_per_mtok must be 0 to under 1000000 USD per million tokens, got -1',
+                 'model_price_check refuses a negative rate');
 SELECT is((SELECT private.model_price_same(p, private.model_price_check(p)) FROM helper_price), true,
           'model_price_same: 2.50 and 2.5 are the same price');
 SELECT is((SELECT private.model_price_json(private.model_price_check(p)) ->> 'inputUsdPerMtok' FROM helper_price), '2.5',

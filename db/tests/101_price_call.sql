@@ -62,11 +62,15 @@ SELECT is(private.price_call(private.model_price_at('pc-model', now()), 1000000,
           'the price in effect, from the table: 500000 x 0.8 + 500000 x 0.2 + 1000000 x 3.2');
 
 -- Refusals --------------------------------------------------------------------------------------
-SELECT throws_ok($$SELECT private.price_call(NULL::public.model_prices, 1, 1)$$, '22004', NULL, 'no price: 22004');
-SELECT throws_ok($$SELECT pg_temp.pc('base', NULL, 1)$$, '22004', NULL, 'NULL input tokens: 22004');
-SELECT throws_ok($$SELECT pg_temp.pc('base', -1, 1)$$, '22023', NULL, 'negative input tokens: 22023');
-SELECT throws_ok($$SELECT pg_temp.pc('base', 1, -1)$$, '22023', NULL, 'negative output tokens: 22023');
-SELECT throws_ok($$SELECT pg_temp.pc('base', 10, 1, 11)$$, '22023', NULL, 'more cached tokens than input tokens: 22023');
+SELECT throws_ok($$SELECT private.price_call(NULL::public.model_prices, 1, 1)$$, '22004', 'price must not be NULL',
+                 'no price: 22004');
+SELECT throws_ok($$SELECT pg_temp.pc('base', NULL, 1)$$, '22004', 'input tokens must not be NULL', 'NULL input tokens: 22004');
+SELECT throws_ok($$SELECT pg_temp.pc('base', -1, 1)$$, '22023', 'input tokens must be between 0 and 2147483647, got -1',
+                 'negative input tokens: 22023');
+SELECT throws_ok($$SELECT pg_temp.pc('base', 1, -1)$$, '22023', 'output tokens must be between 0 and 2147483647, got -1',
+                 'negative output tokens: 22023');
+SELECT throws_ok($$SELECT pg_temp.pc('base', 10, 1, 11)$$, '22023', 'cached input tokens must be between 0 and 10, got 11',
+                 'more cached tokens than input tokens: 22023');
 
 SELECT is((SELECT provolatile FROM pg_proc WHERE oid = 'private.price_call(public.model_prices, integer, integer, integer)'::regprocedure),
           'i', 'price_call is pure (IMMUTABLE)');

@@ -27,15 +27,16 @@ SELECT public.set_budget('project', 'checkout', 'month', 1);
 SELECT is(public.check_and_reserve_budget(2, 'other', jsonb_build_object('project', U&'checkout\200B')) #>> '{scope,key}',
           'checkout', 'metadata.project + U+200B is refused by checkout''s budget');
 SELECT throws_ok($$SELECT public.check_and_reserve_budget(1, 'other', jsonb_build_object('project', U&'\200B\00A0'))$$,
-                 '22023', NULL, 'a project of blanks only is still refused');
+                 '22023', 'metadata.project must be a string of 1 to 200 characters',
+                 'a project of blanks only is still refused');
 
 INSERT INTO public.work_orders (id, title, status) VALUES ('00000000-0000-4000-8000-000000003801', 'blank', 'in_progress');
 SELECT public.set_budget('work_order', '00000000-0000-4000-8000-000000003801', 'total', 1);
 SELECT is(public.check_and_reserve_budget(2, 'other',
               jsonb_build_object('work_order_id', U&'00000000-0000-4000-8000-000000003801\200B')) #>> '{scope,scope}',
           'work_order', 'metadata.work_order_id + U+200B is the work order, and its budget refuses');
-SELECT throws_ok($$SELECT public.check_and_reserve_budget(1, U&'\200B\3000')$$, '22023', NULL,
-                 'a service name of blanks only is still refused');
+SELECT throws_ok($$SELECT public.check_and_reserve_budget(1, U&'\200B\3000')$$,
+                 '22023', 'service name must not be blank (white space only)', 'a service name of blanks only is still refused');
 
 -- A cost row written directly books on the stripped name's budget.
 INSERT INTO public.cost_tracking (service_name, cost, metadata)

@@ -7,19 +7,26 @@ SELECT plan(43);
 
 -- Bad input: the documented SQLSTATE, a hint, nothing written.
 SELECT throws_ok($$SELECT set_rate_limit(NULL, 'svc', 1, NULL)$$, '22004', 'scope must not be NULL', 'a NULL scope is 22004');
-SELECT throws_ok($$SELECT set_rate_limit('team', 'svc', 1, NULL)$$, '22023', 'unknown rate limit scope team', 'an unknown scope is 22023');
+SELECT throws_ok($$SELECT set_rate_limit('team', 'svc', 1, NULL)$$, '22023', 'unknown rate limit scope team',
+                 'an unknown scope is 22023');
 SELECT throws_ok($$SELECT set_rate_limit('global', 'svc', 1, NULL)$$, '22023', 'the global scope has only the key *, got svc',
                  'the global scope takes only *');
 SELECT throws_ok($$SELECT set_rate_limit('service', '*', 1, NULL)$$, '22023', 'a service rate limit names one service, not *',
                  'a service limit names one service');
-SELECT throws_ok($$SELECT set_rate_limit('service', U&'svc\200B', 1, NULL)$$, '22023', NULL,
+SELECT throws_ok($$SELECT set_rate_limit('service', U&'svc\200B', 1, NULL)$$,
+                 '22023', 'rate limit key must be 1 to 200 characters without surrounding blanks, got 4',
                  'a key with an invisible blank around it is refused');
-SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', NULL, NULL)$$, '22023', 'a rate limit needs requests or tokens per minute',
-                 'a limit of neither kind is refused');
-SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', 0, NULL)$$, '22023', NULL, 'zero requests per minute is refused');
-SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', NULL, -5)$$, '22023', NULL, 'negative tokens per minute are refused');
+SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', NULL, NULL)$$,
+                 '22023', 'a rate limit needs requests or tokens per minute', 'a limit of neither kind is refused');
+SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', 0, NULL)$$,
+                 '22023', 'per-minute figures must be positive (tokens at most 10^12), got 0 requests, NULL tokens',
+                 'zero requests per minute is refused');
+SELECT throws_ok($$SELECT set_rate_limit('service', 'svc', NULL, -5)$$,
+                 '22023', 'per-minute figures must be positive (tokens at most 10^12), got NULL requests, -5 tokens',
+                 'negative tokens per minute are refused');
 SELECT isnt(test_helpers.hint_of($$SELECT set_rate_limit('service', 'svc', NULL, NULL)$$), NULL, 'and the refusal says what to do');
-SELECT throws_ok($$SELECT remove_rate_limit('model', 'gpt-4o')$$, 'P0002', 'no rate limit for model gpt-4o', 'removing a missing limit is P0002');
+SELECT throws_ok($$SELECT remove_rate_limit('model', 'gpt-4o')$$, 'P0002', 'no rate limit for model gpt-4o',
+                 'removing a missing limit is P0002');
 SELECT is((SELECT count(*)::int FROM public.rate_limits), 0, 'no refusal wrote a row');
 
 -- A limit of both kinds: two buckets, full, audited.
@@ -126,7 +133,8 @@ SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'pooled'), 
 SELECT results_eq($$SELECT private.rate_limit_scope_rank(s) FROM unnest(ARRAY['global', 'service', 'model', 'project', 'team']) AS s$$,
                   $$VALUES (1::smallint), (2::smallint), (3::smallint), (4::smallint), (NULL::smallint)$$,
                   'rate_limit_scope_rank: global, service, model, project in lock order; NULL for anything else');
-SELECT throws_ok($$SELECT private.rate_limit_check_target('model', ' gpt-4o')$$, '22023', NULL,
+SELECT throws_ok($$SELECT private.rate_limit_check_target('model', ' gpt-4o')$$,
+                 '22023', 'rate limit key must be 1 to 200 characters without surrounding blanks, got 7',
                  'rate_limit_check_target refuses a key with a blank around it');
 SELECT lives_ok($$SELECT private.rate_limit_check_target('global', '*')$$, 'and accepts the global key');
 SELECT private.rate_limit_write(3::smallint, 'model', 'written', 'tokens', 100000, 'test', '2027-03-01 16:00:00+00');

@@ -67,15 +67,19 @@ SELECT settle_reservation((SELECT (answer ->> 'reservationId')::uuid FROM answer
 SELECT is(pg_temp.available('svc', 'requests'), 0::numeric, 'a settle without token counts gives back nothing');
 
 -- Bad token counts: 22023 with a hint, nothing drawn.
-SELECT throws_ok($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": 300}')$$, '22023', NULL,
+SELECT throws_ok($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": 300}')$$,
+                 '22023', 'metadata.input_tokens and metadata.max_output_tokens must both be whole numbers of tokens',
                  'input_tokens without max_output_tokens is refused');
-SELECT throws_ok($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": "300", "max_output_tokens": 1}')$$, '22023', NULL,
+SELECT throws_ok($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": "300", "max_output_tokens": 1}')$$,
+                 '22023', 'metadata.input_tokens and metadata.max_output_tokens must both be whole numbers of tokens',
                  'a token count given as a string is refused');
-SELECT throws_ok($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": -1, "max_output_tokens": 1}')$$, '22023', NULL,
+SELECT throws_ok($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": -1, "max_output_tokens": 1}')$$,
+                 '22023', 'metadata.input_tokens and metadata.max_output_tokens must both be whole numbers of tokens',
                  'a negative token count is refused');
 SELECT isnt(test_helpers.hint_of($$SELECT check_and_reserve_budget(1, 'svc', '{"input_tokens": 1.5, "max_output_tokens": 1}')$$), NULL,
             'and the refusal says what to pass');
-SELECT throws_ok($$SELECT settle_reservation(gen_random_uuid(), 1, '{"input_tokens": 1, "output_tokens": "x"}')$$, '22023', NULL,
+SELECT throws_ok($$SELECT settle_reservation(gen_random_uuid(), 1, '{"input_tokens": 1, "output_tokens": "x"}')$$,
+                 '22023', 'metadata.input_tokens and metadata.output_tokens must both be whole numbers of tokens',
                  'settle refuses a bad token count before it looks the reservation up');
 
 -- Model and project limits apply by metadata; the global one to every call; a retry with the

@@ -53,7 +53,9 @@ SELECT is((SELECT sum(available) FROM public.rate_limits WHERE key = 'test-model
 SELECT is((settle_llm_call((SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'a'), 800, 300, 200)) ->> 'alreadySettled', 'true',
           'the same counts again answer the same settle');
 SELECT throws_ok($$SELECT settle_llm_call((SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'a'), 900, 300, 200)$$,
-                 '55000', NULL, 'other counts for a settled reservation are refused');
+                 '55000', (SELECT format('reservation %s is already settled with cost 0.004750', answer ->> 'reservationId')
+                           FROM answers WHERE name = 'a'),
+                 'other counts for a settled reservation are refused');
 
 -- Cached tokens are counted once: all-cached input costs the cached rate only.
 INSERT INTO answers VALUES ('b', reserve_llm_call('svc', 'test-model', 1000, 0));
@@ -61,22 +63,30 @@ SELECT is((settle_llm_call((SELECT (answer ->> 'reservationId')::uuid FROM answe
           0.0025, '1000 input tokens all cached cost 1000 x 2.5 (the cached rate of the newer price), not also the input rate');
 
 -- Refusals: a model without a price, without a maximum output; bad input; the wrong settle.
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-such-model', 10, 10)$$, 'P0002', NULL, 'a model with no price is refused, not priced at zero');
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-such-model', 10, 10)$$,
+                 'P0002', format('no price for model no-such-model at %s', now()),
+                 'a model with no price is refused, not priced at zero');
 SELECT matches(test_helpers.hint_of($$SELECT reserve_llm_call('svc', 'no-such-model', 10, 10)$$), 'set_model_price',
                'and the hint names set_model_price');
 INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok)
 VALUES ('no-max', now() - interval '1 hour', 1, 1);
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-max', 10)$$, '22023', NULL,
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'no-max', 10)$$,
+                 '22023', 'no maximum output tokens for no-max : the call cannot be priced',
                  'no maximum output given and none known for the model: 22023');
 SELECT matches(test_helpers.hint_of($$SELECT reserve_llm_call('svc', 'no-max', 10)$$), 'p_max_output_tokens', 'whose hint says what to pass');
-SELECT throws_ok($$SELECT reserve_llm_call(NULL, 'test-model', 10, 10)$$, '22004', NULL, 'a NULL service is 22004');
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', -1, 10)$$, '22023', NULL, 'negative input tokens are 22023');
-SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', 10, 10, '[]')$$, '22023', NULL, 'metadata that is not an object is 22023');
-SELECT throws_ok($$SELECT settle_llm_call(gen_random_uuid(), 10, 10, 11)$$, '22023', NULL,
+SELECT throws_ok($$SELECT reserve_llm_call(NULL, 'test-model', 10, 10)$$, '22004', 'service must not be NULL',
+                 'a NULL service is 22004');
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', -1, 10)$$,
+                 '22023', 'input tokens must be between 0 and 100000000, got -1', 'negative input tokens are 22023');
+SELECT throws_ok($$SELECT reserve_llm_call('svc', 'test-model', 10, 10, '[]')$$,
+                 '22023', 'metadata must be a JSON object, got array', 'metadata that is not an object is 22023');
+SELECT throws_ok($$SELECT settle_llm_call(gen_random_uuid(), 10, 10, 11)$$,
+                 '22023', 'cached input tokens must be between 0 and 10, got 11',
                  'more cached tokens than input tokens is 22023, before the reservation is looked up');
-SELECT throws_ok($$SELECT settle_llm_call(gen_random_uuid(), 10, 10)$$, 'P0002', NULL, 'an unknown reservation is P0002');
-SELECT throws_ok(format('SELECT settle_llm_call(%L, 10, 10)', check_and_reserve_budget(0.01, 'svc') ->> 'reservationId'),
-                 '55000', NULL, 'a reservation the caller priced itself is settled with settle_reservation, not here');
+SELECT matches(test_helpers.error_of($$SELECT settle_llm_call(gen_random_uuid(), 10, 10)$$),
+               '^P0002: reservation [0-9a-f-]{36} does not exist$', 'an unknown reservation is P0002');
+SELECT matches(test_helpers.error_of(format('SELECT settle_llm_call(%L, 10, 10)', check_and_reserve_budget(0.01, 'svc') ->> 'reservationId')),
+               '^55000: reservation [0-9a-f-]{36} was not priced from model_prices$', 'a reservation the caller priced itself is settled with settle_reservation, not here');
 SELECT is((SELECT count(*)::int FROM public.budget_reservations WHERE service_name = 'svc' AND price_model IS NOT NULL), 5,
           'the refused calls reserved nothing');
 

@@ -48,3 +48,18 @@ LANGUAGE sql AS $$
     SELECT jsonb_agg(h - 5 - 4 ORDER BY o) FROM jsonb_array_elements(p_holds) WITH ORDINALITY AS x(h, o)
 $$;
 COMMENT ON FUNCTION test_helpers.rate_holds(jsonb) IS 'pgTAP helper: rate limit holds as [rank, key, kind, amount], without the instant and stripe.';
+
+-- The error p_sql raises as 'SQLSTATE: message' (NULL when it raises none; a statement that
+-- succeeds is kept), for refusals whose message holds a part the test cannot know in advance
+-- (a generated id): matches(test_helpers.error_of(...), '^P0002: reservation [0-9a-f-]{36} does not exist$')
+-- checks the code and the message in one assertion. Use throws_ok when the message is known.
+CREATE OR REPLACE FUNCTION test_helpers.error_of(p_sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE p_sql;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+COMMENT ON FUNCTION test_helpers.error_of(text) IS 'pgTAP helper: the error p_sql raises as SQLSTATE: message; NULL when it raises none.';
