@@ -215,6 +215,7 @@ class EmbeddedCluster:
         if "pg_net" in preload.installed_libraries(PG_BIN_DIR.parent / "lib"):
             # pg_net's worker retries every second, with a FATAL each time, until its database exists.
             self.ensure_database(preload.pg_net_database())
+        preload.create_pg_cron(self.url("postgres"))  # in cron.database_name, when pg_cron is preloaded
         assert self.port is not None
         return self.port
 

@@ -6,7 +6,9 @@ last; `moose db up` rewrites it when what is installed changes and restarts the 
 per cluster (`pg_net.database_name`): the main database, `moose`, where `dispatch_alerts()`
 of `make run` queues its requests (MOOSE_PG_NET_DATABASE chooses another). `moose test` points
 it at the test database for the run (`serving`: ALTER SYSTEM, a reload and a worker restart,
-about a second, no server restart) and back afterwards."""
+about a second, no server restart) and back afterwards. pg_cron installs only in the database
+`cron.database_name` names, the main one: `moose db up` creates the extension there
+(`create_pg_cron`) and pg_cron runs its jobs in background workers."""
 
 from __future__ import annotations
 
@@ -46,7 +48,8 @@ def preload_conf(lib_dir: Path) -> str:
     lines = ["# Written by `moose db up` (runner/preload.py) from what is installed; do not edit.",
              f"shared_preload_libraries = '{','.join(libraries)}'"]
     if "pg_cron" in libraries:
-        lines.append(f"cron.database_name = '{settings.DEFAULT_DATABASE}'")
+        # Jobs run in background workers, not over a libpq connection that would need a login.
+        lines += [f"cron.database_name = '{settings.DEFAULT_DATABASE}'", "cron.use_background_workers = on"]
     if "pg_net" in libraries:
         lines.append(f"pg_net.database_name = '{pg_net_database()}'")
     return "\n".join(lines) + "\n"
@@ -66,6 +69,21 @@ def write_preload_conf(data_dir: Path, lib_dir: Path, owner: tuple[int, int] | N
     target.write_text(wanted)
     if owner is not None:
         os.chown(target, *owner)
+    return True
+
+
+def create_pg_cron(server_url: str) -> bool:
+    """CREATE EXTENSION pg_cron in the database cron.database_name names, the only one where it
+    installs, when the running server preloads it, so `moose schedule --pg-cron` works on the
+    embedded cluster (superuser connection). True when it created it now."""
+    with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT current_setting('cron.database_name', true)").fetchone()
+    if row is None or not row[0]:
+        return False
+    with connect(with_database(server_url, str(row[0])), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'").fetchone():
+            return False
+        conn.execute("CREATE EXTENSION pg_cron")
     return True
 
 

@@ -1,7 +1,8 @@
 """`moose schedule --pg-cron` against a real pg_cron (Debian's postgresql-15-cron). pg_cron only
 installs in the database named by cron.database_name (a server setting), so this test starts a
-throwaway cluster of its own whose `moose` database holds it, registers the jobs, and waits for
-pg_cron itself to run one (pg_cron 1.4 fires on minute boundaries: up to a minute)."""
+throwaway embedded cluster of its own exactly as `moose db up` does (which preloads pg_cron and
+creates the extension in the main database, `moose`), migrates it, registers the jobs, and
+waits for pg_cron itself to run one (pg_cron 1.4 fires on minute boundaries: up to a minute)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 from service_helpers import PROJECT_ROOT, install_tick_job, scalar, wait_for
 
+from runner import preload
 from runner.embedded import EmbeddedCluster
 from runner.migrations import migrate
 
@@ -26,17 +28,14 @@ def cron_url() -> Iterator[str]:
     root.chmod(0o755)
     cluster = EmbeddedCluster(root)
     try:
-        cluster.up()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            assert "pg_cron" in scalar(conn, "SHOW shared_preload_libraries").split(",")
-            # Run jobs in background workers, not over a libpq connection to "localhost".
-            conn.execute("ALTER SYSTEM SET cron.use_background_workers = on")
-        cluster.down()
-        cluster.up()
+        cluster.up()  # what `moose db up` does, nothing added by hand
         url = cluster.url("moose")
-        migrate(url, echo=lambda _line: None)
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+            assert "pg_cron" in scalar(conn, "SHOW shared_preload_libraries").split(",")
+            assert scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"), \
+                "moose db up creates pg_cron in cron.database_name"
+        assert not preload.create_pg_cron(cluster.url("postgres")), "a second moose db up creates nothing"
+        migrate(url, echo=lambda _line: None)
         yield url
     finally:
         cluster.destroy()

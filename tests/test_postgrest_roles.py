@@ -93,6 +93,8 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
                                   SERVICE),
     "report_test_run": ({"p_work_order_id": WO, "p_passed": False}, SERVICE),
     "set_work_order_status": ({"p_work_order_id": WO, "p_status": "approved"}, SERVICE),
+    "create_work_order": ({"p_title": "from the api", "p_priority": "high"}, SERVICE),
+    "resolve_id": ({"p_kind": "work_order", "p_id": WO[:8]}, DASHBOARD),
     "add_alert_channel": ({"p_name": "api-hook", "p_kind": "webhook", "p_url": "http://127.0.0.1:9/x"}, SERVICE),
     "alert_delivery_settings": ({}, SERVICE),
     "claim_alert_deliveries": ({"p_worker": "api", "p_limit": 1}, SERVICE),

@@ -179,7 +179,8 @@ def test_set_and_list(db_url: str, conn: psycopg.Connection) -> None:
     history = json.loads(moose(db_url, "prices", "list", "--model", "my-model", "--json").output)
     assert [(row["status"], row["input_usd_per_mtok"]) for row in history] == [
         ("scheduled", "0.2"), ("current", "0.16"), ("superseded", "0.15")]
-    assert "no prices for other" in moose(db_url, "prices", "list", "--model", "other").output
+    unpriced = moose(db_url, "prices", "list", "--model", "other")
+    assert unpriced.exit_code == 1 and "no price for model 'other'" in unpriced.output, unpriced.output
 
 
 def test_backup_and_restore_carry_prices(db_url: str, conn: psycopg.Connection, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 -- outside migrations; every change audited with its actor (private.system_config_audit);
 -- update_config's own bad inputs.
 BEGIN;
-SELECT plan(58);
+SELECT plan(60);
 
 -- Seeded defaults (runbook 1.3, 1.4, 3.1, 6.2) -------------------------------------------------
 SELECT is(private.config_numeric('daily_budget_limit'), 100::numeric, 'daily budget limit defaults to 100');
@@ -141,6 +141,15 @@ SELECT throws_ok($$SELECT public.update_config('daily_budget_limit', '-5')$$,
 SELECT is((SELECT value FROM public.system_config WHERE key = 'daily_budget_limit'), '150'::jsonb,
           'refused calls left the value alone');
 SELECT is((SELECT count(*) FROM public.audit_log), (SELECT n FROM audit_count), 'refused calls wrote no audit row');
+
+-- A refusal's hint never suggests a value that changes behaviour (0 for the limit stops all spend).
+SELECT throws_ok($$SELECT update_config('daily_budget_limit', '"abc"')$$, '22023',
+                 'config "daily_budget_limit" must be a JSON number, got "abc"', 'a word for a number: 22023');
+SELECT is(test_helpers.hint_of($$SELECT update_config('daily_budget_limit', '"abc"')$$),
+          (SELECT format('Give a JSON number from %s to %s; it is %s now, e.g. SELECT update_config(''daily_budget_limit'', ''%s'');',
+                         c.min_value, c.max_value, c.value, c.value)
+           FROM system_config AS c WHERE c.key = 'daily_budget_limit'),
+          'the hint keeps the value in force, never the lower end of the range');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -44,7 +44,7 @@ SELECT is((SELECT count(*)::int FROM req WHERE r #>> '{headers,Content-Type}' = 
           'every request is JSON and carries X-Moose-Alert-Id');
 SELECT is((SELECT (r ->> 'timeout_ms')::int FROM req WHERE name = 'w'), 10000, 'timeout from alert_delivery_timeout');
 SELECT is((SELECT private.alert_message(delivery_id) ->> 'type' FROM req WHERE name = 'w'), 'alert', 'alert_message type');
-SELECT throws_ok($$SELECT private.alert_message(-1)$$, 'P0002', 'unknown alert delivery -1',
+SELECT throws_ok($$SELECT private.alert_message(-1)$$, 'P0002', 'alert delivery -1 does not exist',
                  'alert_message of an unknown delivery');
 SELECT is((SELECT r -> 'url' FROM req WHERE name = 'm'), '"https://api.sendgrid.com/v3/mail/send"'::jsonb, 'the URL comes along');
 

@@ -52,7 +52,7 @@ SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, 999)$$,
                  '22023', 'HTTP status code must be between 100 and 599, got 999', 'status code out of range');
 SELECT throws_ok($$SELECT record_alert_delivery_result(1, 1, -1)$$,
                  '22023', 'HTTP status code must be between 100 and 599, got -1', 'negative status code');
-SELECT throws_ok($$SELECT record_alert_delivery_result(9999999, 1, 200)$$, 'P0002', 'unknown alert delivery 9999999',
+SELECT throws_ok($$SELECT record_alert_delivery_result(9999999, 1, 200)$$, 'P0002', 'alert delivery 9999999 does not exist',
                  'unknown delivery');
 SELECT throws_ok($$SELECT * FROM claim_alert_deliveries('x', 0)$$, '22023', 'claim limit must be between 1 and 1000, got 0',
                  'claim limit 0');
@@ -67,7 +67,7 @@ SELECT is((SELECT attempts FROM alert_deliveries WHERE id = (SELECT max(delivery
 SELECT throws_ok(format('SELECT retry_alert_delivery(%s)', (SELECT min(delivery_id) FROM claimed)), '55000',
                  format('alert delivery %s is delivered, only failed or throttled deliveries can be retried', (SELECT min(delivery_id) FROM claimed)),
                  'a delivered row cannot be retried');
-SELECT throws_ok($$SELECT retry_alert_delivery(-5)$$, 'P0002', 'unknown alert delivery -5', 'retry of an unknown delivery');
+SELECT throws_ok($$SELECT retry_alert_delivery(-5)$$, 'P0002', 'alert delivery -5 does not exist', 'retry of an unknown delivery');
 SELECT test_alert_channel('pager') AS test_delivery \gset
 SELECT is((SELECT c.name || '/' || d.status FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
            WHERE d.id = :test_delivery), 'pager/pending', 'test_alert_channel queues a delivery to that channel');

@@ -12,7 +12,7 @@ from types import FrameType
 
 import click
 
-from runner.cli.context import Context, call, pass_context, rows
+from runner.cli.context import Context, call, echo_json, pass_context, records, rows
 from runner.cli.draw import short, table
 from runner.db import connect
 from runner.delivery import DeliveryWorker
@@ -34,19 +34,24 @@ def alerts() -> None:
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only deliveries in this state.")
 @click.option("--channel", default=None, help="Only deliveries to this channel.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="Newest N deliveries.")
+@click.option("--json", "as_json", is_flag=True, help="The rows of alert_delivery_overview as one JSON array.")
 @pass_context
-def list_command(ctx: Context, status: str | None, channel: str | None, limit: int) -> None:
+def list_command(ctx: Context, status: str | None, channel: str | None, limit: int, as_json: bool) -> None:
     """List alert deliveries, newest first: id, alert, severity, channel, status, attempts,
     next attempt and last error."""
+    where = ("FROM public.alert_delivery_overview "
+             "WHERE (%(status)s::text IS NULL OR status = %(status)s) "
+             "  AND (%(channel)s::text IS NULL OR channel = %(channel)s) "
+             "ORDER BY delivery_id DESC LIMIT %(limit)s")
+    params = {"status": status, "channel": channel, "limit": limit}
+    if as_json:
+        echo_json(records(ctx, "SELECT * " + where, params))
+        return
     listed = rows(
         ctx, "SELECT delivery_id, alert_id, severity, channel, status, attempts, "
         "       CASE WHEN status IN ('pending', 'sending') "
         "            THEN to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') END, title, last_error "
-        "FROM public.alert_delivery_overview "
-        "WHERE (%(status)s::text IS NULL OR status = %(status)s) "
-        "  AND (%(channel)s::text IS NULL OR channel = %(channel)s) "
-        "ORDER BY delivery_id DESC LIMIT %(limit)s",
-        {"status": status, "channel": channel, "limit": limit})
+        + where, params)
     table([("id", ">7"), ("alert", ">7"), ("severity", "<8"), ("channel", "<16"), ("status", "<9"), ("try", ">3"),
            ("next attempt (UTC)", "<19"), ("title", "<40"), ("last error", "")],
           ((r[0], short(r[1], 7), r[2], short(r[3], 16), r[4], r[5], r[6] or "-", short(r[7], 40), short(r[8], 60))
@@ -55,16 +60,22 @@ def list_command(ctx: Context, status: str | None, channel: str | None, limit: i
 
 
 @alerts.command("channels")
+@click.option("--json", "as_json", is_flag=True, help="The channels and their counts as one JSON array.")
 @pass_context
-def channels_command(ctx: Context) -> None:
+def channels_command(ctx: Context, as_json: bool) -> None:
     """List alert channels (never their URLs or secrets) with delivery counts."""
-    channels = rows(
+    found = records(
         ctx, "SELECT c.name, c.kind, c.min_severity, c.enabled, c.source, "
-        "       count(d.*) FILTER (WHERE d.status = 'delivered'), "
-        "       count(d.*) FILTER (WHERE d.status IN ('pending', 'sending')), "
-        "       count(d.*) FILTER (WHERE d.status = 'failed'), count(d.*) FILTER (WHERE d.status = 'throttled') "
+        "       count(d.*) FILTER (WHERE d.status = 'delivered') AS delivered, "
+        "       count(d.*) FILTER (WHERE d.status IN ('pending', 'sending')) AS queued, "
+        "       count(d.*) FILTER (WHERE d.status = 'failed') AS failed, "
+        "       count(d.*) FILTER (WHERE d.status = 'throttled') AS throttled "
         "FROM public.alert_channels AS c LEFT JOIN public.alert_deliveries AS d ON d.channel_id = c.id "
         "GROUP BY c.id ORDER BY c.name")
+    if as_json:
+        echo_json(found)
+        return
+    channels = [tuple(row.values()) for row in found]
     table([("name", "<20"), ("kind", "<9"), ("min sev", "<8"), ("enabled", "<7"), ("source", "<6"),
            ("delivered", ">9"), ("queued", ">6"), ("failed", ">6"), ("throttled", ">9")],
           ((*r[:3], "yes" if r[3] else "no", *r[4:]) for r in channels),

@@ -51,7 +51,12 @@ def resume(ctx: Context, note: str) -> None:
     """Undo the kill switch: resume exactly the work orders it paused, restart the orchestrator if
     the kill stopped it, admit reservations again. Idempotent."""
     result = call(ctx, "SELECT public.resume_operations(p_note => %s)", (note,))
-    click.echo(click.style("operations resumed", fg="green", bold=True))
+    assert isinstance(result, dict)
+    if result.get("resumed"):
+        click.echo(click.style("operations resumed", fg="green", bold=True))
+    else:
+        click.echo("nothing to resume: the kill switch is off" + (
+            f" (last kill {result['lastKillId']}, resumed {result['resumedAt']})" if result.get("lastKillId") else ""))
     echo_json(result)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from psycopg.types.json import Jsonb
 
-from runner.cli.context import Context, call, pass_context, rows
+from runner.cli.context import Context, call, echo_json, pass_context, records
 
 
 @click.group("config")
@@ -22,13 +22,19 @@ def config() -> None:
 
 @config.command("get")
 @click.argument("key", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help="The rows (value, type, range, description, last change) as JSON.")
 @pass_context
-def config_get(ctx: Context, key: str | None) -> None:
+def config_get(ctx: Context, key: str | None, as_json: bool) -> None:
     """Show one key (or every key) with its value, type, range and description."""
-    keys = rows(ctx, """SELECT key, value, value_type, min_value, max_value, description, updated_at, updated_by
-                         FROM public.system_config WHERE %s::text IS NULL OR key = %s ORDER BY key""", (key, key))
-    if key and not keys:
+    found = records(ctx, """SELECT key, value, value_type, min_value, max_value, description, updated_at, updated_by
+                            FROM public.system_config WHERE %s::text IS NULL OR key = %s ORDER BY key""", (key, key))
+    if key and not found:
         raise click.ClickException(f"unknown configuration key {key!r}; `moose config get` lists them")
+    if as_json:
+        echo_json(found)
+        return
+    keys = [tuple(row.values()) for row in found]
     for name, value, kind, low, high, description, updated_at, updated_by in keys:
         bounds = f" [{low}..{high}]" if low is not None or high is not None else ""
         click.echo(f"{click.style(name, bold=True)} = {json.dumps(value)}  ({kind}{bounds})")

@@ -47,14 +47,19 @@ def short(value: Any, width: int) -> str:
 
 def table(columns: Sequence[tuple[str, str]], lines: Iterable[Sequence[Any]], empty: str) -> None:
     """A line of column titles, then one line a row, each cell in its column's format spec
-    ("<8", ">7", "" for a last column left as it is); `empty` alone when there are no rows."""
+    ("<8", ">7", "" for a last column left as it is), a column widened to its longest cell so
+    the columns stay aligned; `empty` alone when there are no rows."""
     lines = list(lines)
     if not lines:
         click.echo(empty)
         return
-    click.echo(" ".join(f"{title:{spec}}" for title, spec in columns))
-    for cells in lines:
-        click.echo(" ".join(f"{cell:{spec}}" for cell, (_title, spec) in zip(cells, columns, strict=True)))
+    drawn = [[f"{title:{spec}}" for title, spec in columns]]
+    drawn += [[f"{cell:{spec}}" for cell, (_title, spec) in zip(cells, columns, strict=True)] for cells in lines]
+    widths = [max(len(row[i]) for row in drawn) for i in range(len(columns))]
+    for row in drawn:
+        click.echo(" ".join(cell if i == len(columns) - 1 and not columns[i][1] else
+                            f"{cell:{'>' if columns[i][1].startswith('>') else '<'}{widths[i]}}"
+                            for i, cell in enumerate(row)))
 
 
 def budget_bar(budget: dict[str, Any], width: int = 30) -> str:

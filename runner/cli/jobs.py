@@ -25,8 +25,8 @@ from runner.service import Service
 @click.option("--no-deliver", is_flag=True, help="Deliver no alerts (another runner or pg_net does).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               envvar="MOOSE_CONFIG", default=None,
-              help="TOML file (interval, poll, jobs, log_format, verbose, reconnect_initial, reconnect_max, "
-                   "reconnect_reminder) re-read on SIGHUP (env MOOSE_CONFIG).")
+              help="TOML file (interval, poll, jobs, deliver, log_format, verbose, reconnect_initial, "
+                   "reconnect_max, reconnect_reminder) re-read on SIGHUP, deliver only at start (env MOOSE_CONFIG).")
 @click.option("--iterations", type=click.IntRange(min=1), default=None,
               help="Stop after this many health lines (for smoke tests).")
 @click.option("--listen", default=DEFAULT_LISTEN, show_default=True, envvar="MOOSE_LISTEN",
@@ -79,10 +79,11 @@ def jobs_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([dict(zip(names, row, strict=True)) for row in listed], default=str, indent=2))
         return
-    click.echo(f"{'name':<22} {'every':<10} {'on':<3} {'next run (UTC)':<20} {'fails':>5} {'last':<10} lease")
+    width = max([22, *(len(row[0]) for row in listed)])  # the longest name sets the first column
+    click.echo(f"{'name':<{width}} {'every':<10} {'on':<3} {'next run (UTC)':<20} {'fails':>5} {'last':<10} lease")
     for row in listed:
         name, _fn, every, _timeout, enabled, next_run, failures, last, error, holder, _expires = row
-        click.echo(f"{name:<22} {every:<10} {'yes' if enabled else 'no':<3} "
+        click.echo(f"{name:<{width}} {every:<10} {'yes' if enabled else 'no':<3} "
                    f"{next_run.strftime('%Y-%m-%d %H:%M:%S'):<20} {failures:>5} {last or '-':<10} {holder or '-'}")
         if error:
             click.echo(click.style(f"    last error: {error}", fg="red"))
@@ -144,12 +145,14 @@ def jobs_run(ctx: Context, name: str) -> None:
 def schedule(ctx: Context, pg_cron: bool, remove: bool) -> None:
     """Register every enabled job in pg_cron as `moose:<name>` (for installations that run no
     `moose run`, such as Supabase); disabled jobs are unscheduled. Run it again after changing
-    jobs. Needs pg_cron installed in this database."""
+    jobs. Needs pg_cron installed in this database: `moose db up` installs it in the embedded
+    cluster's main database (the one cron.database_name names)."""
     assert pg_cron
     result = call(ctx, "SELECT public.schedule_pg_cron(%s)", (remove,))
     assert isinstance(result, dict)
+    width = max([22, *(len(entry["job"]) for entry in result["scheduled"])])
     for entry in result["scheduled"]:
-        click.echo(f"scheduled moose:{entry['job']:<22} {entry['schedule']:<14} {entry['command']}")
+        click.echo(f"scheduled moose:{entry['job']:<{width}} {entry['schedule']:<14} {entry['command']}")
     for name in result["removed"]:
         click.echo(f"unscheduled moose:{name}")
     if not result["scheduled"] and not result["removed"]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from runner.cli.context import Context, call, echo_json, pass_context, rows
+from runner.cli.context import Context, call, echo_json, pass_context, records, rows
 from runner.cli.draw import table
 
 SCOPES = click.Choice(["global", "service", "model", "project"])
@@ -20,9 +20,13 @@ def limits() -> None:
 
 
 @limits.command("list")
+@click.option("--json", "as_json", is_flag=True, help="rate_limit_usage()'s rows as one JSON array.")
 @pass_context
-def list_limits(ctx: Context) -> None:
+def list_limits(ctx: Context, as_json: bool) -> None:
     """Every rate limit with what its bucket holds now (rate_limit_usage())."""
+    if as_json:
+        echo_json(records(ctx, "SELECT * FROM public.rate_limit_usage()"))
+        return
     found = rows(ctx, "SELECT scope, key, kind, per_minute, available, percentage_available, full_in_ms "
                       "FROM public.rate_limit_usage()")
     table([("scope", "<8"), ("key", "<24"), ("kind", "<8"), ("per minute", ">12"), ("available", ">14"),
@@ -41,6 +45,9 @@ def list_limits(ctx: Context) -> None:
 def set_limit(ctx: Context, scope: str, key: str, rpm: int | None, tpm: int | None) -> None:
     """Create or change the rate limit of SCOPE KEY (global takes the key *): --rpm, --tpm or
     both; a kind left out is no limit of that kind."""
+    if rpm is None and tpm is None:
+        raise click.UsageError(f"give --rpm N, --tpm N or both; to remove the limit of {scope} {key}: "
+                               f"`moose limits remove {scope} {key}`")
     echo_json(call(ctx, "SELECT public.set_rate_limit(%s, %s, %s, %s)", (scope, key, rpm, tpm)))
 
 

@@ -49,6 +49,9 @@ def prices_list(ctx: Context, model: str | None, show_all: bool, as_json: bool) 
     """Each model's current price and any scheduled one (model_prices_list()); --model or --all
     for the history. Rates: input / output / cached input, USD per million tokens."""
     found = records(ctx, "SELECT * FROM public.model_prices_list(p_model => %s, p_all => %s)", (model, show_all))
+    if model is not None and not found:
+        raise click.ClickException(f"no price for model {model!r}: `moose prices list` shows the models priced; "
+                                   "set one with `moose prices set MODEL --input X --output Y`")
     if as_json:
         echo_json(found)
         return
@@ -57,7 +60,7 @@ def prices_list(ctx: Context, model: str | None, show_all: bool, as_json: bool) 
           ([short(r["model"], 40), f"{r['effective_from']:%Y-%m-%d %H:%M}", r["status"],
             rate(r["input_usd_per_mtok"]), rate(r["output_usd_per_mtok"]), rate(r["cached_input_usd_per_mtok"]),
             rate(r["max_output_tokens"]), long_context(r)] for r in found),
-          empty="no prices" + (f" for {model}" if model else "") + ": moose prices set or moose prices import FILE")
+          empty="no prices: moose prices set or moose prices import FILE")
 
 
 @prices.command("set")

@@ -17,7 +17,7 @@ DECLARE
 BEGIN
     SELECT * INTO v_delivery FROM public.alert_deliveries AS d WHERE d.id = p_delivery_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown alert delivery %', p_delivery_id
+        RAISE EXCEPTION 'alert delivery % does not exist', p_delivery_id
             USING ERRCODE = 'P0002', HINT = 'List deliveries with: SELECT * FROM alert_delivery_overview;';
     END IF;
     SELECT c.name INTO v_channel FROM public.alert_channels AS c WHERE c.id = v_delivery.channel_id;

@@ -35,7 +35,7 @@ BEGIN
 
     SELECT * INTO v_delivery FROM public.alert_deliveries AS d WHERE d.id = p_delivery_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown alert delivery %', p_delivery_id
+        RAISE EXCEPTION 'alert delivery % does not exist', p_delivery_id
             USING ERRCODE = 'P0002', HINT = 'Pass a delivery_id returned by claim_alert_deliveries.';
     END IF;
     IF v_delivery.status <> 'sending' OR v_delivery.attempts <> p_attempt THEN

@@ -10,7 +10,7 @@ BEGIN
     END IF;
     SELECT * INTO v_delivery FROM public.alert_deliveries AS d WHERE d.id = p_delivery_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown alert delivery %', p_delivery_id
+        RAISE EXCEPTION 'alert delivery % does not exist', p_delivery_id
             USING ERRCODE = 'P0002', HINT = 'See moose alerts list (or SELECT * FROM alert_delivery_overview) for ids.';
     END IF;
     IF v_delivery.status NOT IN ('failed', 'throttled') THEN

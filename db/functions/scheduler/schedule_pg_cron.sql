@@ -18,7 +18,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron') THEN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = '55000',
-                  HINT = 'CREATE EXTENSION pg_cron (shared_preload_libraries = pg_cron, cron.database_name = this database), or run `moose run` instead.';
+                  HINT = 'pg_cron installs only in the database cron.database_name names (SHOW cron.database_name;), with pg_cron in shared_preload_libraries: CREATE EXTENSION pg_cron there (`moose db up` does it on the embedded cluster, in database moose), or run `moose run` instead.';
     END IF;
     FOR v_job IN SELECT * FROM public.jobs AS j ORDER BY j.name LOOP
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.job WHERE jobname = $1)', v_cron) INTO v_exists USING 'moose:' || v_job.name;

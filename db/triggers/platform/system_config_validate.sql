@@ -21,8 +21,15 @@ BEGIN
     WHEN 'numeric', 'integer' THEN
         IF v_kind <> 'number' THEN
             RAISE EXCEPTION 'config "%" must be a JSON number, got %', NEW.key, NEW.value::text
-                USING ERRCODE = '22023', HINT = format('E.g. UPDATE system_config SET value = ''%s'' WHERE key = ''%s'';',
-                                                       coalesce(NEW.min_value, 0), NEW.key);
+                USING ERRCODE = '22023', HINT = CASE
+                    -- The example keeps the value in force: a hint must never suggest a value
+                    -- that changes behaviour (the range's lower end for the limit stops all spend).
+                    WHEN TG_OP = 'UPDATE' AND jsonb_typeof(OLD.value) = 'number' THEN
+                        format('Give a JSON number from %s to %s; it is %s now, e.g. SELECT update_config(%L, %L);',
+                               coalesce(NEW.min_value::text, 'any'), coalesce(NEW.max_value::text, 'any'),
+                               OLD.value, NEW.key, OLD.value::text)
+                    ELSE format('Give a JSON number from %s to %s, written without quotes.',
+                                coalesce(NEW.min_value::text, 'any'), coalesce(NEW.max_value::text, 'any')) END;
         END IF;
         v_number := v_text::numeric;
         IF NEW.value_type = 'integer' AND v_number <> trunc(v_number) THEN
