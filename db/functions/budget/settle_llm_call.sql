@@ -48,8 +48,9 @@ BEGIN
         INTO v_booked
         FROM public.cost_tracking AS c WHERE c.id = (v_answer ->> 'costTrackingId')::bigint;
         IF v_booked IS DISTINCT FROM v_counts THEN
-            RAISE EXCEPTION 'reservation % is already settled with other token counts: %', p_reservation_id, v_booked
-                USING ERRCODE = '55000', HINT = 'A call is settled once; retry with the counts it was settled with.';
+            RAISE EXCEPTION 'reservation % is already settled with other token counts', p_reservation_id
+                USING ERRCODE = '55000', DETAIL = format('Settled with %s.', v_booked),
+                      HINT = 'A call is settled once; retry with the counts it was settled with.';
         END IF;
     END IF;
     RETURN v_answer
