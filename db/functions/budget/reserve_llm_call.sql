@@ -57,14 +57,28 @@ BEGIN
     IF v_grant IS NULL THEN
         -- The model the gate will grant, decided as it decides it (the tier from the global day's
         -- committed spend): the call is priced, reserved and rate-limited as that model.
-        v_s := private.budget_settings();
+        -- The settings row read in place, as the gate reads it (private.budget_settings() when
+        -- it is incomplete).
+        SELECT (now() AT TIME ZONE c.budget_timezone)::date, c.daily_limit, c.max_single_reservation, c.reservation_ttl,
+               c.warning_pct, c.hard_cap_pct, c.critical_pct, c.kill_pct, c.hard_cap_model, c.force_hard_cap,
+               c.global_stripes, c.scoped
+        INTO v_s
+        FROM private.budget_config AS c;
+        IF NOT FOUND OR NOT (v_s IS NOT NULL) THEN
+            v_s := private.budget_settings();
+        END IF;
         SELECT coalesce(sum(g.spent), 0) INTO v_spent
         FROM public.budget_stripes AS g
         WHERE g.scope_rank = 1 AND g.key = '*' AND g.period = 'day' AND g.period_start = v_s.budget_day;
-        SELECT m.model, m.decision INTO v_grant, v_decision
-        FROM private.budget_model_for(v_model, private.budget_model_tier(private.budget_tier(v_spent, v_s), v_s),
-                                      v_s.hard_cap_model) AS m;
-        v_grant := coalesce(v_grant, v_model);  -- refused: priced as asked, the gate refuses it
+        v_decision := private.budget_model_tier(private.budget_tier(v_spent, v_s), v_s);
+        IF v_decision = 'normal' THEN
+            v_grant := v_model;  -- the common case: the gate grants the model as asked, or refuses it
+            v_decision := NULL;
+        ELSE
+            SELECT m.model, m.decision INTO v_grant, v_decision
+            FROM private.budget_model_for(v_model, v_decision, v_s.hard_cap_model) AS m;
+            v_grant := coalesce(v_grant, v_model);  -- refused: priced as asked, the gate refuses it
+        END IF;
         -- Price: the row in effect now, read under the model's price lock (shared); none is P0002.
         PERFORM pg_advisory_xact_lock_shared(private.model_price_lock_key(v_grant));
         v_price := private.model_price_at(v_grant, now());
