@@ -4,7 +4,7 @@
 -- input rate when it has none); a reservation at the dearest input rate of the tier its input
 -- reaches, so no settle of its counts costs more; tiers checked and kept canonical.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 -- Three tiers after the base (dashscope/qwen3-coder-flash's shape), a cache-write rate.
 SELECT public.set_model_price('tiered', 0.3, 1.5, 0.08, 65536, p_cache_write_input_usd_per_mtok => 0.375,
@@ -72,6 +72,10 @@ SELECT throws_ok($$SELECT set_model_price('bad', 1, 1, p_tiers => '[{"from_token
 SELECT throws_ok($$SELECT set_model_price('bad', 1, 1, p_tiers => '[]')$$,
                  '22023', 'tiers must be a JSON array of 1 to 20 tiers, got []', 'an empty list of tiers: 22023');
 SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'bad'), 0, 'nothing written by a refused price');
+SELECT is(private.model_price_tiers(NULL), NULL, 'private.model_price_tiers: no tiers are NULL');
+SELECT is(private.call_cost_tier('{"input_usd_per_mtok": "1", "output_usd_per_mtok": "2", "cache_write_input_usd_per_mtok": "4"}',
+                                 1000, 1000, 0, 500), 0.0045,
+          'private.call_cost_tier: the rule at one tier (500 x 1 + 500 written x 4 + 1000 x 2)');
 
 SELECT * FROM finish();
 ROLLBACK;
