@@ -116,9 +116,12 @@ BEGIN
             v_price := v_other;
         END IF;
     END IF;
-    IF v_decision IS NOT NULL AND v_decision <> 'as_is' AND v_answer ->> 'modelDecision' = 'as_is' THEN
-        -- The gate saw the granted model, as asked; the caller asked for another.
-        v_answer := v_answer || jsonb_build_object('requestedModel', v_model, 'modelDecision', v_decision);
+    IF v_grant IS DISTINCT FROM v_model AND v_decision IS NOT NULL
+       AND NOT coalesce((v_answer ->> 'idempotentReplay')::boolean, false) THEN
+        -- The gate saw the granted model; the caller asked for another.
+        v_answer := v_answer || jsonb_build_object(
+            'requestedModel', v_model,
+            'modelDecision', CASE WHEN v_answer ->> 'modelDecision' = 'as_is' THEN v_decision ELSE v_answer ->> 'modelDecision' END);
     END IF;
 
     -- Record the price row on the reservation (a replay keeps the one it was priced at).
