@@ -198,17 +198,24 @@ def test_set_and_list(db_url: str, conn: psycopg.Connection) -> None:
 
 def test_backup_and_restore_carry_prices(db_url: str, conn: psycopg.Connection, tmp_path: Path) -> None:
     assert moose(db_url, "prices", "set", "kept-model", "--input", "1.1", "--output", "4.4").exit_code == 0
+    assert moose(db_url, "prices", "set", "tiered-model", "--input", "0.3", "--output", "1.5", "--cache-write-input",
+                 "0.375", "--tiers", '[{"from_tokens": 32001, "input_usd_per_mtok": "0.5", "output_usd_per_mtok": 2.5,'
+                 ' "cache_write_input_usd_per_mtok": "0.6250"}]').exit_code == 0
     backup = tmp_path / "backup.json"
     assert moose(db_url, "backup-config", "-o", str(backup)).exit_code == 0
     document = json.loads(backup.read_text())
     [entry] = [e for e in document["model_prices"] if e["model"] == "kept-model"]
     assert entry["input_usd_per_mtok"] == "1.1", "rates are exact decimal text in the file"
+    [tiered] = [e for e in document["model_prices"] if e["model"] == "tiered-model"]
+    assert tiered["cache_write_input_usd_per_mtok"] == "0.375"
+    assert tiered["tiers"] == [{"from_tokens": 32001, "input_usd_per_mtok": "0.5", "output_usd_per_mtok": "2.5",
+                                "cache_write_input_usd_per_mtok": "0.625"}], "the tiers too, rates as decimal text"
     document["model_prices"].append({"model": "old-model", "effective_from": "2025-03-01T00:00:00+00:00",
                                      "input_usd_per_mtok": "0.30000000000000004", "output_usd_per_mtok": 1})
     backup.write_text(json.dumps(document))
     restored = moose(db_url, "restore-config", str(backup))
     assert restored.exit_code == 0, restored.output
-    assert "2 model prices (1 written)" in restored.output
+    assert "3 model prices (1 written)" in restored.output, "the tiered row restores equal to itself"
     assert price_row(conn, "old-model")["input_usd_per_mtok"] == Decimal("0.30000000000000004"), \
         "a restore keeps every digit"
     entry["input_usd_per_mtok"] = "9"
