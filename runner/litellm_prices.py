@@ -4,20 +4,27 @@ LiteLLM writes USD per TOKEN as JSON numbers, often in exponent form (`2.5e-06`)
 holds USD per MILLION tokens. Every number is read from its decimal text (json's parse_float
 gives the text to Decimal, never to a binary float) and shifted six decimal places
 (Decimal.scaleb, exact), then sent as decimal text. What changed, and what is written, is
-decided in SQL (import_model_prices); this module only maps the file's keys:
+decided in SQL (import_model_prices); this module maps the file's keys the way LiteLLM 1.110.2's
+calculator reads them (litellm_core_utils/llm_cost_calc: _get_token_base_cost, tiered_pricing):
 
     input_cost_per_token                       -> input_usd_per_mtok
     output_cost_per_token                      -> output_usd_per_mtok
     cache_read_input_token_cost                -> cached_input_usd_per_mtok
+    cache_creation_input_token_cost            -> cache_write_input_usd_per_mtok
     max_output_tokens, else max_tokens         -> max_output_tokens (a positive integer, else none)
-    input_cost_per_token_above_<N>k_tokens     -> long_context_input_usd_per_mtok, threshold N x 1000
-    output_cost_per_token_above_<N>k_tokens    -> long_context_output_usd_per_mtok
-    cache_read_input_token_cost_above_<N>k_tokens -> long_context_cached_input_usd_per_mtok
+    <rate>_above_<N>k_tokens (any number of N) -> a tier from N x 1000 + 1 input tokens (from N x 1000
+                                                  for xAI, whose boundary LiteLLM draws inclusive);
+                                                  a rate a tier does not name is the one of the tier
+                                                  below it (LiteLLM's cumulative fallback)
+    tiered_pricing [{range: [start, end], ...}] -> the first range the base rates, each further one a
+                                                  tier from start + 1 (LiteLLM: start < input <= end);
+                                                  a tier's missing output rate is the model's, its
+                                                  missing cache rates its input rate
 
-An entry is skipped, and counted by reason, when it is not a model (`sample_spec`), lacks a
-per-token input or output price (image, audio, video, per-second or per-character pricing),
-or has several long-context tiers or an incomplete one (model_prices holds one tier; such a
-model gets no price rather than a wrong one)."""
+A missing cache-read or cache-write rate stays absent: the SQL rule then charges the input rate of
+the same tier, as LiteLLM does. An entry is skipped, and counted by reason, when it is not a model
+(`sample_spec`) or has no per-token input and output price (image, audio, video, per-second,
+per-character or per-query pricing)."""
 
 from __future__ import annotations
 
@@ -29,14 +36,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-TIER_KEY = re.compile(r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost)_above_(\d+)k_tokens$")
-TIER_COLUMNS = {"input_cost_per_token": "long_context_input_usd_per_mtok",
-                "output_cost_per_token": "long_context_output_usd_per_mtok",
-                "cache_read_input_token_cost": "long_context_cached_input_usd_per_mtok"}
+RATES = {"input_cost_per_token": "input_usd_per_mtok", "output_cost_per_token": "output_usd_per_mtok",
+         "cache_read_input_token_cost": "cached_input_usd_per_mtok",
+         "cache_creation_input_token_cost": "cache_write_input_usd_per_mtok"}
+TIER_KEY = re.compile(r"^(" + "|".join(RATES) + r")_above_(\d+)(k?)_tokens$")
+INCLUSIVE_PROVIDERS = frozenset({"xai"})  # LiteLLM's _INCLUSIVE_THRESHOLD_PROVIDERS
 NOT_A_MODEL = "not a model (sample_spec)"
 NO_TOKEN_PRICES = "no per-token input and output price"
-SEVERAL_TIERS = "several long-context tiers"
-INCOMPLETE_TIER = "a long-context tier without its input or output price"
 
 
 @dataclass
@@ -69,32 +75,68 @@ def positive_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
 
 
+def rates_of(spec: dict[str, Any], suffix: str = "") -> dict[str, Decimal]:
+    """The four per-token rates a mapping names (with a key suffix), per million tokens."""
+    found = {column: per_million(spec.get(key + suffix)) for key, column in RATES.items()}
+    return {column: rate for column, rate in found.items() if rate is not None}
+
+
+def above_tiers(spec: dict[str, Any], base: dict[str, Decimal], inclusive: bool) -> list[dict[str, Any]]:
+    """The `<rate>_above_<N>k_tokens` tiers, ascending, each resolved as LiteLLM resolves it: the
+    rates of every threshold crossed, the higher overriding, a rate not named carried up."""
+    thresholds: dict[int, str] = {}
+    for key, value in spec.items():
+        match = TIER_KEY.match(key)
+        if match and per_million(value) is not None:
+            size = int(match.group(2)) * (1000 if match.group(3) else 1)
+            thresholds[size] = match.group(2) + match.group(3)
+    tiers, current = [], dict(base)
+    for size in sorted(thresholds):
+        current.update(rates_of(spec, f"_above_{thresholds[size]}_tokens"))
+        tiers.append({"from_tokens": size if inclusive else size + 1, **current})
+    return tiers
+
+
+def listed_tiers(spec: dict[str, Any]) -> list[tuple[int, dict[str, Decimal]]] | None:
+    """A `tiered_pricing` list as (start, rates) by ascending start, or None when it prices no
+    tokens (LiteLLM then uses the flat keys)."""
+    listed = spec.get("tiered_pricing")
+    if not isinstance(listed, list) or not listed:
+        return None
+    result = []
+    for tier in listed:
+        bounds = tier.get("range") if isinstance(tier, dict) else None
+        if not (isinstance(bounds, list) and len(bounds) == 2 and all(per_million(b) is not None for b in bounds)):
+            return None
+        rates = rates_of(tier)
+        if "input_usd_per_mtok" not in rates:
+            return None
+        result.append((int(Decimal(bounds[0])), rates))
+    return sorted(result, key=lambda pair: pair[0])
+
+
 def entry(model: str, spec: dict[str, Any]) -> dict[str, Any] | str:
     """One model's entry for import_model_prices, or the reason it is skipped."""
-    rate_in, rate_out = per_million(spec.get("input_cost_per_token")), per_million(spec.get("output_cost_per_token"))
-    if rate_in is None or rate_out is None:
-        return NO_TOKEN_PRICES
-    result: dict[str, Any] = {"model": model, "input_usd_per_mtok": text(rate_in),
-                              "output_usd_per_mtok": text(rate_out)}
-    cached = per_million(spec.get("cache_read_input_token_cost"))
-    if cached is not None:
-        result["cached_input_usd_per_mtok"] = text(cached)
+    flat = rates_of(spec)
+    listed = listed_tiers(spec)
+    tiers: list[dict[str, Any]]
+    if listed is not None:
+        model_output = flat.get("output_usd_per_mtok", Decimal(0))
+        resolved = [(start, {"output_usd_per_mtok": model_output, **rates}) for start, rates in listed]
+        base = resolved[0][1]
+        tiers = [{"from_tokens": start + 1, **rates} for start, rates in resolved[1:]]
+    else:
+        if "input_usd_per_mtok" not in flat or "output_usd_per_mtok" not in flat:
+            return NO_TOKEN_PRICES
+        base = flat
+        tiers = above_tiers(spec, flat, spec.get("litellm_provider") in INCLUSIVE_PROVIDERS)
+    result: dict[str, Any] = {"model": model, **{column: text(rate) for column, rate in base.items()}}
     max_output = positive_int(spec.get("max_output_tokens")) or positive_int(spec.get("max_tokens"))
     if max_output is not None:
         result["max_output_tokens"] = max_output
-    tiers: dict[int, dict[str, Decimal]] = {}
-    for key, value in spec.items():
-        match = TIER_KEY.match(key)
-        rate = per_million(value) if match else None
-        if match and rate is not None:
-            tiers.setdefault(int(match.group(2)) * 1000, {})[TIER_COLUMNS[match.group(1)]] = rate
-    if len(tiers) > 1:
-        return SEVERAL_TIERS
-    for threshold, rates in tiers.items():
-        if "long_context_input_usd_per_mtok" not in rates or "long_context_output_usd_per_mtok" not in rates:
-            return INCOMPLETE_TIER
-        result["long_context_threshold_tokens"] = threshold
-        result.update({column: text(rate) for column, rate in sorted(rates.items())})
+    if tiers:
+        result["tiers"] = [{key: value if key == "from_tokens" else text(value) for key, value in tier.items()}
+                           for tier in tiers]
     return result
 
 

@@ -19,10 +19,9 @@ SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input
 SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok)
                    VALUES ('   ', now() + interval '1 day', 1, 1)$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_model_check"',
                  'a blank model breaks a CHECK');
-SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok,
-                                                    long_context_threshold_tokens, long_context_input_usd_per_mtok)
-                   VALUES ('m', now() + interval '1 day', 1, 1, 200000, 2)$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_long_context_whole"',
-                 'a long-context tier without its output rate breaks a CHECK');
+SELECT throws_ok($$INSERT INTO public.model_prices (model, effective_from, input_usd_per_mtok, output_usd_per_mtok, tiers)
+                   VALUES ('m', now() + interval '1 day', 1, 1, '{"from_tokens": 200001}')$$, '23514', 'new row for relation "model_prices" violates check constraint "model_prices_tiers_check"',
+                 'tiers that are not a list break a CHECK');
 
 -- set_model_price --------------------------------------------------------------------------------
 CREATE TEMP TABLE answers AS
@@ -32,7 +31,7 @@ SELECT is((SELECT a ->> 'model' FROM answers WHERE step = 1), 'test-model', 'the
 SELECT is((SELECT (a ->> 'effectiveFrom')::timestamptz FROM answers WHERE step = 1), now(), 'effective from now by default');
 SELECT is((SELECT a -> 'inputUsdPerMtok' FROM answers WHERE step = 1), '2.5'::jsonb, 'rates stored without trailing zeros');
 SELECT is((SELECT (a ->> 'inEffect')::boolean FROM answers WHERE step = 1), true, 'a price from now is in effect');
-SELECT is((SELECT a -> 'longContext' FROM answers WHERE step = 1), 'null'::jsonb, 'no long-context tier unless given');
+SELECT is((SELECT a -> 'tiers' FROM answers WHERE step = 1), 'null'::jsonb, 'no tiers unless given');
 SELECT is((SELECT count(*)::integer FROM public.audit_log WHERE action = 'budget.set_model_price'), 1, 'a set is audited');
 SELECT is(public.set_model_price('test-model', 2.5, 10.000, 1.25, 16384) ->> 'outcome', 'unchanged',
           'the same price at the same instant again is an idempotent retry');
@@ -59,9 +58,9 @@ SELECT is((SELECT count(*)::integer FROM public.model_prices WHERE model = 'test
 -- Long-context tier through the optional parameters.
 SELECT is(public.set_model_price('long-model', 1.25, 10, 0.125, 65535, p_long_context_threshold_tokens => 200000,
                                  p_long_context_input_usd_per_mtok => 2.5, p_long_context_output_usd_per_mtok => 15,
-                                 p_long_context_cached_input_usd_per_mtok => 0.25) -> 'longContext',
-          '{"thresholdTokens": 200000, "inputUsdPerMtok": 2.5, "outputUsdPerMtok": 15, "cachedInputUsdPerMtok": 0.25}'::jsonb,
-          'a long-context tier is stored whole');
+                                 p_long_context_cached_input_usd_per_mtok => 0.25) -> 'tiers',
+          '[{"fromTokens": 200001, "inputUsdPerMtok": 2.5, "outputUsdPerMtok": 15, "cachedInputUsdPerMtok": 0.25, "cacheWriteInputUsdPerMtok": null}]'::jsonb,
+          'a long-context tier (more than 200000 input tokens) is stored whole, as the tier from 200001');
 
 -- Bad input: the documented SQLSTATE, a hint, nothing written.
 SELECT throws_ok($$SELECT public.set_model_price(NULL, 1, 1)$$, '22004', 'model must not be NULL', 'NULL model: 22004');

@@ -16,13 +16,12 @@ SELECT 'tenth', jsonb_populate_record(NULL::public.model_prices,
 UNION ALL
 SELECT 'long', jsonb_populate_record(NULL::public.model_prices,
            '{"model": "long", "input_usd_per_mtok": 1.25, "output_usd_per_mtok": 10, "cached_input_usd_per_mtok": 0.125,
-             "long_context_threshold_tokens": 200000, "long_context_input_usd_per_mtok": 2.5,
-             "long_context_output_usd_per_mtok": 15, "long_context_cached_input_usd_per_mtok": 0.25}')
+             "tiers": [{"from_tokens": 200001, "input_usd_per_mtok": "2.5", "output_usd_per_mtok": "15",
+                        "cached_input_usd_per_mtok": "0.25"}]}')
 UNION ALL
 SELECT 'long-no-cache', jsonb_populate_record(NULL::public.model_prices,
            '{"model": "long-no-cache", "input_usd_per_mtok": 1.25, "output_usd_per_mtok": 10, "cached_input_usd_per_mtok": 0.125,
-             "long_context_threshold_tokens": 200000, "long_context_input_usd_per_mtok": 2.5,
-             "long_context_output_usd_per_mtok": 15}')
+             "tiers": [{"from_tokens": 200001, "input_usd_per_mtok": "2.5", "output_usd_per_mtok": "15"}]}')
 UNION ALL
 SELECT 'top', jsonb_populate_record(NULL::public.model_prices,
            '{"model": "top", "input_usd_per_mtok": 600, "output_usd_per_mtok": 600}');
@@ -72,20 +71,19 @@ SELECT throws_ok($$SELECT pg_temp.pc('base', 1, -1)$$, '22023', 'output tokens m
 SELECT throws_ok($$SELECT pg_temp.pc('base', 10, 1, 11)$$, '22023', 'cached input tokens must be between 0 and 10, got 11',
                  'more cached tokens than input tokens: 22023');
 
-SELECT is((SELECT provolatile FROM pg_proc WHERE oid = 'private.price_call(public.model_prices, integer, integer, integer)'::regprocedure),
+SELECT is((SELECT provolatile FROM pg_proc WHERE oid = 'private.price_call(public.model_prices, integer, integer, integer, integer)'::regprocedure),
           'i', 'price_call is pure (IMMUTABLE)');
 
 -- private.call_cost is the rule itself, for callers that checked the counts already: the same
 -- figures as price_call, without its checks.
 CREATE TEMP TABLE rule_price AS SELECT (NULL::public.model_prices) AS p;
 UPDATE rule_price SET p.model = 'rule', p.input_usd_per_mtok = 2.5, p.output_usd_per_mtok = 10, p.cached_input_usd_per_mtok = 1.25,
-                      p.long_context_threshold_tokens = 1000, p.long_context_input_usd_per_mtok = 5,
-                      p.long_context_output_usd_per_mtok = 20;
-SELECT is((SELECT private.call_cost(p, 800, 300, 200) FROM rule_price), 0.004750::numeric,
+                      p.tiers = '[{"from_tokens": 1001, "input_usd_per_mtok": "5", "output_usd_per_mtok": "20"}]';
+SELECT is((SELECT private.call_cost(p, 800, 300, 200, 0) FROM rule_price), 0.004750::numeric,
           'call_cost: (800 - 200) x 2.5 + 200 x 1.25 + 300 x 10 micro-dollars, cached tokens once');
-SELECT is((SELECT private.call_cost(p, 1001, 1, 0) FROM rule_price), 0.005025::numeric,
+SELECT is((SELECT private.call_cost(p, 1001, 1, 0, 0) FROM rule_price), 0.005025::numeric,
           'call_cost: above the threshold the whole call at the tier''s rates (1001 x 5 + 1 x 20)');
-SELECT is((SELECT private.call_cost(p, 1, 0, 0) = private.price_call(p, 1, 0, 0) FROM rule_price), true,
+SELECT is((SELECT private.call_cost(p, 1, 0, 0, 0) = private.price_call(p, 1, 0, 0) FROM rule_price), true,
           'call_cost and price_call agree, 2.5 micro-dollars rounded up to 3');
 
 SELECT * FROM finish();

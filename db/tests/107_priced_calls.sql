@@ -42,7 +42,7 @@ SELECT is((reserve_llm_call('svc', 'test-model', 1000, 500) -> 'priced' ->> 'amo
 INSERT INTO answers VALUES ('a-settled', settle_llm_call((SELECT (answer ->> 'reservationId')::uuid FROM answers WHERE name = 'a'), 800, 300, 200));
 SELECT is((SELECT answer -> 'priced' FROM answers WHERE name = 'a-settled'),
           jsonb_build_object('model', 'test-model', 'priceEffectiveFrom', now() - interval '2 hours', 'inputTokens', 800,
-                             'outputTokens', 300, 'cachedInputTokens', 200, 'cost', 0.00475),
+                             'outputTokens', 300, 'cachedInputTokens', 200, 'cacheWriteTokens', 0, 'cost', 0.00475),
           'the settle prices at the reservation''s row: (800 - 200) x 2.5 + 200 cached x 1.25 + 300 x 10 = 4750 micro-dollars');
 SELECT is((SELECT answer ->> 'status' FROM answers WHERE name = 'a-settled'), 'settled', 'and settles the reservation');
 SELECT results_eq($$SELECT cost, (metadata ->> 'input_tokens')::int, (metadata ->> 'output_tokens')::int, (metadata ->> 'cached_input_tokens')::int

@@ -32,12 +32,18 @@ def rate(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def long_context(row: dict[str, Any]) -> str:
-    if row.get("long_context_threshold_tokens") is None:
-        return "-"
-    cached = row.get("long_context_cached_input_usd_per_mtok")
-    return (f">{row['long_context_threshold_tokens']}: {rate(row['long_context_input_usd_per_mtok'])}/"
-            f"{rate(row['long_context_output_usd_per_mtok'])}" + (f"/{rate(cached)}" if cached is not None else ""))
+def tiers(row: dict[str, Any]) -> str:
+    """The tiers as 'from N: input/output[/cached[/cache write]]', '; '-separated; '-' for none."""
+    drawn = []
+    for tier in row.get("tiers") or []:
+        rates = [tier["input_usd_per_mtok"], tier["output_usd_per_mtok"]]
+        cached, written = tier.get("cached_input_usd_per_mtok"), tier.get("cache_write_input_usd_per_mtok")
+        if cached is not None or written is not None:
+            rates.append(rate(cached))
+        if written is not None:
+            rates.append(written)
+        drawn.append(f"from {tier['from_tokens']}: " + "/".join(str(r) for r in rates))
+    return "; ".join(drawn) or "-"
 
 
 @prices.command("list")
@@ -47,7 +53,8 @@ def long_context(row: dict[str, Any]) -> str:
 @pass_context
 def prices_list(ctx: Context, model: str | None, show_all: bool, as_json: bool) -> None:
     """Each model's current price and any scheduled one (model_prices_list()); --model or --all
-    for the history. Rates: input / output / cached input, USD per million tokens."""
+    for the history. Rates: input / output / cached (cache-read) input / cache-write input, USD per
+    million tokens; each tier prices a whole call from its input tokens on."""
     found = records(ctx, "SELECT * FROM public.model_prices_list(p_model => %s, p_all => %s)", (model, show_all))
     if model is not None and not found:
         raise click.ClickException(f"no price for model {model!r}: `moose prices list` shows the models priced; "
@@ -56,10 +63,10 @@ def prices_list(ctx: Context, model: str | None, show_all: bool, as_json: bool) 
         echo_json(found)
         return
     table([("model", "<40"), ("effective from", "<16"), ("status", "<10"), ("input", ">9"), ("output", ">9"),
-           ("cached", ">9"), ("max out", ">8"), ("long context", "")],
+           ("cached", ">9"), ("write", ">9"), ("max out", ">8"), ("tiers (input/output/cached/write)", "")],
           ([short(r["model"], 40), f"{r['effective_from']:%Y-%m-%d %H:%M}", r["status"],
             rate(r["input_usd_per_mtok"]), rate(r["output_usd_per_mtok"]), rate(r["cached_input_usd_per_mtok"]),
-            rate(r["max_output_tokens"]), long_context(r)] for r in found),
+            rate(r["cache_write_input_usd_per_mtok"]), rate(r["max_output_tokens"]), tiers(r)] for r in found),
           empty="no prices: moose prices set or moose prices import FILE")
 
 
@@ -68,6 +75,8 @@ def prices_list(ctx: Context, model: str | None, show_all: bool, as_json: bool) 
 @click.option("--input", "input_rate", required=True, metavar="USD", help="USD per million input tokens, e.g. 2.5.")
 @click.option("--output", "output_rate", required=True, metavar="USD", help="USD per million output tokens.")
 @click.option("--cached-input", metavar="USD", help="USD per million cached input tokens (default: the input rate).")
+@click.option("--cache-write-input", metavar="USD",
+              help="USD per million input tokens written to the prompt cache (default: the input rate).")
 @click.option("--max-output-tokens", type=int, help="The most output tokens one call can produce.")
 @click.option("--effective-from", metavar="TIMESTAMP", help="When the price takes effect (default now; at most a "
               "year ahead), e.g. '2026-12-01 00:00Z'.")
@@ -76,11 +85,14 @@ def prices_list(ctx: Context, model: str | None, show_all: bool, as_json: bool) 
 @click.option("--long-context-input", metavar="USD", help="The tier's input rate (with --long-context-threshold).")
 @click.option("--long-context-output", metavar="USD", help="The tier's output rate (with --long-context-threshold).")
 @click.option("--long-context-cached-input", metavar="USD", help="The tier's cached input rate (optional).")
+@click.option("--tiers", "tiers_json", metavar="JSON", help="Any number of tiers instead of --long-context-*: "
+              "'[{\"from_tokens\": 200001, \"input_usd_per_mtok\": \"2.5\", \"output_usd_per_mtok\": \"15\"}]' "
+              "(cached_input_usd_per_mtok, cache_write_input_usd_per_mtok optional).")
 @pass_context
 def prices_set(ctx: Context, model: str, input_rate: str, output_rate: str, cached_input: str | None,
-               max_output_tokens: int | None, effective_from: str | None, long_context_threshold: int | None,
-               long_context_input: str | None, long_context_output: str | None,
-               long_context_cached_input: str | None) -> None:
+               cache_write_input: str | None, max_output_tokens: int | None, effective_from: str | None,
+               long_context_threshold: int | None, long_context_input: str | None, long_context_output: str | None,
+               long_context_cached_input: str | None, tiers_json: str | None) -> None:
     """Set MODEL's price (set_model_price): a new row from --effective-from. The same price again
     changes nothing; a price already in effect is never changed (set a later one)."""
     answer = call(ctx, """
@@ -90,14 +102,17 @@ def prices_set(ctx: Context, model: str, input_rate: str, output_rate: str, cach
             p_effective_from => coalesce(%s::timestamptz, now()),
             p_long_context_threshold_tokens => %s, p_long_context_input_usd_per_mtok => %s::numeric,
             p_long_context_output_usd_per_mtok => %s::numeric,
-            p_long_context_cached_input_usd_per_mtok => %s::numeric)::text""",
+            p_long_context_cached_input_usd_per_mtok => %s::numeric,
+            p_cache_write_input_usd_per_mtok => %s::numeric, p_tiers => %s::jsonb)::text""",
                   (model, input_rate, output_rate, cached_input, max_output_tokens, effective_from,
-                   long_context_threshold, long_context_input, long_context_output, long_context_cached_input))
+                   long_context_threshold, long_context_input, long_context_output, long_context_cached_input,
+                   cache_write_input, tiers_json))
     price = json.loads(answer, parse_float=Decimal)
     click.echo(f"{price['model']}: {price['outcome']}, from {price['effectiveFrom']}"
                f"{'' if price['inEffect'] else ' (scheduled)'}: input {price['inputUsdPerMtok']}, "
                f"output {price['outputUsdPerMtok']}, cached {rate(price['cachedInputUsdPerMtok'])} USD per million "
-               f"tokens, max output {rate(price['maxOutputTokens'])}")
+               f"tokens, cache write {rate(price['cacheWriteInputUsdPerMtok'])}, max output "
+               f"{rate(price['maxOutputTokens'])}, {len(price['tiers'] or [])} tier(s)")
 
 
 @prices.command("import")

@@ -1,14 +1,14 @@
 -- Imports a list of model prices (what `moose prices import` reads from LiteLLM's file, already
 -- in USD per million tokens) and writes only what changed: each entry is compared with the
 -- row of its model in effect at p_effective_from; a model without one, or whose row differs in
--- any rate, max_output_tokens or long-context tier, gets a new row from p_effective_from
--- (private.model_price_write: from now to a year ahead); an equal one is left alone. The
+-- any rate, max_output_tokens or tier, gets a new row from p_effective_from
+-- (private.model_price_write: from now to a year ahead); an equal one is left alone. A model listed twice (after stripping blanks) refuses the call. The
 -- import never deletes: a model missing from the list keeps its price. One call is all or
 -- nothing; a bad entry is 22023 naming its position and model. Audited with the counts.
 CREATE OR REPLACE FUNCTION public.import_model_prices(p_prices jsonb, p_effective_from timestamptz DEFAULT now()) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_hint constant text := 'Pass a JSON array of {"model", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "max_output_tokens", "long_context_threshold_tokens", "long_context_input_usd_per_mtok", "long_context_output_usd_per_mtok", "long_context_cached_input_usd_per_mtok"} in USD per million tokens (moose prices import FILE converts LiteLLM''s file).';
+    v_hint constant text := 'Pass a JSON array of {"model", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "cache_write_input_usd_per_mtok", "max_output_tokens", "tiers": [{"from_tokens", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "cache_write_input_usd_per_mtok"}]} in USD per million tokens (moose prices import FILE converts LiteLLM''s file).';
     v_entry jsonb;
     v_index integer := 0;
     v_p public.model_prices;
@@ -35,8 +35,10 @@ BEGIN
         RAISE EXCEPTION 'an import takes effect from now to one year ahead, got % (now is %)', p_effective_from, now()
             USING ERRCODE = '22023', HINT = 'Leave p_effective_from out for now(); past prices are history and are not rewritten.';
     END IF;
+    -- Listed twice: the same model after the blank rule strips it ("dupx" and "dupx " are one model).
     SELECT string_agg(DISTINCT d.model, ', ') INTO v_twice
-    FROM (SELECT e.value ->> 'model' AS model FROM jsonb_array_elements(p_prices) AS e
+    FROM (SELECT private.strip_blank(e.value ->> 'model') AS model FROM jsonb_array_elements(p_prices) AS e
+          WHERE jsonb_typeof(e.value -> 'model') = 'string'
           GROUP BY 1 HAVING count(*) > 1) AS d;
     IF v_twice IS NOT NULL THEN
         RAISE EXCEPTION 'model(s) listed more than once: %', left(v_twice, 200)
@@ -81,4 +83,4 @@ $$;
 REVOKE ALL ON FUNCTION public.import_model_prices(jsonb, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.import_model_prices(jsonb, timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.import_model_prices(jsonb, timestamptz) IS 'Import model prices (JSON array of {model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, max_output_tokens, long_context_*}, USD per million tokens, numbers or decimal strings): a new row from p_effective_from (default now()) only for models whose price in effect then differs or is missing. Returns {effectiveFrom, entries, newModels, changed, unchanged, rowsInserted}. All or nothing; 22023 names a bad entry. Audited.';
+COMMENT ON FUNCTION public.import_model_prices(jsonb, timestamptz) IS 'Import model prices (JSON array of {model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, cache_write_input_usd_per_mtok, max_output_tokens, tiers}, USD per million tokens, numbers or decimal strings): a new row from p_effective_from (default now()) only for models whose price in effect then differs or is missing. Returns {effectiveFrom, entries, newModels, changed, unchanged, rowsInserted}. All or nothing; 22023 names a bad entry or a model listed twice (after stripping blanks). Audited.';

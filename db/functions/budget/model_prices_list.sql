@@ -5,8 +5,7 @@
 CREATE OR REPLACE FUNCTION public.model_prices_list(p_model text DEFAULT NULL, p_all boolean DEFAULT false)
 RETURNS TABLE (model text, effective_from timestamptz, status text, input_usd_per_mtok numeric,
                output_usd_per_mtok numeric, cached_input_usd_per_mtok numeric, max_output_tokens integer,
-               long_context_threshold_tokens integer, long_context_input_usd_per_mtok numeric,
-               long_context_output_usd_per_mtok numeric, long_context_cached_input_usd_per_mtok numeric,
+               cache_write_input_usd_per_mtok numeric, tiers jsonb,
                created_at timestamptz, created_by text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -16,9 +15,8 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT s.model, s.effective_from, s.status, s.input_usd_per_mtok, s.output_usd_per_mtok,
-           s.cached_input_usd_per_mtok, s.max_output_tokens, s.long_context_threshold_tokens,
-           s.long_context_input_usd_per_mtok, s.long_context_output_usd_per_mtok,
-           s.long_context_cached_input_usd_per_mtok, s.created_at, s.created_by
+           s.cached_input_usd_per_mtok, s.max_output_tokens, s.cache_write_input_usd_per_mtok, s.tiers,
+           s.created_at, s.created_by
     FROM (SELECT m.*,
                  CASE WHEN m.effective_from > now() THEN 'scheduled'
                       WHEN m.effective_from = max(m.effective_from) FILTER (WHERE m.effective_from <= now())

@@ -2,7 +2,9 @@
 -- restore_config), after private.model_price_check: one row per model and instant.
 --   same model and instant, same prices      -> 'unchanged' (an idempotent retry)
 --   same model and instant, other prices     -> 'replaced' when the row is not yet in effect;
---                                               55000 when it is (history: corrections are new rows)
+--                                               55000 when it is (history: corrections are new rows),
+--                                               decided with the clock under the model's price lock
+--                                               (private.model_price_lock), not with now()
 --   no row at that instant                   -> 'inserted'; a new instant must lie between now()
 --                                               and one year ahead (22023), unless p_restore:
 --                                               restore_config puts back missing history rows
@@ -23,7 +25,7 @@ BEGIN
             IF private.model_price_same(v_old, v_p) THEN
                 RETURN 'unchanged';
             END IF;
-            IF v_old.effective_from <= now() THEN
+            IF v_old.effective_from <= private.model_price_lock(v_p.model) THEN
                 RAISE EXCEPTION 'the price of % from % is in effect and cannot be changed', v_p.model, v_p.effective_from
                     USING ERRCODE = '55000',
                           HINT = 'Prices in effect are history: set the corrected price as a new row with a later effective_from (leave it out for now()).';
@@ -31,10 +33,7 @@ BEGIN
             UPDATE public.model_prices AS m
             SET input_usd_per_mtok = v_p.input_usd_per_mtok, output_usd_per_mtok = v_p.output_usd_per_mtok,
                 cached_input_usd_per_mtok = v_p.cached_input_usd_per_mtok, max_output_tokens = v_p.max_output_tokens,
-                long_context_threshold_tokens = v_p.long_context_threshold_tokens,
-                long_context_input_usd_per_mtok = v_p.long_context_input_usd_per_mtok,
-                long_context_output_usd_per_mtok = v_p.long_context_output_usd_per_mtok,
-                long_context_cached_input_usd_per_mtok = v_p.long_context_cached_input_usd_per_mtok,
+                cache_write_input_usd_per_mtok = v_p.cache_write_input_usd_per_mtok, tiers = v_p.tiers,
                 created_at = v_p.created_at, created_by = v_p.created_by
             WHERE m.model = v_p.model AND m.effective_from = v_p.effective_from;
             RETURN 'replaced';

@@ -4,10 +4,11 @@
 -- nothing (so the same call again, or the current price set again, adds no row); other prices
 -- at an instant not yet in effect replace that row ('replaced'); other prices at an instant
 -- already in effect are 55000 (corrections are new rows). A new instant lies between now and a
--- year ahead. The optional
--- long-context tier (threshold in input tokens, with input and output rates, cached optional)
--- prices a whole call above the threshold at its rates. Audited when it writes.
-CREATE OR REPLACE FUNCTION public.set_model_price(p_model text, p_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric DEFAULT NULL, p_max_output_tokens integer DEFAULT NULL, p_effective_from timestamptz DEFAULT now(), p_long_context_threshold_tokens integer DEFAULT NULL, p_long_context_input_usd_per_mtok numeric DEFAULT NULL, p_long_context_output_usd_per_mtok numeric DEFAULT NULL, p_long_context_cached_input_usd_per_mtok numeric DEFAULT NULL) RETURNS jsonb
+-- year ahead. Optional, by name: the cache-write rate, and tiers (p_tiers, any number: each
+-- prices a whole call from its from_tokens input tokens on at its own rates); the
+-- p_long_context_* parameters are the one-tier short form (a call with more input tokens than
+-- the threshold: the tier from threshold + 1). Audited when it writes.
+CREATE OR REPLACE FUNCTION public.set_model_price(p_model text, p_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric DEFAULT NULL, p_max_output_tokens integer DEFAULT NULL, p_effective_from timestamptz DEFAULT now(), p_long_context_threshold_tokens integer DEFAULT NULL, p_long_context_input_usd_per_mtok numeric DEFAULT NULL, p_long_context_output_usd_per_mtok numeric DEFAULT NULL, p_long_context_cached_input_usd_per_mtok numeric DEFAULT NULL, p_cache_write_input_usd_per_mtok numeric DEFAULT NULL, p_tiers jsonb DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_p public.model_prices;
@@ -20,10 +21,26 @@ BEGIN
     v_p.output_usd_per_mtok := p_output_usd_per_mtok;
     v_p.cached_input_usd_per_mtok := p_cached_input_usd_per_mtok;
     v_p.max_output_tokens := p_max_output_tokens;
-    v_p.long_context_threshold_tokens := p_long_context_threshold_tokens;
-    v_p.long_context_input_usd_per_mtok := p_long_context_input_usd_per_mtok;
-    v_p.long_context_output_usd_per_mtok := p_long_context_output_usd_per_mtok;
-    v_p.long_context_cached_input_usd_per_mtok := p_long_context_cached_input_usd_per_mtok;
+    v_p.cache_write_input_usd_per_mtok := p_cache_write_input_usd_per_mtok;
+    v_p.tiers := p_tiers;
+    IF num_nonnulls(p_long_context_threshold_tokens, p_long_context_input_usd_per_mtok,
+                    p_long_context_output_usd_per_mtok, p_long_context_cached_input_usd_per_mtok) > 0 THEN
+        IF p_long_context_threshold_tokens <= 0 THEN
+            RAISE EXCEPTION 'long_context_threshold_tokens must be positive, got %', p_long_context_threshold_tokens
+                USING ERRCODE = '22023', HINT = 'The tier applies to calls with more input tokens than this, e.g. 200000.';
+        END IF;
+        IF num_nulls(p_long_context_threshold_tokens, p_long_context_input_usd_per_mtok, p_long_context_output_usd_per_mtok) > 0
+           OR p_tiers IS NOT NULL THEN
+            RAISE EXCEPTION 'a long-context tier needs its threshold, input and output rates together'
+                USING ERRCODE = '22023',
+                      HINT = 'Pass long_context_threshold_tokens with long_context_input_usd_per_mtok and long_context_output_usd_per_mtok (cached optional), or none of them; or p_tiers instead.';
+        END IF;
+        v_p.tiers := jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+            'from_tokens', p_long_context_threshold_tokens::bigint + 1,
+            'input_usd_per_mtok', p_long_context_input_usd_per_mtok::text,
+            'output_usd_per_mtok', p_long_context_output_usd_per_mtok::text,
+            'cached_input_usd_per_mtok', p_long_context_cached_input_usd_per_mtok::text)));
+    END IF;
     v_p := private.model_price_check(v_p);
     SELECT * INTO v_current FROM public.model_prices AS m
     WHERE m.model = v_p.model AND m.effective_from <= v_p.effective_from
@@ -44,7 +61,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION public.set_model_price(text, numeric, numeric, numeric, integer, timestamptz, integer, numeric, numeric, numeric) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION public.set_model_price(text, numeric, numeric, numeric, integer, timestamptz, integer, numeric, numeric, numeric) TO service_role, moose_runner;
+REVOKE ALL ON FUNCTION public.set_model_price(text, numeric, numeric, numeric, integer, timestamptz, integer, numeric, numeric, numeric, numeric, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.set_model_price(text, numeric, numeric, numeric, integer, timestamptz, integer, numeric, numeric, numeric, numeric, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.set_model_price(text, numeric, numeric, numeric, integer, timestamptz, integer, numeric, numeric, numeric) IS 'Set a model''s price in USD per million tokens from p_effective_from (default now(), at most a year ahead): input, output, cached input (NULL: the input rate), max output tokens, optional long-context tier (threshold in input tokens + input/output rates, cached optional). Returns the row now holding the price (model_price''s answer) plus outcome inserted|unchanged (equal to the price in effect then: nothing written)|replaced and inEffect. 55000 for other prices at an instant already in effect (history: set a later instant). Audited.';
+COMMENT ON FUNCTION public.set_model_price(text, numeric, numeric, numeric, integer, timestamptz, integer, numeric, numeric, numeric, numeric, jsonb) IS 'Set a model''s price in USD per million tokens from p_effective_from (default now(), at most a year ahead): input, output, cached input (NULL: the input rate), max output tokens; optional by name: cache-write rate (NULL: the input rate), tiers (p_tiers: [{from_tokens, input/output/cached_input/cache_write_input_usd_per_mtok}] ascending; each prices a whole call from from_tokens input tokens on), or the one-tier short form p_long_context_* (above the threshold). Returns the row now holding the price (model_price''s answer) plus outcome inserted|unchanged (equal to the price in effect then: nothing written)|replaced and inEffect. 55000 for other prices at an instant already in effect (history: set a later instant). Audited.';

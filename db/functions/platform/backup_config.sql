@@ -21,17 +21,16 @@ BEGIN
                                            '[]'::jsonb)
                            FROM public.alert_channels AS c
                            LEFT JOIN public.alert_channel_secrets AS s ON s.channel_id = c.id),
-        -- Every price row, history included, oldest first per model; rates as exact decimal text.
+        -- Every price row, history included, oldest first per model; rates as exact decimal text
+        -- (the tiers' too: model_prices.tiers keeps them as decimal strings).
         'model_prices', (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                                    'model', m.model, 'effective_from', m.effective_from,
                                    'input_usd_per_mtok', m.input_usd_per_mtok::text,
                                    'output_usd_per_mtok', m.output_usd_per_mtok::text,
                                    'cached_input_usd_per_mtok', m.cached_input_usd_per_mtok::text,
                                    'max_output_tokens', m.max_output_tokens,
-                                   'long_context_threshold_tokens', m.long_context_threshold_tokens,
-                                   'long_context_input_usd_per_mtok', m.long_context_input_usd_per_mtok::text,
-                                   'long_context_output_usd_per_mtok', m.long_context_output_usd_per_mtok::text,
-                                   'long_context_cached_input_usd_per_mtok', m.long_context_cached_input_usd_per_mtok::text,
+                                   'cache_write_input_usd_per_mtok', m.cache_write_input_usd_per_mtok::text,
+                                   'tiers', m.tiers,
                                    'created_at', m.created_at, 'created_by', m.created_by))
                                    ORDER BY m.model, m.effective_from), '[]'::jsonb)
                          FROM public.model_prices AS m));

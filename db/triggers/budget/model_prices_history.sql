@@ -1,11 +1,14 @@
 -- Model prices are history: a row in effect (effective_from <= now()) is never updated or
 -- deleted, by the API or by hand, so what a call was priced at can always be read back.
 -- A row not yet in effect may be replaced (set_model_price does) or deleted, but not moved to
--- another model or instant (that is a new row).
+-- another model or instant (that is a new row). "In effect" is decided with the clock under
+-- the model's price lock (private.model_price_lock), which orders it against the reservations
+-- that read the model's price: a transaction begun before effective_from cannot rewrite a row
+-- that calls were reserved at meanwhile.
 CREATE OR REPLACE FUNCTION private.model_prices_history() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF OLD.effective_from <= now() THEN
+    IF OLD.effective_from <= private.model_price_lock(OLD.model) THEN
         RAISE EXCEPTION 'the price of % from % is in effect: it is history and cannot be %', OLD.model, OLD.effective_from,
                 CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
             USING ERRCODE = '55000',
