@@ -117,7 +117,7 @@ def test_three_runners_share_two_server_connections(bouncer_url: str, conn: psyc
     only_test_jobs(conn)
     for name in ("pb_a", "pb_b", "pb_c"):
         install_tick_job(conn, name, "1 second", sleep=0.1)
-    run_side_by_side(bouncer_url, conn, 3, poll="0.1", timeout=40, settle=2)
+    run_side_by_side(bouncer_url, conn, 3, poll="0.1", runs=6)
     assert scalar(conn, "SELECT count(*) FROM job_runs WHERE outcome <> 'succeeded'") == 0
 
 
