@@ -21,12 +21,12 @@ def race(db_url: str, statement: str, params: tuple[object, ...]) -> list[object
 
     def worker(index: int) -> None:
         with psycopg.connect(db_url) as conn:
-            barrier.wait(timeout=30)
+            barrier.wait(timeout=120)
             results[index] = conn.execute(statement, params).fetchone()[0]
             conn.execute("SELECT pg_sleep(0.05)")
             conn.commit()
 
-    errors = in_threads(WORKERS, worker, timeout=60)
+    errors = in_threads(WORKERS, worker)
     assert not errors, errors
     return results
 
