@@ -87,7 +87,7 @@ def running_prometheus(targets: list[str]) -> Iterator[Prometheus]:
         prometheus = Prometheus(f"http://127.0.0.1:{port}")
         try:
             wait_for(lambda: proc.poll() is not None or http_get(f"{prometheus.url}/-/ready")[0] == 200,
-                     timeout=30, what="Prometheus to be ready")
+                     timeout=60, what="Prometheus to be ready")
             if proc.poll() is not None:
                 raise AssertionError(f"prometheus exited: {proc.stderr.read() if proc.stderr else ''}")
             yield prometheus

@@ -62,7 +62,7 @@ def start_runner(url: str, *args: str, env: dict[str, str] | None = None,
                             text=True, env=environment, cwd=PROJECT_ROOT)
 
 
-def stop(proc: subprocess.Popen[str], timeout: float = 20) -> str:
+def stop(proc: subprocess.Popen[str], timeout: float = 60) -> str:
     if proc.poll() is None:
         proc.terminate()
     try:

@@ -70,7 +70,7 @@ pidfile = {folder}/pgbouncer.pid
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"postgresql://{info['user']}@127.0.0.1:{port}/{info['dbname']}"
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while True:
             try:
                 with psycopg.connect(url, connect_timeout=2):
