@@ -30,7 +30,7 @@ def runner(db_url: str) -> Iterator[str]:
                         env={"MOOSE_LISTEN": f"127.0.0.1:{port}"})
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: proc.poll() is not None or http_get(f"{base}/livez")[0] == 200, timeout=30,
+        wait_for(lambda: proc.poll() is not None or http_get(f"{base}/livez")[0] == 200, timeout=60,
                  what="moose run to serve /livez")
         assert proc.poll() is None, stop(proc)
         yield base
@@ -86,7 +86,7 @@ def test_health_when_the_database_is_unreachable() -> None:
     proc = start_runner(f"postgresql://postgres@127.0.0.1:{dead}/moose", "run", "--interval", "60",
                         env={"MOOSE_LISTEN": f"127.0.0.1:{port}"})
     try:
-        wait_for(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] != 0, timeout=30, what="/health")
+        wait_for(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] != 0, timeout=60, what="/health")
         status, body = http_get(f"http://127.0.0.1:{port}/health")
         answer = json.loads(body)
         assert (status, answer["status"]) == (503, "unreachable")
