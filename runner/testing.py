@@ -79,10 +79,11 @@ def run_pg_prove(url: str, paths: list[Path]) -> int:
 
 def pytest_workers() -> int:
     """xdist workers for the whole suite: most tests wait on servers, subprocesses and the
-    network rather than on a core, so twice the cores keeps both busy (MOOSE_TEST_WORKERS
-    overrides; 1 runs in one process)."""
+    network rather than on a core, so twice the cores this process may use (its CPU affinity,
+    which a container or taskset narrows, not the machine's count) keeps them busy
+    (MOOSE_TEST_WORKERS overrides; 1 runs in one process)."""
     override = os.environ.get("MOOSE_TEST_WORKERS")
-    return int(override) if override else 2 * (os.cpu_count() or 1)
+    return int(override) if override else 2 * max(len(os.sched_getaffinity(0)), 1)
 
 
 def run_pytest(server_url: str, test_url: str, args: list[str]) -> int:

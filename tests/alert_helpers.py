@@ -46,15 +46,15 @@ def statuses(conn: psycopg.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT status, count(*) FROM alert_deliveries GROUP BY status").fetchall())
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+def wait_until(check: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.05)
 
 
-def drain(worker: DeliveryWorker, conn: psycopg.Connection, timeout: float = 10.0) -> None:
+def drain(worker: DeliveryWorker, conn: psycopg.Connection, timeout: float = 60.0) -> None:
     """deliver_due until no delivery is pending or sending."""
     def done() -> bool:
         worker.deliver_due(100)
@@ -63,8 +63,9 @@ def drain(worker: DeliveryWorker, conn: psycopg.Connection, timeout: float = 10.
 
 
 @contextmanager
-def running(*workers: DeliveryWorker, join: float = 10) -> Iterator[list[threading.Thread]]:
-    """Each worker's run_forever in a thread of its own while the block runs; then stop and join them."""
+def running(*workers: DeliveryWorker, join: float = 60) -> Iterator[list[threading.Thread]]:
+    """Each worker's run_forever in a thread of its own while the block runs; then stop and join
+    them: once the block is left, no worker sends anything more."""
     stop = threading.Event()
     threads = [threading.Thread(target=worker.run_forever, args=(stop,)) for worker in workers]
     for thread in threads:
@@ -75,6 +76,8 @@ def running(*workers: DeliveryWorker, join: float = 10) -> Iterator[list[threadi
         stop.set()
         for thread in threads:
             thread.join(join)
+    alive = [thread.name for thread in threads if thread.is_alive()]
+    assert not alive, f"delivery workers still running {join:.0f} s after the stop: {alive}"
 
 
 def signature(secret: str, body: bytes) -> str:

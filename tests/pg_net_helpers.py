@@ -17,7 +17,7 @@ from runner import preload, settings
 from runner.db import with_database
 
 ALERT_TABLES = "public.alert_deliveries, public.alert_channel_secrets, public.alert_channels, public.alerts"
-DEADLINE = 30.0
+DEADLINE = 60.0
 
 
 def pg_net_database_url(server_url: str) -> str:

@@ -39,7 +39,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 30) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read()
@@ -66,7 +66,7 @@ class Prometheus:
         result = self.query(expr)
         return next(iter(result.values())) if len(result) == 1 else None
 
-    def wait_value(self, expr: str, wanted: float, timeout: float = 30) -> None:
+    def wait_value(self, expr: str, wanted: float, timeout: float = 60) -> None:
         wait_for(lambda: self.value(expr) == wanted, timeout=timeout, every=0.2,
                  what=f"Prometheus to say {expr} = {wanted} (last: {self.query(expr)})")
 
@@ -87,7 +87,7 @@ def running_prometheus(targets: list[str]) -> Iterator[Prometheus]:
         prometheus = Prometheus(f"http://127.0.0.1:{port}")
         try:
             wait_for(lambda: proc.poll() is not None or http_get(f"{prometheus.url}/-/ready")[0] == 200,
-                     timeout=30, what="Prometheus to be ready")
+                     timeout=60, what="Prometheus to be ready")
             if proc.poll() is not None:
                 raise AssertionError(f"prometheus exited: {proc.stderr.read() if proc.stderr else ''}")
             yield prometheus

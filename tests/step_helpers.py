@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-DEADLINE = 20.0
+DEADLINE = 60.0
 
 
 def connect(db_url: str, *, autocommit: bool = True, role: str | None = "service_role") -> psycopg.Connection:

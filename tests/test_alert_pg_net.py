@@ -160,7 +160,7 @@ def test_the_runner_and_dispatch_alerts_at_once_send_each_delivery_once(net_conn
         for thread in threads:
             thread.start()
         try:
-            wait_for(lambda: settled(conn), "120 deliveries settled", timeout=60)
+            wait_for(lambda: settled(conn), "120 deliveries settled", timeout=120)
         finally:
             stop.set()
             for thread in threads:

@@ -1,8 +1,9 @@
-"""Scoped budgets on escrow stripes under real concurrency: 64 connections for 10 s against
-small limits on three scopes at once (global day, each service per day, each work order in
-total), so stripes run dry and rebalance all the time; settles above and below the estimate,
-releases, a thread that kills and resumes, limits raised mid-run. Sampled during the run and
-checked at the end: no budget over its limit (beyond what settles above their estimates added),
+"""Scoped budgets on escrow stripes under real concurrency: 64 connections, until enough calls
+were admitted and refused, kills made and limits raised (never for a fixed time), against small
+limits on three scopes at once (global day, each service per day, each work order in total), so
+stripes run dry and rebalance all the time; settles above and below the estimate, releases, a
+thread that kills and resumes, limits raised mid-run (after so many admitted calls). Sampled
+during the run and checked at the end: no budget over its limit (beyond what settles above their estimates added),
 every stripe equal to its cost rows plus open reservations to the cent, no error but the
 documented refusals. Then a kill racing resumes, settles and reservations 50 times: every kill
 succeeds at the first try."""
@@ -11,15 +12,23 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from decimal import Decimal
 
 import psycopg
+import pytest
 from psycopg.types.json import Jsonb
+from storm_helpers import Storm
+
+pytestmark = pytest.mark.xdist_group("storms")
 
 CLIENTS = 64
-SECONDS = 10.0
 WORK_ORDERS = 6
+# The storm runs until each count has reached its goal: calls admitted and refused (the two
+# small scopes refused some: they ran dry), kills, both limit raises, samples taken meanwhile.
+GOALS = {"admitted": 120, "refused": 1, "refused_service": 1, "refused_work_order": 1, "kills": 1,
+         "limit_changes": 2, "samples": 5}
+# The limits are raised after this many admitted calls, then again after twice as many.
+RAISE_AFTER = 40
 REFUSALS = {"limit_exceeded", "kill_switch", "emergency_tier"}
 
 # Per budget (scope, concrete key, period, period start): spent + reserved, and how far
@@ -71,30 +80,24 @@ def _setup(conn: psycopg.Connection) -> list[str]:
 
 def test_sixty_four_connections_keep_every_stripe_exact(conn: psycopg.Connection, db_url: str) -> None:
     work_orders = _setup(conn)
-    stop = threading.Event()
-    errors: list[BaseException] = []
+    storm = Storm()
     samples: list[list[tuple]] = []
-    counts = {"admitted": 0, "refused": 0, "kills": 0}
-    scopes_refused: set[str] = set()
-    lock = threading.Lock()
 
     def worker(index: int) -> None:
         rng = random.Random(index)
         with _connect(db_url) as c:
-            while not stop.is_set():
+            while not storm.stop.is_set():
                 amount = Decimal(rng.randint(1, 40)) / 100
                 metadata = {"work_order_id": rng.choice(work_orders)} if rng.random() < 0.7 else {}
                 answer = c.execute("SELECT public.check_and_reserve_budget(%s, %s, %s)",
                                    (amount, f"svc-{index % 5}", Jsonb(metadata))).fetchone()[0]
                 if not answer["canProceed"]:
                     assert answer["reason"] in REFUSALS, answer
-                    with lock:
-                        counts["refused"] += 1
-                        if answer.get("scope"):
-                            scopes_refused.add(answer["scope"]["scope"])
+                    storm.count("refused")
+                    if answer.get("scope"):
+                        storm.count(f"refused_{answer['scope']['scope']}")
                     continue
-                with lock:
-                    counts["admitted"] += 1
+                storm.count("admitted")
                 roll = rng.random()
                 if roll < 0.7:  # settle below, at or above the estimate (up to 1.5x)
                     cost = (amount * Decimal(rng.randint(0, 150)) / 100).quantize(Decimal("0.000001"))
@@ -106,56 +109,42 @@ def test_sixty_four_connections_keep_every_stripe_exact(conn: psycopg.Connection
     def killer() -> None:
         rng = random.Random(99)
         with _connect(db_url) as c:
-            while not stop.is_set():
-                time.sleep(rng.uniform(0.3, 0.8))
+            while not storm.stop.is_set():
+                storm.stop.wait(rng.uniform(0.3, 0.8))  # pace only
                 c.execute("SELECT public.emergency_kill('stripes test: kill')")
-                with lock:
-                    counts["kills"] += 1
-                time.sleep(rng.uniform(0.05, 0.2))
+                storm.count("kills")
+                storm.stop.wait(rng.uniform(0.05, 0.2))
                 c.execute("SELECT public.resume_operations('stripes test: resume')")
 
     def limits() -> None:
         with _connect(db_url) as c:
-            stop.wait(SECONDS / 3)
+            if not storm.wait_count("admitted", RAISE_AFTER):
+                return
             c.execute("UPDATE public.system_config SET value = '60' WHERE key = 'daily_budget_limit'")
-            stop.wait(SECONDS / 3)
+            storm.count("limit_changes")
+            if not storm.wait_count("admitted", 2 * RAISE_AFTER):
+                return
             c.execute("SELECT public.set_budget('service', '*', 'day', 9)")
             c.execute("SELECT public.set_budget('work_order', '*', 'total', 4)")
+            storm.count("limit_changes")
 
     def sampler() -> None:
         with psycopg.connect(db_url, autocommit=True) as c:
-            while not stop.is_set():
+            while not storm.stop.is_set():
                 samples.append(c.execute(OVER_LIMIT).fetchall() + c.execute(ALLOWANCE_NOT_LIMIT).fetchall())
-                stop.wait(0.5)
+                storm.count("samples")
+                storm.stop.wait(0.5)
 
-    def guarded(target: object, *args: object) -> threading.Thread:
-        def run() -> None:
-            try:
-                target(*args)  # type: ignore[operator]
-            except BaseException as error:
-                errors.append(error)
-                stop.set()
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
-    threads = [guarded(worker, i) for i in range(CLIENTS)]
-    threads += [guarded(killer), guarded(limits), guarded(sampler)]
-    started = time.monotonic()
-    stop.wait(SECONDS)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert time.monotonic() - started >= SECONDS
-    assert errors == [], errors[:3]
-    assert counts["admitted"] > 100 and counts["refused"] > 0 and counts["kills"] > 0, counts
-    assert {"service", "work_order"} <= scopes_refused, scopes_refused  # the small scopes ran dry
-    # Their refusals opened cap escalations under the same load, each marker naming one.
+    for i in range(CLIENTS):
+        storm.start(worker, i)
+    for target in (killer, limits, sampler):
+        storm.start(target)
+    storm.run_until(GOALS)
     assert conn.execute("SELECT count(*) FROM public.budget_cap_escalations").fetchone()[0] > 0
     assert conn.execute(
         "SELECT count(*) FROM public.budget_cap_escalations AS c LEFT JOIN public.escalations AS e"
         " ON e.id = c.escalation_id WHERE e.trigger_type IS DISTINCT FROM 'budget_cap_reached'").fetchone()[0] == 0
-    assert len(samples) >= 5 and all(sample == [] for sample in samples), [s for s in samples if s][:2]
+    assert all(sample == [] for sample in samples), [s for s in samples if s][:2]
     assert conn.execute(OVER_LIMIT).fetchall() == []
     assert conn.execute(MISMATCHED).fetchall() == [], "a stripe differs from its cost rows and open reservations"
     assert conn.execute(ALLOWANCE_NOT_LIMIT).fetchall() == [], "allowances must add up to the limit"

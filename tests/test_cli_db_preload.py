@@ -40,7 +40,7 @@ def test_db_up_preloads_pg_net_and_restarts_only_when_that_changes(state_dir: Pa
     first, preloaded, database = started_at(url)
     assert "pg_net" in preloaded.split(",") and database == "net_here"
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while "worker connected to net_here" not in (status := moose("db", "status", state_dir=state_dir).stdout):
         assert time.monotonic() < deadline, status
         time.sleep(0.2)
@@ -72,7 +72,7 @@ def test_db_up_points_pg_net_back_after_an_interrupted_test_run(state_dir: Path)
     assert up.returncode == 0, up.stderr
     assert ("pg_net's worker was left serving net_tests by an interrupted `moose test`: it serves net_main again"
             in up.stdout)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while "worker connected to net_main" not in (status := moose("db", "status", state_dir=state_dir, **env).stdout):
         assert time.monotonic() < deadline, status
         time.sleep(0.2)

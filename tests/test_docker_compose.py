@@ -151,5 +151,5 @@ def test_migrate_tells_postgrest_to_reload_its_schema_cache(db_url: str) -> None
     with psycopg.connect(db_url, autocommit=True) as listener:
         listener.execute("LISTEN pgrst")
         migrate(db_url, echo=lambda _line: None)
-        notices = list(listener.notifies(timeout=5, stop_after=1))
+        notices = list(listener.notifies(timeout=60, stop_after=1))
     assert [(n.channel, n.payload) for n in notices] == [("pgrst", "reload schema")]

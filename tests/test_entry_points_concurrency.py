@@ -21,12 +21,12 @@ def race(db_url: str, statement: str, params: tuple[object, ...]) -> list[object
 
     def worker(index: int) -> None:
         with psycopg.connect(db_url) as conn:
-            barrier.wait(timeout=30)
+            barrier.wait(timeout=120)
             results[index] = conn.execute(statement, params).fetchone()[0]
             conn.execute("SELECT pg_sleep(0.05)")
             conn.commit()
 
-    errors = in_threads(WORKERS, worker, timeout=60)
+    errors = in_threads(WORKERS, worker)
     assert not errors, errors
     return results
 
@@ -57,12 +57,26 @@ def test_concurrent_raise_alert_counts_occurrences_on_one_row(db_url: str, conn:
                         ).fetchone() == (1, WORKERS)
 
 
+SENTINEL = "sentinel"
+
+
 def listen(db_url: str) -> tuple[psycopg.Connection, Callable[[], list[str]]]:
+    """A listener, and what it received so far: each call sends a sentinel NOTIFY from a
+    connection of its own and returns what came before it. Notifications arrive in commit
+    order, so whatever an earlier commit announced is there, and nothing is waited for by the
+    clock (neither a present nor an absent notification)."""
     listener = psycopg.connect(db_url, autocommit=True)
     listener.execute("LISTEN moose_alerts")
 
     def received() -> list[str]:
-        return [n.payload for n in listener.notifies(timeout=1)]
+        with psycopg.connect(db_url, autocommit=True) as other:
+            other.execute("SELECT pg_notify('moose_alerts', %s)", (SENTINEL,))
+        payloads: list[str] = []
+        for notice in listener.notifies(timeout=60):
+            if notice.payload == SENTINEL:
+                return payloads
+            payloads.append(notice.payload)
+        raise AssertionError(f"the sentinel notification never arrived (got {payloads})")
 
     return listener, received
 

@@ -30,7 +30,7 @@ def runner(db_url: str) -> Iterator[str]:
                         env={"MOOSE_LISTEN": f"127.0.0.1:{port}"})
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: proc.poll() is not None or http_get(f"{base}/livez")[0] == 200, timeout=30,
+        wait_for(lambda: proc.poll() is not None or http_get(f"{base}/livez")[0] == 200, timeout=60,
                  what="moose run to serve /livez")
         assert proc.poll() is None, stop(proc)
         yield base
@@ -76,7 +76,8 @@ def test_endpoints_and_promtool_check_metrics(runner: str, conn: psycopg.Connect
                  "VALUES ('stuck', 'pending', now() - interval '3 days')")
     status, body = http_get(f"{runner}/health")
     assert (status, json.loads(body)["status"]) == (503, "error")
-    assert http_get(f"{runner}/livez")[0] == 200
+    # /livez follows the loop's last turn (two intervals): on a loaded machine a turn can be late.
+    wait_for(lambda: http_get(f"{runner}/livez")[0] == 200, timeout=60, what="/livez 200")
     assert http_get(f"{runner}/nothing")[0] == 404
 
 
@@ -85,7 +86,7 @@ def test_health_when_the_database_is_unreachable() -> None:
     proc = start_runner(f"postgresql://postgres@127.0.0.1:{dead}/moose", "run", "--interval", "60",
                         env={"MOOSE_LISTEN": f"127.0.0.1:{port}"})
     try:
-        wait_for(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] != 0, timeout=30, what="/health")
+        wait_for(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] != 0, timeout=60, what="/health")
         status, body = http_get(f"http://127.0.0.1:{port}/health")
         answer = json.loads(body)
         assert (status, answer["status"]) == (503, "unreachable")
@@ -101,10 +102,10 @@ def test_livez_follows_the_service_loop(runner: str, db_url: str, conn: psycopg.
     wait_for(lambda: conn.execute("SELECT count(*) FROM public.runners").fetchone() == (1,), what="a runner row")
     with psycopg.connect(db_url) as blocker:
         blocker.execute("SELECT * FROM public.runners FOR UPDATE")
-        wait_for(lambda: http_get(f"{runner}/livez")[0] == 503, timeout=20, what="/livez 503 while the loop is stuck")
+        wait_for(lambda: http_get(f"{runner}/livez")[0] == 503, timeout=60, what="/livez 503 while the loop is stuck")
         assert http_get(f"{runner}/metrics")[0] == 200
         blocker.rollback()
-    wait_for(lambda: http_get(f"{runner}/livez")[0] == 200, timeout=20, what="/livez 200 once the loop moves")
+    wait_for(lambda: http_get(f"{runner}/livez")[0] == 200, timeout=60, what="/livez 200 once the loop moves")
 
 
 def test_real_prometheus_sees_reservation_kill_and_escalation(runner: str, conn: psycopg.Connection) -> None:
@@ -128,6 +129,6 @@ def test_real_prometheus_sees_reservation_kill_and_escalation(runner: str, conn:
         prometheus.wait_value('moose_escalations_open{type="contract_violation",priority="high"}', 1)
         prometheus.wait_value('moose_health_status{status="error"}', 1)
         prometheus.wait_value('moose_work_orders{status="pending"}', 1)
-        assert prometheus.value("moose_runners_alive") == 1
+        prometheus.wait_value("moose_runners_alive", 1)
         # The runner ran its due jobs: their last successes arrive as Unix times.
         prometheus.wait_value('count(moose_job_last_success_timestamp_seconds > 1e9) > bool 0', 1)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
-import threading
-import time
 from pathlib import Path
 
 import psycopg
@@ -18,7 +15,7 @@ import pytest
 from alert_helpers import add_channel, fast_retries, raise_alert
 from alert_receiver import Receiver
 from psycopg.conninfo import conninfo_to_dict
-from service_helpers import start_runner, stop
+from service_helpers import Lines, start_runner, stop
 from tcp_proxy import TcpProxy
 
 from runner.reconnect import Backoff, Outage
@@ -64,35 +61,6 @@ def test_an_outage_logs_once_then_on_its_reminder_period_then_once_when_back(
     assert outage.failed(OSError("again")) == 1, "a new outage starts the backoff again"
 
 
-class Lines:
-    """A process's output, read line by line in a thread, to wait on."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        assert proc.stdout is not None
-        self._thread = threading.Thread(target=self._read, args=(proc.stdout,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: object) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-
-    def matching(self, pattern: str) -> list[str]:
-        with self._changed:
-            return [line for line in self.lines if re.search(pattern, line)]
-
-    def wait(self, pattern: str, count: int = 1, timeout: float = 30.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(found := [line for line in self.lines if re.search(pattern, line)]) < count:
-                if not self._changed.wait(max(deadline - time.monotonic(), 0)) and time.monotonic() > deadline:
-                    raise AssertionError(f"no {count} line(s) matching {pattern!r} in:\n" + "\n".join(self.lines))
-            return found
-
-
 def test_a_runner_whose_database_goes_away_backs_off_quietly_and_wakes_the_sender_when_it_is_back(
         db_url: str, conn: psycopg.Connection, tmp_path: Path) -> None:
     fast_retries(conn)
@@ -110,14 +78,15 @@ def test_a_runner_whose_database_goes_away_backs_off_quietly_and_wakes_the_sende
             lines.wait(r"health:")
             lines.wait(r"alert delivery: worker ")
             proxy.down()
-            # The sender backs off 1, 2, 4, 8 s: wait until it is in its 8 s wait, then bring the
-            # database back. The runner's loop (tries every 0.2 s) sees it first and wakes it.
-            lines.wait(r"alert delivery: try 4 failed, next try in 8 s")
             lines.wait(r"moose run: database still unreachable", count=2)
             raise_alert(conn, "error", "raised while the runner was cut off")
+            # The sender backs off 1, 2, 4, 8, 16 s: once it is in its 16 s wait, bring the
+            # database back. The runner's loop (tries every 0.2 s) sees it first and wakes it;
+            # the 16 s leave a loaded machine ample time to, and the line below says which it was.
+            lines.wait(r"alert delivery: try 5 failed, next try in 16 s")
             proxy.up()
             back = lines.wait(r"moose run: database reachable again after")
-            rx.wait_for(1, "/hook", timeout=6)
+            rx.wait_for(1, "/hook")
             woken = lines.wait(r"alert delivery: database reachable again after")
         finally:
             output = stop(proc)
@@ -135,6 +104,7 @@ def test_a_runner_whose_database_goes_away_backs_off_quietly_and_wakes_the_sende
               for m in re.findall(r"next try in ([\d.]+) s", line)]
     assert delays[:3] == [0.05, 0.1, 0.2] and set(delays[3:]) == {0.2}, delays
     tries = [int(re.search(r", (\d+) failed tries", line).group(1)) for line in reminders]  # type: ignore[union-attr]
-    assert tries == sorted(tries) and tries[0] >= 4 and len(delays) >= tries[-1]
+    # A reminder on its period, not at every try (how many tries fit in a period is the machine's business).
+    assert tries == sorted(tries) and tries[0] >= 2 and len(reminders) < tries[-1] <= len(delays)
     # The sender said it once too, and not at every try.
     assert len(lines.matching(r"ERROR moose\.alerts: alert delivery: database unreachable")) == 1

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from service_helpers import install_tick_job, only_test_jobs, scalar
+from service_helpers import Gate, install_tick_job, only_test_jobs, scalar
 
 from runner.scheduler import Scheduler, SimulatedClock
 
@@ -69,7 +68,7 @@ def test_a_failing_job_backs_off_alerts_and_does_not_stop_the_others(db_url: str
 
 def test_statement_timeout_stops_a_hung_job(db_url: str, conn: psycopg.Connection) -> None:
     only_test_jobs(conn)
-    install_tick_job(conn, "hangs", "1 minute", sleep=5, timeout="300 milliseconds")
+    install_tick_job(conn, "hangs", "1 minute", sleep=600, timeout="300 milliseconds")
     scheduler = Scheduler(db_url)
     try:
         (outcome,) = scheduler.run_due()
@@ -77,7 +76,7 @@ def test_statement_timeout_stops_a_hung_job(db_url: str, conn: psycopg.Connectio
         scheduler.close()
     assert outcome["outcome"] == "timed_out"
     assert outcome["sqlstate"] == "57014"
-    assert outcome["elapsed_ms"] < 3000
+    assert outcome["elapsed_ms"] < 300_000, "stopped by its timeout, long before the 600 s sleep"
     assert scalar(conn, "SELECT count(*) FROM t_ticks") == 0
 
 
@@ -149,16 +148,15 @@ def test_run_named_runs_a_job_that_is_not_due(db_url: str, conn: psycopg.Connect
 
 def test_a_killed_connection_is_recorded_and_the_scheduler_goes_on(db_url: str, conn: psycopg.Connection) -> None:
     only_test_jobs(conn)
-    install_tick_job(conn, "victim", "1 minute", sleep=3)
+    install_tick_job(conn, "victim", "1 minute", gated=True)
+    gate = Gate(db_url)
 
     def kill_backend() -> None:
-        for _ in range(100):
-            rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE query LIKE 'SELECT public.execute_job%' AND pid <> pg_backend_pid() "
-                                "AND datname = current_database()").fetchall()
-            if rows:
-                return
-            time.sleep(0.05)
+        """Once the job waits at the gate (mid-run, however slow the machine), its backend is killed."""
+        gate.wait_for_job()
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE query LIKE 'SELECT public.execute_job%' AND pid <> pg_backend_pid() "
+                     "AND datname = current_database()")
 
     killer = threading.Thread(target=kill_backend)
     killer.start()
@@ -166,12 +164,14 @@ def test_a_killed_connection_is_recorded_and_the_scheduler_goes_on(db_url: str, 
     try:
         (outcome,) = scheduler.run_due()
         killer.join()
+        gate.release()
         assert outcome["outcome"] == "failed"
         assert outcome["sqlstate"] == "57P01"
         # The scheduler reconnected to record it and keeps working.
         install_tick_job(conn, "survivor", "1 minute")
         assert [o["job"] for o in scheduler.run_due()] == ["survivor"]
     finally:
+        gate.release()
         scheduler.close()
     assert scalar(conn, "SELECT count(*) FROM t_ticks WHERE job = 'victim'") == 0
     assert scalar(conn, "SELECT count(*) FROM job_leases") == 0

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from service_helpers import only_test_jobs, start_runner, stop, wait_for
+from service_helpers import Lines, only_test_jobs, start_runner, stop, wait_for
 
 
 def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connection, tmp_path: Path) -> None:
@@ -36,23 +35,28 @@ def test_sd_notify_watchdog_and_sighup_reload(db_url: str, conn: psycopg.Connect
 
         runner = start_runner(db_url, "run", "--config", str(config),
                               env={"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "1000000"})
+        lines = Lines(runner)
         try:
-            wait_for(lambda: any(m.startswith("READY=1") for m in drain()), timeout=20, what="READY=1")
-            wait_for(lambda: sum(m == "WATCHDOG=1" for m in drain()) >= 2, timeout=10, what="watchdog pings")
+            wait_for(lambda: any(m.startswith("READY=1") for m in drain()), what="READY=1")
+            wait_for(lambda: sum(m == "WATCHDOG=1" for m in drain()) >= 2, what="watchdog pings")
             config.write_text('interval = 0.3\npoll = 0.1\nlog_format = "json"\n')
             runner.send_signal(signal.SIGHUP)
-            time.sleep(1.5)
+            # Reloaded, and a health line after it, as JSON (waited for, not slept on).
+            lines.wait(r'^\{.*"message": "config reloaded: ')
+            lines.wait(r'^\{.*"message": "health:')
             runner.send_signal(signal.SIGTERM)
-            output, _ = runner.communicate(timeout=20)
+            runner.wait(timeout=60)
+            lines.wait("moose run: stopped")
             drain()
         finally:
             stop(runner)
+    output = lines.text()
     assert runner.returncode == 0, output
     assert "STOPPING=1" in messages
     assert "STATUS=running as" in next(m for m in messages if m.startswith("READY=1"))
-    lines = output.splitlines()
-    reload_at = next(i for i, line in enumerate(lines) if "received SIGHUP" in line)
-    after = [json.loads(line) for line in lines[reload_at + 1:]]
+    logged = output.splitlines()
+    reload_at = next(i for i, line in enumerate(logged) if "received SIGHUP" in line)
+    after = [json.loads(line) for line in logged[reload_at + 1:]]
     assert any(entry["message"].startswith("config reloaded: interval=0.3s poll=0.1s") for entry in after)
     assert any(entry["message"].startswith("health:") for entry in after), "health lines go on, now as JSON"
     assert after[-1]["message"] == "moose run: stopped"
@@ -64,7 +68,7 @@ def run_with_config(db_url: str, tmp_path: Path, text: str, *args: str) -> tuple
     config.write_text(text)
     runner = start_runner(db_url, "run", "--config", str(config), *args)
     try:
-        output, _ = runner.communicate(timeout=20)
+        output, _ = runner.communicate(timeout=60)
     finally:
         stop(runner)
     return runner.returncode, output

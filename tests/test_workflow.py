@@ -218,7 +218,7 @@ def test_concurrent_deciders_execute_a_decision_once(conn: psycopg.Connection, d
         with lock:
             outcomes.append(result)
 
-    assert together(4, decide, timeout=30) == []
+    assert together(4, decide) == []
     assert sorted(outcomes) == ["refused", "refused", "refused", "resolved"]
     assert scalar(conn, "SELECT count(*) FROM work_orders WHERE metadata ->> 'parent_work_order_id' = %s",
                   (wo_id,)) == 2
@@ -240,7 +240,7 @@ def test_concurrent_detectors_open_one_episode(conn: psycopg.Connection, db_url:
         with lock:
             opened.append(count)
 
-    assert in_threads(3, detect, timeout=30) == []
+    assert in_threads(3, detect) == []
     assert sum(opened) == 5
     assert scalar(conn, "SELECT count(*) FROM escalations WHERE trigger_type = 'stuck_work_order'") == 5
     assert scalar(conn, "SELECT count(*) FROM alerts WHERE kind = 'work_order.stuck'") == 5

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 def in_threads(count: int, target: Callable[[int], object], *, timeout: float = 120) -> list[BaseException]:
     """target(0) .. target(count - 1), each on a thread of its own; waits for them all (up to
-    `timeout` seconds each) and returns what they raised."""
+    `timeout` seconds each: a deadline on a hang, failing the test) and returns what they raised."""
     errors: list[BaseException] = []
 
     def run(index: int) -> None:
@@ -23,6 +23,8 @@ def in_threads(count: int, target: Callable[[int], object], *, timeout: float = 
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
+    alive = sum(thread.is_alive() for thread in threads)
+    assert not alive, f"{alive} of {count} caller threads still running after {timeout:.0f} s"
     return errors
 
 
