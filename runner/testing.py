@@ -15,7 +15,7 @@ from pathlib import Path
 from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 
-from runner import preload, settings
+from runner import litellm_vendor, preload, settings
 from runner.db import connect, database_name, with_database
 from runner.migrations import migrate
 
@@ -104,6 +104,15 @@ def run_pytest(server_url: str, test_url: str, args: list[str]) -> int:
     return next((code for code in codes if code != 0), 0)
 
 
+def fetch_test_inputs(echo: Callable[[str], None]) -> None:
+    """LiteLLM's price file, fetched once before pytest's workers start (runner/litellm_vendor.py);
+    when it cannot be had, the tests that read it fail saying why."""
+    try:
+        litellm_vendor.price_file(echo)
+    except litellm_vendor.VendorError as error:
+        echo(f"LiteLLM's price file: {error}")
+
+
 def run_ruff() -> int:
     return subprocess.run([sys.executable, "-m", "ruff", "check", "runner", "tests", "bench"],
                           cwd=settings.PROJECT_ROOT, check=False).returncode
@@ -132,6 +141,7 @@ def _run_steps(server_url: str, dbname: str, *, sql_only: bool, python_only: boo
         echo(f"== pg_prove on {database_name(test_url)}")
         results["pg_prove"] = run_pg_prove(test_url, [])
     if not sql_only:
+        fetch_test_inputs(echo)
         echo("== pytest")
         results["pytest"] = run_pytest(server_url, test_url, pytest_args)
         echo("== ruff")
