@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from database_copies import DatabaseCopies
 from psycopg.conninfo import conninfo_to_dict
 from pytest_postgresql import factories
 from pytest_postgresql.executors import NoopExecutor
@@ -79,14 +80,21 @@ def postgresql_noproc(request: pytest.FixtureRequest) -> NoopExecutor:
     return request.getfixturevalue("migrated_here")
 
 
-postgresql = factories.postgresql("postgresql_noproc")
+@pytest.fixture(scope="session")
+def database_copies(postgresql_noproc: NoopExecutor) -> Iterator[DatabaseCopies]:
+    server = postgresql_noproc
+    copies = DatabaseCopies(url_for(server.host, server.port, server.user, "postgres", server.password),
+                            server.template_dbname, server.dbname)
+    yield copies
+    copies.drop_all()
 
 
 @pytest.fixture
-def db_url(postgresql: psycopg.Connection) -> str:
-    """URL of this test's own freshly migrated database."""
-    info = postgresql.info
-    return url_for(info.host, info.port, info.user, info.dbname, info.password or None)
+def db_url(database_copies: DatabaseCopies) -> Iterator[str]:
+    """URL of this test's own freshly migrated database (tests/database_copies.py)."""
+    name = database_copies.create()
+    yield url_for(_CONNECTION["host"], _CONNECTION["port"], _CONNECTION["user"], name, _CONNECTION["password"])
+    database_copies.done_with(name)
 
 
 @pytest.fixture
