@@ -29,6 +29,7 @@ SERVER_USER = "postgres"
 # start ("could not create any Unix-domain sockets"): sun_path is 108 bytes with its NUL.
 SOCKET_PATH_MAX = 107
 SHORT_SOCKET_PARENT = Path("/tmp")
+INITDB_OPTIONS = ("-U", SERVER_USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
 
 
 class ClusterError(RuntimeError):
@@ -187,8 +188,11 @@ class EmbeddedCluster:
         if not (PG_BIN_DIR / "initdb").exists():
             raise ClusterError(f"PostgreSQL binaries not found in {PG_BIN_DIR}: install postgresql-15 "
                                "(make run does) or set MOOSE_PG_BIN")
-        self._run([str(PG_BIN_DIR / "initdb"), "-D", str(self.data_dir), "-U", SERVER_USER,
-                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        template = os.environ.get("MOOSE_INITDB_TEMPLATE")  # a copy of one initdb: embedded_pristine.py
+        if template and (Path(template) / "PG_VERSION").is_file():
+            self._run(["cp", "-a", template, str(self.data_dir)])
+        else:
+            self._run([str(PG_BIN_DIR / "initdb"), *INITDB_OPTIONS, "-D", str(self.data_dir)])
         extra = [
             "# Written by `moose db up`: a private development cluster.",
             "listen_addresses = '127.0.0.1'",

@@ -15,18 +15,20 @@ from pathlib import Path
 from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 
-from runner import preload, settings
+from runner import litellm_vendor, preload, settings
 from runner.db import connect, database_name, with_database
+from runner.embedded_pristine import initdb_template_env
 from runner.migrations import migrate
 
 TEST_EXTENSIONS = ("pgtap", "plpgsql_check")
 TEST_HELPERS = settings.TESTS_DIR / "helpers" / "test_helpers.sql"
 
 
-def recreate_database(server_url: str, dbname: str, timeout: float = 60.0) -> str:
-    """Drop and create the test database. WITH (FORCE) ends every session in it, pg_net's worker
-    included; that worker finishes the HTTP requests it is sending first, so a drop it outlasts
-    ("being accessed by other users") is tried again until the deadline."""
+def recreate_database(server_url: str, dbname: str, timeout: float = 60.0, template: str | None = None) -> str:
+    """Drop and create the test database (a copy of `template` when given). WITH (FORCE) ends
+    every session in it, pg_net's worker included; that worker finishes the HTTP requests it is
+    sending first, so a drop it outlasts ("being accessed by other users") is tried again until
+    the deadline."""
     deadline = time.monotonic() + timeout
     with connect(with_database(server_url, "postgres"), autocommit=True) as conn:
         while True:
@@ -37,14 +39,25 @@ def recreate_database(server_url: str, dbname: str, timeout: float = 60.0) -> st
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
+        if template:
+            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(create)
     return with_database(server_url, dbname)
 
 
+def template_name(dbname: str) -> str:
+    """The run's migrated template: the test database and each pytest test's database copy it."""
+    return f"{dbname}_template"
+
+
 def prepare_test_database(server_url: str, dbname: str, echo: Callable[[str], None]) -> str:
-    url = recreate_database(server_url, dbname)
-    echo(f"test database {dbname}: migrating")
-    migrate(url, echo=echo)
+    """Migrate the run's template once, then the test database as a copy with pgTAP's extensions."""
+    template = template_name(dbname)
+    echo(f"template database {template}: migrating")
+    migrate(recreate_database(server_url, template), echo=echo)
+    url = recreate_database(server_url, dbname, template=template)
+    echo(f"test database {dbname}: a copy of {template}")
     with connect(url, autocommit=True) as conn:
         for extension in TEST_EXTENSIONS:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
@@ -86,12 +99,15 @@ def pytest_workers() -> int:
     return int(override) if override else 2 * max(len(os.sched_getaffinity(0)), 1)
 
 
-def run_pytest(server_url: str, test_url: str, args: list[str]) -> int:
+def run_pytest(server_url: str, test_url: str, args: list[str], template: str | None = None) -> int:
     """With arguments: pytest with exactly those. Without: the whole suite, first every test
     not marked `serial` over xdist workers (a module's tests that share a server-wide resource
     carry one `xdist_group` and stay on one worker), then the `serial` tests alone, because
     they restart the cluster the others use."""
     env = dict(os.environ, MOOSE_SERVER_URL=server_url, MOOSE_TEST_DATABASE_URL=test_url)
+    env.update(initdb_template_env(settings.state_dir()))  # the throw-away clusters copy one initdb
+    if template:
+        env["MOOSE_TEST_TEMPLATE"] = template  # conftest.py copies it for each test's database
 
     def pytest(*pytest_args: str) -> int:
         return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env,
@@ -103,6 +119,15 @@ def run_pytest(server_url: str, test_url: str, args: list[str]) -> int:
     parallel = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
     codes = [pytest(*parallel, "-m", "not serial"), pytest("-m", "serial")]
     return next((code for code in codes if code != 0), 0)
+
+
+def fetch_test_inputs(echo: Callable[[str], None]) -> None:
+    """LiteLLM's price file, fetched once before pytest's workers start (runner/litellm_vendor.py);
+    when it cannot be had, the tests that read it fail saying why."""
+    try:
+        litellm_vendor.price_file(echo)
+    except litellm_vendor.VendorError as error:
+        echo(f"LiteLLM's price file: {error}")
 
 
 def run_ruff() -> int:
@@ -133,8 +158,9 @@ def _run_steps(server_url: str, dbname: str, *, sql_only: bool, python_only: boo
         echo(f"== pg_prove on {database_name(test_url)}")
         results["pg_prove"] = run_pg_prove(test_url, [])
     if not sql_only:
+        fetch_test_inputs(echo)
         echo("== pytest")
-        results["pytest"] = run_pytest(server_url, test_url, pytest_args)
+        results["pytest"] = run_pytest(server_url, test_url, pytest_args, template_name(dbname))
         echo("== ruff")
         results["ruff"] = run_ruff()
     failed = [name for name, code in results.items() if code != 0]

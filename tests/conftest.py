@@ -1,6 +1,7 @@
 """Fixtures on a real PostgreSQL server: the one `moose test` started (MOOSE_SERVER_URL), or the
-embedded cluster when pytest is run by hand. pytest-postgresql's noproc factory migrates a
-template database once per session and gives each test its own fresh copy."""
+embedded cluster when pytest is run by hand. Each test gets its own fresh copy of a migrated
+template database: the one `moose test` migrated once for the run (MOOSE_TEST_TEMPLATE), or,
+run by hand, one pytest-postgresql's noproc factory migrates once per pytest process."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from database_copies import DatabaseCopies
 from psycopg.conninfo import conninfo_to_dict
 from pytest_postgresql import factories
+from pytest_postgresql.executors import NoopExecutor
 
+from runner import settings
 from runner.embedded import EmbeddedCluster
+from runner.embedded_pristine import initdb_template_env
 from runner.migrations import migrate
 
 
@@ -31,6 +36,9 @@ SERVER_URL = _server_url()
 # Every `moose run` a test starts serves no HTTP unless the test says where (MOOSE_LISTEN in its
 # environment): the default port is shared by every checkout on the machine.
 os.environ.setdefault("MOOSE_LISTEN", "off")
+# The throw-away clusters (cluster_helpers.py, faketime_cluster.py) copy one pristine initdb
+# (runner/embedded_pristine.py); `moose test` makes it before pytest starts.
+os.environ.update(initdb_template_env(settings.state_dir()))
 _SERVER = conninfo_to_dict(SERVER_URL)
 
 
@@ -43,23 +51,50 @@ def load_schema(host: str, port: int, user: str, dbname: str, password: str | No
     migrate(url_for(host, port, user, dbname, password), echo=lambda _line: None)
 
 
-postgresql_noproc = factories.postgresql_noproc(
-    host=str(_SERVER.get("host", "127.0.0.1")),
-    port=int(_SERVER.get("port", 5432)),
-    user=str(_SERVER.get("user", "postgres")),
-    password=_SERVER.get("password"),
-    # One name per pytest process, so two test runs on one server do not drop each other's.
-    dbname=f"moose_pytest_{os.getpid()}",
-    load=[load_schema],
-)
-postgresql = factories.postgresql("postgresql_noproc")
+_CONNECTION = {"host": str(_SERVER.get("host", "127.0.0.1")), "port": int(_SERVER.get("port", 5432)),
+               "user": str(_SERVER.get("user", "postgres")), "password": _SERVER.get("password"),
+               # One name per pytest process, so two test runs on one server do not drop each other's.
+               "dbname": f"moose_pytest_{os.getpid()}"}
+# Run by hand: this process migrates its own template.
+migrated_here = factories.postgresql_noproc(**_CONNECTION, load=[load_schema])
+
+
+class _SharedTemplate(NoopExecutor):
+    """The server, with the template `moose test` migrated once for every worker (MOOSE_TEST_TEMPLATE)."""
+
+    def __init__(self, template: str, **connection: object) -> None:
+        super().__init__(options="", **connection)  # type: ignore[arg-type]
+        self._template = template
+
+    @property
+    def template_dbname(self) -> str:
+        return self._template
+
+
+@pytest.fixture(scope="session")
+def postgresql_noproc(request: pytest.FixtureRequest) -> NoopExecutor:
+    """Where each test's database is copied from: MOOSE_TEST_TEMPLATE, else a template migrated here."""
+    template = os.environ.get("MOOSE_TEST_TEMPLATE")
+    if template:
+        return _SharedTemplate(template, **_CONNECTION)
+    return request.getfixturevalue("migrated_here")
+
+
+@pytest.fixture(scope="session")
+def database_copies(postgresql_noproc: NoopExecutor) -> Iterator[DatabaseCopies]:
+    server = postgresql_noproc
+    copies = DatabaseCopies(url_for(server.host, server.port, server.user, "postgres", server.password),
+                            server.template_dbname, server.dbname)
+    yield copies
+    copies.drop_all()
 
 
 @pytest.fixture
-def db_url(postgresql: psycopg.Connection) -> str:
-    """URL of this test's own freshly migrated database."""
-    info = postgresql.info
-    return url_for(info.host, info.port, info.user, info.dbname, info.password or None)
+def db_url(database_copies: DatabaseCopies) -> Iterator[str]:
+    """URL of this test's own freshly migrated database (tests/database_copies.py)."""
+    name = database_copies.create()
+    yield url_for(_CONNECTION["host"], _CONNECTION["port"], _CONNECTION["user"], name, _CONNECTION["password"])
+    database_copies.done_with(name)
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """`moose prices list|set|import` end to end against a real database, with LiteLLM's REAL price
-file (../shared/vendor/litellm-1.110.2-model_prices_and_context_window.json beside the checkout,
-or MOOSE_LITELLM_PRICES): exact values of known models computed from the JSON text with Decimal
-(where a binary float would differ), skips counted, a re-import that inserts nothing, a changed
-price that inserts exactly one later row and keeps the old one; set and list; prices through
-backup-config / restore-config; the LiteLLM key mapping (runner/litellm_prices.py)."""
+file (MOOSE_LITELLM_PRICES, ../shared/vendor/ beside the checkout, or the one inside the pinned
+litellm wheel on PyPI, cached under .moose/vendor/; runner/litellm_vendor.py checks its sha256):
+exact values of known models computed from the JSON text with Decimal (where a binary float would
+differ), skips counted, a re-import that inserts nothing, a changed price that inserts exactly one
+later row and keeps the old one; set and list; prices through backup-config / restore-config; the
+LiteLLM key mapping (runner/litellm_prices.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
-from runner import litellm_prices
+from runner import litellm_prices, litellm_vendor
 from runner.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
-VENDOR_FILE = "litellm-1.110.2-model_prices_and_context_window.json"
 
 
 def moose(db_url: str, *args: str) -> Result:
@@ -30,12 +27,12 @@ def moose(db_url: str, *args: str) -> Result:
 
 @pytest.fixture(scope="module")
 def litellm_file() -> Path:
-    """The real vendor file: a missing file fails the test (CI always has shared/ beside the checkout)."""
-    path = Path(os.environ.get("MOOSE_LITELLM_PRICES") or ROOT.parent / "shared" / "vendor" / VENDOR_FILE)
-    if not path.is_file():
-        pytest.fail(f"LiteLLM's price file is missing: {path} (set MOOSE_LITELLM_PRICES, or put shared/vendor/"
-                    f"{VENDOR_FILE} beside the checkout)")
-    return path
+    """The real price file, checked against its pinned sha256; one that cannot be found or fetched
+    fails the test, it never skips."""
+    try:
+        return litellm_vendor.price_file()
+    except litellm_vendor.VendorError as error:
+        pytest.fail(f"LiteLLM's price file: {error}")
 
 
 @pytest.fixture(scope="module")
