@@ -22,7 +22,8 @@ SELECT update_config('health_long_transaction_error', '"2 minutes"');
 SELECT results_eq($$SELECT (system_health() -> 'thresholds' ->> 'long_transaction_warning_seconds')::numeric,
                            (system_health() -> 'thresholds' ->> 'long_transaction_error_seconds')::numeric$$,
                   $$VALUES (5::numeric, 120::numeric)$$, 'the thresholds come from system_config');
-SELECT throws_ok($$SELECT update_config('health_long_transaction_warning', '"-5 seconds"')$$, '22023', NULL,
+SELECT throws_ok($$SELECT update_config('health_long_transaction_warning', '"-5 seconds"')$$, '22023',
+                 'config "health_long_transaction_warning" = -5 seconds is out of range [0, 86400]',
                  'a negative threshold is refused');
 
 -- terminate_long_transaction refuses what is not a long transaction of this database.
