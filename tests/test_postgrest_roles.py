@@ -74,6 +74,8 @@ CALLS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
     "resume_operations": ({"p_note": "fixed"}, SERVICE),
     "system_health": ({}, DASHBOARD),
     "ops_metrics": ({}, DASHBOARD),
+    "long_transactions": ({}, SERVICE),
+    "terminate_long_transaction": ({"p_pid": 0}, NOBODY),  # the runner's login only: it ends sessions
     "budget_window": ({}, DASHBOARD),
     "find_stuck_work_orders": ({}, DASHBOARD),
     "triage_thresholds": ({}, DASHBOARD),

@@ -41,7 +41,7 @@ def runner(db_url: str) -> Iterator[str]:
 def test_rules_check_and_unit_tests() -> None:
     checked = promtool("check", "rules", "moose-rules.yml")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert b"SUCCESS: 7 rules found" in checked.stdout
+    assert b"SUCCESS: 8 rules found" in checked.stdout
     tested = promtool("test", "rules", "moose-rules.test.yml")
     assert tested.returncode == 0, tested.stdout + tested.stderr
     config = promtool("check", "config", "prometheus.yml")
@@ -71,11 +71,14 @@ def test_endpoints_and_promtool_check_metrics(runner: str, conn: psycopg.Connect
 
     status, body = http_get(f"{runner}/health")
     assert (status, json.loads(body)["status"]) == (200, "healthy")
+    # The kill switch alone (its escalation dismissed) is an error: an uptime checker sees 503.
     conn.execute("SELECT public.emergency_kill('metrics test')")
-    conn.execute("INSERT INTO public.work_orders (title, status, updated_at) "
-                 "VALUES ('stuck', 'pending', now() - interval '3 days')")
+    conn.execute("SELECT public.dismiss_escalation(id, 'deliberate') FROM public.escalations WHERE status = 'pending'")
     status, body = http_get(f"{runner}/health")
-    assert (status, json.loads(body)["status"]) == (503, "error")
+    answer = json.loads(body)
+    assert (status, answer["status"]) == (503, "error")
+    assert len(answer["reasons"]) == 1 and answer["reasons"][0].startswith("emergency kill switch active since ")
+    assert answer["reasons"][0].endswith(": metrics test")
     # /livez follows the loop's last turn (two intervals): on a loaded machine a turn can be late.
     wait_for(lambda: http_get(f"{runner}/livez")[0] == 200, timeout=60, what="/livez 200")
     assert http_get(f"{runner}/nothing")[0] == 404

@@ -1,6 +1,7 @@
 """The `moose` command: one module per command group, all drawing what SQL returns.
 
     db.py           moose db up|down|status|url|psql      (the embedded cluster)
+    long_transactions.py  moose db long-transactions [--terminate PID]
     migrate.py      moose migrate
     test.py         moose test
     jobs.py         moose run, moose jobs ..., moose schedule --pg-cron

@@ -9,6 +9,7 @@ import click
 
 from runner import embedded_version, preload
 from runner.cli.context import Context, cluster_or_fail, pass_context
+from runner.cli.long_transactions import long_transactions
 from runner.db import redact
 from runner.embedded import ClusterError, EmbeddedCluster
 
@@ -110,5 +111,7 @@ def db_psql(ctx: Context, psql_args: tuple[str, ...]) -> None:
     url = ctx.url()
     os.execvp("psql", ["psql", url, *psql_args])
 
+
+db.add_command(long_transactions)
 
 COMMANDS = (db,)

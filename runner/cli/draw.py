@@ -90,3 +90,19 @@ def scope_bar(scope: dict[str, Any], width: int = 20) -> str:
     return (f"[{click.style('█' * filled, fg=colour)}{'░' * (width - filled)}] {percentage:.1f}% "
             f"{scope.get('scope')} {scope.get('key')} per {scope.get('period')}: "
             f"${scope.get('spent')} spent, ${scope.get('reserved')} reserved of ${scope.get('budget_limit')}")
+
+
+def long_transaction_line(long_transactions: dict[str, Any]) -> str:
+    """system_health()'s long_transactions: the oldest holder of the xmin horizon and its age,
+    coloured by the level SQL gave it (ok, warning, error)."""
+    oldest = long_transactions.get("oldest")
+    if not oldest:
+        return click.style("none", fg="green")
+    kind = oldest.get("kind")
+    who = f"pid {oldest.get('pid')}" if kind == "session" else f"{kind} {oldest.get('name')}"
+    level = str(long_transactions.get("level"))
+    text = (f"oldest {who} ({oldest.get('usename')}, {oldest.get('application_name') or '-'}, {oldest.get('state')}) "
+            f"open {span(int(float(oldest.get('age_seconds') or 0)))}")
+    if level != "ok":
+        text += f": {short(oldest.get('query_start'), 60)}  (moose db long-transactions)"
+    return click.style(text, fg={"ok": "white", "warning": "yellow"}.get(level, "red"))

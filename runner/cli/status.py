@@ -8,7 +8,7 @@ import sys
 import click
 
 from runner.cli.context import Context, echo_json, pass_context, records, rows
-from runner.cli.draw import COLOURS, ago, budget_bar, sla
+from runner.cli.draw import COLOURS, ago, budget_bar, long_transaction_line, sla
 
 EXIT_CODES = {"healthy": 0, "warning": 1}
 
@@ -18,9 +18,9 @@ EXIT_CODES = {"healthy": 0, "warning": 1}
 @pass_context
 def status(ctx: Context, as_json: bool) -> None:
     """The runbook's morning health check (1.1): overall status in colour, the budget bar with
-    its tier, stuck work orders, open escalations by SLA time left, the 24 h error rate, the
-    orchestrator, the runners and their job leases, failing jobs. Exit 0 healthy, 1 warning,
-    2 error."""
+    its tier (and the kill switch), stuck work orders, open escalations by SLA time left, the 24 h
+    error rate, the orchestrator, what holds the xmin horizon back, the runners and their job
+    leases, failing jobs. Exit 0 healthy, 1 warning, 2 error."""
     health, scheduler, now = rows(ctx, "SELECT public.system_health(), public.scheduler_status(), now()")[0]
     escalations = records(ctx, "SELECT * FROM public.list_escalations(p_include_closed => false, p_limit => 10)")
     if as_json:
@@ -51,6 +51,7 @@ def status(ctx: Context, as_json: bool) -> None:
     click.echo(f"Orchestrator:      {orch.get('status')} every {orch.get('interval_ms')} ms, "
                f"last poll {ago(orch.get('last_poll_at'), now)}"
                + (f", stopped: {orch.get('stopped_reason')}" if orch.get("stopped_reason") else ""))
+    click.echo("Long transactions: " + long_transaction_line(health.get("long_transactions") or {}))
     sched_state = str(scheduler["status"])
     click.echo("Scheduler:         " + click.style(sched_state, fg={"ok": "green", "degraded": "yellow"}.get(
         sched_state, "red")))

@@ -2,7 +2,11 @@
 -- healthy), in the database: reads system_health() and raises an alert when the status turns
 -- warning or error, again at most every health_alert_repeat while it stays so, and an info
 -- alert when it is healthy again. Its memory (public.health_checks) keeps it from alerting every
--- five minutes about the same trouble. p_now is the scheduler's clock (simulated in tests).
+-- five minutes about the same trouble. It also raises one database.long_transaction alert per
+-- long-transaction episode: when it first sees a transaction or snapshot holding the xmin
+-- horizon back past health_long_transaction_warning, not again while one stays, and again for
+-- the next episode once a check has seen none (health_checks.long_transaction_since).
+-- p_now is the scheduler's clock (simulated in tests).
 CREATE OR REPLACE FUNCTION public.alert_on_health_change(p_now timestamptz DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -13,6 +17,9 @@ DECLARE
     v_changed boolean;
     v_alert bigint;
     v_reasons text;
+    v_lt jsonb := v_report -> 'long_transactions';
+    v_lt_alert bigint;
+    v_lt_open boolean;
 BEGIN
     SELECT * INTO v_state FROM public.health_checks AS h WHERE h.id FOR UPDATE;
     v_changed := v_state.last_status IS DISTINCT FROM v_status;
@@ -38,15 +45,32 @@ BEGIN
             jsonb_build_object('health', v_report));
     END IF;
 
+    v_lt_open := coalesce(v_lt ->> 'level', 'ok') <> 'ok';
+    IF v_lt_open AND v_state.long_transaction_since IS NULL THEN
+        v_lt_alert := public.raise_alert(
+            v_lt ->> 'level', 'database.long_transaction',
+            left(format('Long transaction: %s %s (%s) open %s s', v_lt -> 'oldest' ->> 'kind',
+                        coalesce(v_lt -> 'oldest' ->> 'pid', v_lt -> 'oldest' ->> 'name'),
+                        coalesce(v_lt -> 'oldest' ->> 'usename', '?'), round((v_lt -> 'oldest' ->> 'age_seconds')::numeric)), 250),
+            format('%s. While it is open VACUUM cannot clean up behind the budget gate and every call slows down. '
+                   || 'List them with `moose db long-transactions`; end one with `moose db long-transactions --terminate PID`.',
+                   (SELECT r FROM jsonb_array_elements_text(v_report -> 'reasons') AS r WHERE r LIKE 'long transaction:%' LIMIT 1)),
+            format('database.long_transaction:%s', extract(epoch FROM v_now)),
+            jsonb_build_object('long_transactions', v_lt));
+    END IF;
+
     UPDATE public.health_checks AS h
     SET last_status = v_status,
         status_since = CASE WHEN v_changed THEN v_now ELSE h.status_since END,
         last_alert_at = CASE WHEN v_alert IS NOT NULL AND v_status <> 'healthy' THEN v_now
                              WHEN v_status = 'healthy' THEN NULL ELSE h.last_alert_at END,
         checked_at = v_now,
-        last_report = v_report
+        last_report = v_report,
+        long_transaction_since = CASE WHEN NOT v_lt_open THEN NULL ELSE coalesce(h.long_transaction_since, v_now) END,
+        long_transaction_alert_id = coalesce(v_lt_alert, h.long_transaction_alert_id)
     WHERE h.id;
-    RETURN jsonb_build_object('status', v_status, 'alert_id', v_alert, 'rows_affected', (v_alert IS NOT NULL)::integer,
+    RETURN jsonb_build_object('status', v_status, 'alert_id', v_alert, 'long_transaction_alert_id', v_lt_alert,
+                              'rows_affected', (v_alert IS NOT NULL)::integer + (v_lt_alert IS NOT NULL)::integer,
                               'reasons', v_report -> 'reasons');
 END
 $$;
@@ -54,4 +78,4 @@ $$;
 REVOKE ALL ON FUNCTION public.alert_on_health_change(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.alert_on_health_change(timestamptz) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.alert_on_health_change(timestamptz) IS 'The health-check job (runbook 2.1): alerts when system_health() turns warning or error, again at most every health_alert_repeat while it stays so, and once (info) when it recovers. Returns {status, alert_id, rows_affected, reasons}.';
+COMMENT ON FUNCTION public.alert_on_health_change(timestamptz) IS 'The health-check job (runbook 2.1): alerts when system_health() turns warning or error, again at most every health_alert_repeat while it stays so, and once (info) when it recovers; one database.long_transaction alert per long-transaction episode. Returns {status, alert_id, long_transaction_alert_id, rows_affected, reasons}.';

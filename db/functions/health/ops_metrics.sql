@@ -3,7 +3,9 @@
 -- (runner/metrics.py, which adds moose_scrape_duration_seconds, the time the scrape took).
 -- Names follow Prometheus conventions (prefix moose_, base units, _total for counters); label
 -- values are bounded: statuses, tiers, types, priorities, and the names of services, projects,
--- models, channels and jobs, never ids (work-order budgets are counted per tier).
+-- models, channels and jobs, never ids (work-order budgets are counted per tier). A labelled
+-- family emits every label set it knows at 0 (each status of each channel, each tier, each job,
+-- each escalation policy) so a rule over its change sees the first event.
 -- Cheap at any size: nothing here counts a table that grows with history. Work orders per
 -- status and alert deliveries per channel and status are running counts (private.ops_counts,
 -- kept by the triggers in db/triggers/health/), job failures and last successes are kept per job
@@ -105,6 +107,10 @@ BEGIN
            (SELECT count(*) FROM public.runners AS r
             WHERE r.last_seen_at > now() - interval '2 minutes' AND r.stopped_at IS NULL)::numeric
     UNION ALL
+    SELECT 'moose_xmin_horizon_age_seconds', 'gauge',
+           'Age of the oldest transaction or snapshot holding this database''s xmin horizon back (0 when none; long_transactions()).',
+           '{}'::jsonb, (v_health -> 'long_transactions' ->> 'horizon_age_seconds')::numeric
+    UNION ALL
     SELECT 'moose_health_status', 'gauge', 'system_health() status: 1 for the current one (healthy, warning, error).',
            jsonb_build_object('status', h.status), (h.status = v_health ->> 'status')::integer::numeric
     FROM unnest(ARRAY['healthy', 'warning', 'error']) AS h(status);
@@ -114,4 +120,4 @@ $$;
 REVOKE ALL ON FUNCTION public.ops_metrics() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.ops_metrics() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.ops_metrics() IS 'Every figure of the runner''s GET /metrics as rows (name, type gauge|counter, help, labels jsonb, value): budgets, spend tier, kill switch, reservations, work orders, stuck, escalations, alert deliveries, jobs, runners, health status. Reads running counts and partial indexes only: its cost does not grow with history.';
+COMMENT ON FUNCTION public.ops_metrics() IS 'Every figure of the runner''s GET /metrics as rows (name, type gauge|counter, help, labels jsonb, value): budgets, spend tier, kill switch, reservations, work orders, stuck, escalations, alert deliveries, jobs, runners, xmin horizon age, health status. Reads running counts and partial indexes only: its cost does not grow with history.';
