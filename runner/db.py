@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 
 APPLICATION_NAME = "moose"
 
@@ -33,3 +34,17 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def copy_database_settings(conn: psycopg.Connection, template: str, dbname: str) -> None:
+    """Give `dbname` the database-wide settings of `template` (ALTER DATABASE ... SET, such as
+    the default idle_in_transaction_session_timeout a migration sets): CREATE DATABASE ...
+    TEMPLATE copies the data but not pg_db_role_setting."""
+    rows = conn.execute(
+        "SELECT unnest(s.setconfig) FROM pg_catalog.pg_db_role_setting s"
+        " JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE s.setrole = 0 AND d.datname = %s",
+        (template,)).fetchall()
+    for (setting,) in rows:
+        name, _, value = setting.partition("=")
+        conn.execute(sql.SQL("ALTER DATABASE {} SET {} TO {}").format(
+            sql.Identifier(dbname), sql.Identifier(name), sql.Literal(value)))

@@ -16,7 +16,7 @@ from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 
 from runner import litellm_vendor, preload, settings
-from runner.db import connect, database_name, with_database
+from runner.db import connect, copy_database_settings, database_name, with_database
 from runner.embedded_pristine import initdb_template_env
 from runner.migrations import migrate
 
@@ -43,6 +43,8 @@ def recreate_database(server_url: str, dbname: str, timeout: float = 60.0, templ
         if template:
             create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         conn.execute(create)
+        if template:
+            copy_database_settings(conn, template, dbname)
     return with_database(server_url, dbname)
 
 

@@ -12,6 +12,8 @@ import threading
 import psycopg
 from psycopg import sql
 
+from runner.db import copy_database_settings
+
 BATCH = 8
 
 
@@ -30,6 +32,7 @@ class DatabaseCopies:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
                                                                           sql.Identifier(self.template)))
+            copy_database_settings(conn, self.template, name)
         return name
 
     def done_with(self, name: str) -> None:
