@@ -15,10 +15,11 @@
 -- (metadata.input_tokens + metadata.max_output_tokens, when given) from every tokens bucket;
 -- a short bucket refuses the call (reason rate_limited, retryAfterMs, limit) and the budgets
 -- are given back.
--- The names budgets match on (the service name, metadata.project, metadata.work_order_id)
--- pass through the shared blank rule: surrounding blanks (private.strip_blank: Unicode white
--- space and zero-width characters) are stripped, so U&'svc\200B' is service svc (the
--- reservation records the stripped service name; metadata is kept as sent).
+-- The names budgets and rate limits match on (the service name, metadata.model,
+-- metadata.project, metadata.work_order_id) pass through the shared blank rule: surrounding
+-- blanks (private.strip_blank: Unicode white space, format characters and blank fillers) are
+-- stripped, so U&'svc\200B' is service svc and 'gpt-4o ' model gpt-4o (the reservation records
+-- the stripped service name and model; metadata is kept as sent).
 -- Every limit and stripe count the call decides with is the one in force under the locks it
 -- debits with (docs/BUDGET.md, "Exactness under limit changes"): the stripes hold the limits,
 -- and new stripes are created from the budget rows read under their locks.
@@ -94,11 +95,11 @@ BEGIN
         v_key := p_metadata ->> 'idempotency_key';
     END IF;
     IF p_metadata ? 'model' THEN
-        IF jsonb_typeof(p_metadata -> 'model') <> 'string' OR length(p_metadata ->> 'model') NOT BETWEEN 1 AND 200 THEN
+        v_model := private.strip_blank(p_metadata ->> 'model');
+        IF jsonb_typeof(p_metadata -> 'model') <> 'string' OR v_model = '' OR length(p_metadata ->> 'model') > 200 THEN
             RAISE EXCEPTION 'metadata.model must be a string of 1 to 200 characters'
                 USING ERRCODE = '22023', HINT = 'Name the model you intend to call, e.g. "gpt-4o"; see table model_policies.';
         END IF;
-        v_model := p_metadata ->> 'model';
     END IF;
     IF p_metadata ? 'project' THEN
         IF jsonb_typeof(p_metadata -> 'project') <> 'string' OR private.is_blank(p_metadata ->> 'project')

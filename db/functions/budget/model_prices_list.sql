@@ -11,7 +11,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp A
 BEGIN
     PERFORM private.check_required('p_all', p_all, 'Pass true for every row (history), false for current and scheduled prices.');
     IF p_model IS NOT NULL THEN
-        PERFORM private.check_text('model', p_model, 200, 'Pass a model name, or NULL for every model.');
+        p_model := private.check_text('model', p_model, 200, 'Pass a model name, or NULL for every model.');  -- stripped
     END IF;
     RETURN QUERY
     SELECT s.model, s.effective_from, s.status, s.input_usd_per_mtok, s.output_usd_per_mtok,

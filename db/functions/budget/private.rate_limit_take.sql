@@ -5,9 +5,11 @@
 -- into stripes holding shares of its capacity and refill (docs/BUDGET.md, "Rate limits"):
 --  1. fast path: one conditional UPDATE of the caller's stripe (pg_backend_pid() mod K) that
 --     refills it to the instant and takes only when it holds enough;
---  2. slow path: every stripe of the limit locked in stripe order, refilled and pooled: the
---     call is refused when together they hold too little, else what is left after it is split
---     over them in proportion to their shares (the rounding remainder on the caller's stripe).
+--  2. slow path: every stripe of the limit locked in stripe order, refilled and pooled: what
+--     is left after the call (everything, when together they hold too little and the call is
+--     refused) is split over them in proportion to their shares (the rounding remainder on the
+--     caller's stripe), so that they refill together as one bucket and a refused call's
+--     retryAfterMs (the shortfall at the figure's rate) is when the limit holds it.
 -- No stripe ever goes below zero and together they never hold more than one bucket of the
 -- limit's figure would, whatever the concurrency. The instant is the clock when the draw
 -- starts unless the caller pins it.
@@ -28,6 +30,8 @@ DECLARE
     v_count integer;
     v_total numeric;
     v_per_minute bigint;
+    v_left numeric;
+    v_retry numeric;
 BEGIN
     FOR v_l IN
         SELECT r.scope_rank, r.scope, r.key, r.kind, r.stripes FROM public.rate_limits AS r
@@ -66,30 +70,43 @@ BEGIN
                   WHERE r.scope_rank = v_l.scope_rank AND r.key = v_l.key AND r.kind = v_l.kind
                   ORDER BY r.stripe FOR UPDATE) AS l;
             CONTINUE WHEN v_count = 0;  -- removed meanwhile: no longer a limit
-            IF v_total < v_cost THEN
-                PERFORM private.rate_limit_give_back(v_holds, NULL, p_now);
-                RETURN jsonb_build_object('refused', jsonb_build_object(
-                    'scope', v_l.scope, 'key', v_l.key, 'kind', v_l.kind, 'perMinute', v_per_minute,
-                    'available', floor(v_total), 'cost', v_cost,
-                    'retryAfterMs', CASE WHEN v_cost <= v_per_minute
-                                         THEN greatest(ceil((v_cost - v_total) * 60000 / v_per_minute), 1)::bigint END));
-            END IF;
-            -- What is left, split in proportion to the shares (rounded down); the rounding
-            -- remainder stays on the caller's stripe (stripe 0 if the count changed), so the
-            -- stripes hold exactly what is left, no more and no less.
+            -- What is left (all of it when the limit holds too little: a refusal pools too),
+            -- split in proportion to the shares (rounded down); the rounding remainder stays on
+            -- the caller's stripe (stripe 0 if the count changed), so the stripes hold exactly
+            -- what is left, no more and no less. Pooled, the stripes fill together at the
+            -- figure's rate, as one bucket would: a stripe left full while the others ran dry
+            -- would lose its refill, and the limit would hold the call only later than the
+            -- retryAfterMs it was told.
+            v_left := CASE WHEN v_total < v_cost THEN v_total ELSE v_total - v_cost END;
             IF v_stripe >= v_count THEN
                 v_stripe := 0;
             END IF;
             UPDATE public.rate_limits AS r
             SET available = CASE WHEN r.stripe = v_stripe
-                                 THEN (v_total - v_cost)
-                                      - (SELECT coalesce(sum(trunc((v_total - v_cost) * o.share / o.per_minute, 9)), 0)
+                                 THEN v_left
+                                      - (SELECT coalesce(sum(trunc(v_left * o.share / o.per_minute, 9)), 0)
                                          FROM public.rate_limits AS o
                                          WHERE o.scope_rank = v_l.scope_rank AND o.key = v_l.key AND o.kind = v_l.kind
                                            AND o.stripe <> v_stripe)
-                                 ELSE trunc((v_total - v_cost) * r.share / r.per_minute, 9) END,
+                                 ELSE trunc(v_left * r.share / r.per_minute, 9) END,
                 refilled_at = greatest(r.refilled_at, v_now)
             WHERE r.scope_rank = v_l.scope_rank AND r.key = v_l.key AND r.kind = v_l.kind;
+            IF v_total < v_cost THEN
+                -- Refused. Pooled, the limit holds the call once it has refilled the shortfall at
+                -- its figure's rate; a call of the whole figure needs every stripe full (the
+                -- rounding may leave one a billionth short of the pooled level).
+                IF v_cost < v_per_minute THEN
+                    v_retry := greatest(ceil((v_cost - v_total) * 60000 / v_per_minute), 1);
+                ELSIF v_cost = v_per_minute THEN
+                    SELECT greatest(ceil(max((r.share - r.available) * 60000 / r.share)), 1) INTO v_retry
+                    FROM public.rate_limits AS r
+                    WHERE r.scope_rank = v_l.scope_rank AND r.key = v_l.key AND r.kind = v_l.kind;
+                END IF;
+                PERFORM private.rate_limit_give_back(v_holds, NULL, p_now);
+                RETURN jsonb_build_object('refused', jsonb_build_object(
+                    'scope', v_l.scope, 'key', v_l.key, 'kind', v_l.kind, 'perMinute', v_per_minute,
+                    'available', floor(v_total), 'cost', v_cost, 'retryAfterMs', v_retry::bigint));
+            END IF;
             SELECT max(r.refilled_at) INTO v_at
             FROM public.rate_limits AS r
             WHERE r.scope_rank = v_l.scope_rank AND r.key = v_l.key AND r.kind = v_l.kind;

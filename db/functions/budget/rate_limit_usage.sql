@@ -1,6 +1,7 @@
 -- Every rate limit with what it holds now, its stripes refilled and added up: what `moose
 -- limits list`, `moose budget` and the metrics draw. Reads without locking, so a figure can lag
--- a call in flight by its own draw.
+-- a call in flight by its own draw. A bucket a settle overdrew (tokens used beyond the call's
+-- draw) shows below zero, in available and percentage_available, and full_in_ms over a minute.
 CREATE OR REPLACE FUNCTION public.rate_limit_usage()
 RETURNS TABLE (scope text, key text, kind text, per_minute bigint, available numeric, percentage_available numeric,
                full_in_ms bigint)
@@ -16,4 +17,4 @@ $$;
 REVOKE ALL ON FUNCTION public.rate_limit_usage() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.rate_limit_usage() TO authenticated, service_role, moose_runner;
 
-COMMENT ON FUNCTION public.rate_limit_usage() IS 'Each rate limit: scope, key, kind (requests | tokens), per_minute, available now (its stripes refilled and added up), percentage_available, full_in_ms (until every stripe is full again); in lock order.';
+COMMENT ON FUNCTION public.rate_limit_usage() IS 'Each rate limit: scope, key, kind (requests | tokens), per_minute, available now (its stripes refilled and added up), percentage_available, full_in_ms (until every stripe is full again); available and percentage_available are negative while a bucket a settle overdrew refills; in lock order.';

@@ -8,8 +8,9 @@
 -- reservations cannot be settled. A settle after its reservation's day closed books on that day
 -- (and its month) all the same; if that takes a closed period of any budget past its limit it
 -- raises an alert and opens a budget_overspent escalation (private.budget_overspend_check).
--- Token counts in the metadata (input_tokens, output_tokens, cached_input_tokens) give back
--- to the rate limits the tokens drawn and not used.
+-- Token counts in the metadata (input_tokens and output_tokens, both or neither; cached_input_tokens
+-- among the input tokens) settle the tokens rate limits: the tokens drawn and not used go back,
+-- the tokens used beyond what was drawn are drawn (a bucket may go below zero).
 CREATE OR REPLACE FUNCTION public.settle_reservation(
     p_reservation_id uuid, p_actual_cost numeric, p_metadata jsonb DEFAULT '{}'::jsonb
 ) RETURNS jsonb
@@ -49,13 +50,21 @@ BEGIN
     END IF;
 
     IF p_metadata ? 'input_tokens' OR p_metadata ? 'output_tokens' OR p_metadata ? 'cached_input_tokens' THEN
-        -- Tokens used give back to the tokens-per-minute limits what was drawn and not used.
-        IF (p_metadata ->> 'input_tokens') !~ '^[0-9]{1,9}$' OR (p_metadata ->> 'output_tokens') !~ '^[0-9]{1,9}$'
-           OR coalesce(p_metadata ->> 'cached_input_tokens', '0') !~ '^[0-9]{1,9}$'
-           OR jsonb_typeof(p_metadata -> 'input_tokens') <> 'number' OR jsonb_typeof(p_metadata -> 'output_tokens') <> 'number' THEN
+        -- Tokens used settle the tokens-per-minute limits (the tokens drawn and not used go
+        -- back, tokens used beyond them are drawn): both counts or neither. The test is IS NOT
+        -- TRUE, so a count left out (NULL) refuses rather than passing as unknown.
+        IF ((p_metadata ->> 'input_tokens') ~ '^[0-9]{1,9}$' AND (p_metadata ->> 'output_tokens') ~ '^[0-9]{1,9}$'
+            AND coalesce(p_metadata ->> 'cached_input_tokens', '0') ~ '^[0-9]{1,9}$'
+            AND jsonb_typeof(p_metadata -> 'input_tokens') = 'number' AND jsonb_typeof(p_metadata -> 'output_tokens') = 'number'
+            AND coalesce(jsonb_typeof(p_metadata -> 'cached_input_tokens'), 'number') = 'number') IS NOT TRUE THEN
             RAISE EXCEPTION 'metadata.input_tokens and metadata.output_tokens must both be whole numbers of tokens'
                 USING ERRCODE = '22023',
                       HINT = 'Pass what the call used, e.g. {"input_tokens": 1200, "output_tokens": 350, "cached_input_tokens": 0}, or no token counts.';
+        END IF;
+        IF coalesce(p_metadata ->> 'cached_input_tokens', '0')::bigint > (p_metadata ->> 'input_tokens')::bigint THEN
+            RAISE EXCEPTION 'metadata.cached_input_tokens (%) must not exceed metadata.input_tokens (%)',
+                    p_metadata ->> 'cached_input_tokens', p_metadata ->> 'input_tokens'
+                USING ERRCODE = '22023', HINT = 'Input tokens count the cached ones, as the providers report them.';
         END IF;
         -- Cached input tokens are among the input tokens (as in OpenAI's usage): counted once.
         v_tokens_used := (p_metadata ->> 'input_tokens')::bigint + (p_metadata ->> 'output_tokens')::bigint;
@@ -150,4 +159,4 @@ $$;
 REVOKE ALL ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) TO service_role, moose_runner;
 
-COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023. metadata.input_tokens + output_tokens (cached_input_tokens are among the input tokens) give the unused tokens back to the rate limits.';
+COMMENT ON FUNCTION public.settle_reservation(uuid, numeric, jsonb) IS 'Record the actual cost of a reserved call: writes its cost_tracking row exactly once and frees the reserved amount (actual may exceed the estimate). Same cost again returns the same row; another cost is 55000. Unknown id P0002; expired or released 55000; negative cost 22023. metadata.input_tokens + output_tokens, both or neither (cached_input_tokens are among the input tokens), settle the tokens rate limits: unused tokens go back, tokens beyond what was drawn are drawn.';
