@@ -2,13 +2,15 @@
 clients on the primary of a two-node Patroni cluster (deploy/patroni/local-cluster, synchronous
 mode, hot_standby_feedback off), in one run:
 
-  quiet     nothing else runs (the baseline)
-  standby   a `pg_dump` of the database runs against the standby
-  primary   a `pg_dump` of the database runs against the primary
-  quiet     the baseline again (load that drifted during the run shows here)
+  quiet       nothing else runs (the baseline)
+  standby     a `pg_dump` of the database runs against the standby
+  primary     a `pg_dump` of the database runs against the primary
+  basebackup  a `pg_basebackup` (file-level, no snapshot) runs against the primary
+  quiet       the baseline again (load that drifted during the run shows here)
 
 Each dump is read slowly (as over a slow link, or a large database) so that it holds its snapshot
-for the whole phase; it is stopped when the phase ends. Between phases a VACUUM clears what the
+for the whole phase, and pg_basebackup is rate-limited (--max-rate) for the same reason; each is
+stopped when the phase ends. Between phases a VACUUM clears what the
 last phase left. Prints tps and p95 per phase, the ratios against the first baseline, the oldest
 xmin on the primary during each phase, whether the standby cancelled its dump (a conflict with
 replay after max_standby_streaming_delay) and the machine's load (`uptime`).
@@ -39,7 +41,7 @@ from runner.embedded import PG_BIN_DIR
 from runner.nodes import Node, node_roles
 
 LOCAL_CLUSTER = Path(__file__).resolve().parent.parent / "deploy" / "patroni" / "local-cluster"
-READ_CHUNK = 8192  # bytes of the dump read per READ_EVERY seconds: about 80 kB/s
+READ_CHUNK = 8192  # bytes of pg_dump's output read per READ_EVERY seconds: about 80 kB/s
 READ_EVERY = 0.1
 
 
@@ -61,11 +63,12 @@ def single(url: str, node: Node, dbname: str) -> str:
 
 
 class SlowDump:
-    """`pg_dump` of the scratch database on one node, its output read slowly and thrown away."""
+    """`pg_dump` of the scratch database on one node, its output read slowly and thrown away (or
+    another backup program writing to stdout)."""
 
-    def __init__(self, conninfo: str) -> None:
-        self.process = subprocess.Popen([str(PG_BIN_DIR / "pg_dump"), "-d", conninfo, "-Fp"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def __init__(self, argv: list[str], read_chunk: int = READ_CHUNK) -> None:
+        self.read_chunk = read_chunk
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.started = time.monotonic()
         self.ended: float | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -73,16 +76,15 @@ class SlowDump:
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        while self.process.stdout.read(READ_CHUNK):
+        while self.process.stdout.read(self.read_chunk):
             time.sleep(READ_EVERY)
         self.ended = time.monotonic()
 
-    def wait_for_snapshot(self, conninfo: str, timeout: float = 60) -> None:
-        """Until the dump's transaction holds a snapshot on its node."""
+    def wait_until(self, conninfo: str, query: str, timeout: float = 60) -> None:
+        """Until `query` on the node says the program is at work (one row counted)."""
         deadline = time.monotonic() + timeout
         with connect(conninfo, autocommit=True) as conn:
-            while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump' "
-                               "AND backend_xmin IS NOT NULL").fetchone() != (1,):
+            while conn.execute(query).fetchone() != (1,):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     raise SystemExit(f"pg_dump did not start: {self.stop()}")
                 time.sleep(0.05)
@@ -107,13 +109,30 @@ def oldest_xmin_age(conninfo: str) -> float:
     return float(row[0]) if row else 0.0
 
 
-def run_phase(name: str, url: str, primary: Node, dump_on: Node | None, clients: int, duration: int,
+DUMP_AT_WORK = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump' "
+                "AND backend_xmin IS NOT NULL")
+BASEBACKUP_AT_WORK = "SELECT count(*) FROM pg_stat_progress_basebackup WHERE phase = 'streaming database files'"
+
+
+def start_backup(kind: str, url: str, node: Node) -> SlowDump:
+    """A pg_dump of the scratch database (holding its snapshot), or a pg_basebackup of the node
+    as a tar stream on stdout at 1 MB/s (the file copy alone: WAL is not included, `-X none`);
+    both running once this returns."""
+    conninfo = single(url, node, SCRATCH_DB)
+    if kind == "pg_dump":
+        backup = SlowDump([str(PG_BIN_DIR / "pg_dump"), "-d", conninfo, "-Fp"])
+        backup.wait_until(conninfo, DUMP_AT_WORK)
+    else:
+        backup = SlowDump([str(PG_BIN_DIR / "pg_basebackup"), "-d", conninfo, "-D", "-", "-Ft", "-X", "none",
+                           "-c", "fast", "--max-rate=1M"], read_chunk=1 << 20)
+        backup.wait_until(conninfo, BASEBACKUP_AT_WORK)
+    return backup
+
+
+def run_phase(name: str, url: str, primary: Node, backup_on: tuple[str, Node] | None, clients: int, duration: int,
               workdir: Path) -> Phase:
     on_primary = single(url, primary, SCRATCH_DB)
-    dump = None
-    if dump_on is not None:
-        dump = SlowDump(single(url, dump_on, SCRATCH_DB))
-        dump.wait_for_snapshot(single(url, dump_on, SCRATCH_DB))
+    dump = start_backup(backup_on[0], url, backup_on[1]) if backup_on is not None else None
     script = SCRIPTS["b_reserve"].format(amount=AMOUNT, day="", day_start="")
     result = run_pgbench(on_primary, f"b_{name}", script, clients, duration, workdir)
     xmin_age = oldest_xmin_age(on_primary)
@@ -123,14 +142,14 @@ def run_phase(name: str, url: str, primary: Node, dump_on: Node | None, clients:
     summary = summarise([result])
     phase = Phase(name, summary.tps, summary.p95_ms, xmin_age, outcome)
     print(f"  {name:<10} {phase.tps:9.1f} tps  p95 {phase.p95_ms:7.2f} ms  oldest xmin on the primary "
-          f"{phase.oldest_xmin_s:5.0f} s  dump: {outcome}", flush=True)
+          f"{phase.oldest_xmin_s:5.0f} s  backup: {outcome}", flush=True)
     return phase
 
 
 def report(phases: list[Phase], clients: int, duration: int) -> None:
     base = phases[0]
     print(f"\n(b) at {clients} clients, {duration} s per phase")
-    print(f"{'phase':<12}{'tps':>10}{'p95 ms':>10}{'tps/quiet':>11}{'p95/quiet':>11}   dump")
+    print(f"{'phase':<12}{'tps':>10}{'p95 ms':>10}{'tps/quiet':>11}{'p95/quiet':>11}   backup")
     for phase in phases:
         print(f"{phase.name:<12}{phase.tps:>10.1f}{phase.p95_ms:>10.2f}{phase.tps / base.tps:>11.2f}"
               f"{phase.p95_ms / base.p95_ms:>11.2f}   {phase.dump}")
@@ -153,8 +172,9 @@ def measure(url: str, clients: int, duration: int) -> None:
         workdir = Path(tmp)
         print("warming up (not counted)...", flush=True)
         run_phase("warm-up", url, primary, None, clients, min(duration, 15), workdir)
-        for name, dump_on in (("quiet", None), ("standby", standby), ("primary", primary), ("quiet again", None)):
-            phases.append(run_phase(name, url, primary, dump_on, clients, duration, workdir))
+        for name, backup_on in (("quiet", None), ("standby", ("pg_dump", standby)), ("primary", ("pg_dump", primary)),
+                                ("basebackup", ("pg_basebackup", primary)), ("quiet again", None)):
+            phases.append(run_phase(name, url, primary, backup_on, clients, duration, workdir))
     print(f"load after: {uptime()}")
     report(phases, clients, duration)
     with connect(with_database(url, "postgres"), autocommit=True) as conn:

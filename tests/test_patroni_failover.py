@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -71,15 +72,17 @@ def cluster() -> Iterator[tuple[dict[str, str], str]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def retried(url: str, call: Callable[[psycopg.Connection], Any], stopping: threading.Event | None = None) -> Any:
+def retried(url: str, call: Callable[[psycopg.Connection], Any], stopping: threading.Event | None = None,
+            timeout: float = 180) -> Any:
     """Run `call` on a fresh connection until it returns (autocommit: returned means committed),
     trying again on a connection error; the caller passes the same idempotency key each time."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
                 return call(conn)
         except RETRYABLE:
-            if stopping is not None and stopping.is_set():
+            if (stopping is not None and stopping.is_set()) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
 
@@ -148,7 +151,7 @@ def backend_types(url: str, host: str, port: str) -> set[str]:
 
 
 def moose(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "moose"), *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "runner.cli", *args], capture_output=True, text=True,
                           env=dict(os.environ, MOOSE_DATABASE_URL=url), cwd=PROJECT_ROOT, timeout=300, check=False)
 
 
@@ -177,7 +180,9 @@ def test_failover_loses_nothing_and_the_gate_answers_again(cluster: tuple[dict[s
         try:
             for thread in threads:
                 thread.start()
-            wait_for(lambda: all(c.done >= 20 or c.error for c in clients), timeout=120, what="the storm's first calls")
+            # The runner is connected (it delivered an alert) before the primary goes.
+            wait_for(lambda: all(c.done >= 20 or c.error for c in clients) and receiver.on("/failover"),
+                     timeout=120, what="the storm's first calls and the first alert delivered")
 
             killed_at = time.monotonic()
             os.kill(primary_postmaster(env, before["primary"].port), signal.SIGKILL)
