@@ -32,7 +32,7 @@ def hosts(url: str) -> list[tuple[str, str]]:
     ports = str(info.get("port") or "5432").split(",")
     if len(ports) == 1:
         ports = ports * len(names)
-    return list(zip(names, ports, strict=True))
+    return [(name, port or "5432") for name, port in zip(names, ports, strict=True)]
 
 
 def node_roles(url: str, timeout: int = 3) -> list[Node]:
