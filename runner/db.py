@@ -23,6 +23,15 @@ def with_database(url: str, dbname: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
 
 
+def first_host(url: str) -> str:
+    """A multi-host URL (`postgresql://u@h1:p1,h2:p2/db?target_session_attrs=read-write`, libpq
+    tries each host in turn) cut to its first host, for tools that parse one host only."""
+    parts = urlsplit(url)
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    netloc = (userinfo + "@" if userinfo else "") + hosts.split(",")[0]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/") or "postgres"
 

@@ -27,6 +27,8 @@ from yoyo import internalmigrations
 from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
 from yoyo.connections import parse_uri
 
+from runner.db import first_host
+
 
 class NotTransactional(RuntimeError):
     """A migration asked to run outside a transaction; `moose migrate` cannot keep it atomic."""
@@ -39,7 +41,9 @@ class TransactionBackend(PostgresqlPsycopgBackend):
         if conn.autocommit:
             raise ValueError("TransactionBackend needs a connection that is not in autocommit mode")
         self._shared = conn
-        super().__init__(parse_uri(url), migration_table)
+        # yoyo only reads the URL (it never connects: `connect` returns `conn`), and its parser
+        # knows one host: a multi-host URL (a Patroni pair) is read as its first host.
+        super().__init__(parse_uri(first_host(url)), migration_table)
         self._in_transaction = True  # every yoyo transaction() is now a savepoint
         self.has_transactional_ddl = True  # PostgreSQL: DDL rolls back with the transaction
         self.create_lock_table()  # as yoyo's get_backend does, but in our transaction

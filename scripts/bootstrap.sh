@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need and is missing: Debian's PostgreSQL 15 with
 # pgTAP, pg_prove, plpgsql_check, pg_cron and PgBouncer, libfaketime (the calendar tests' faked
-# clock) and Prometheus with promtool (the monitoring tests); pg_net, built from its source tarball;
+# clock), Prometheus with promtool (the monitoring tests), Patroni and etcd (the failover test's
+# two-node cluster, deploy/patroni/local-cluster); pg_net, built from its source tarball;
 # uv; the Python environment from the committed lock file (uv.lock). Fast when everything is
 # already there.
 set -euo pipefail
@@ -34,8 +35,9 @@ apt_install() {  # packages...: install the missing ones (root), or say how and 
 }
 
 # prometheus: the tests scrape `moose run` with a real Prometheus and check the rules with promtool.
+# patroni, etcd-server: the failover test runs a two-node Patroni cluster (deploy/patroni/).
 apt_install postgresql-15 postgresql-contrib postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl \
-            postgresql-15-plpgsql-check postgresql-15-cron pgbouncer libfaketime prometheus
+            postgresql-15-plpgsql-check postgresql-15-cron pgbouncer libfaketime prometheus patroni etcd-server
 
 # pg_net (asynchronous HTTP from PostgreSQL, the alert path without the runner): not packaged by
 # Debian, so built from its tarball (MOOSE_PG_NET_SOURCE, else ../shared/vendor/) after checking

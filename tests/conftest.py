@@ -124,3 +124,21 @@ def net_conn() -> Iterator[psycopg.Connection]:
     from pg_net_helpers import open_pg_net_database
 
     yield from open_pg_net_database(SERVER_URL)
+
+
+# Figures a test measures but does not assert on (the failover time): a test records them with
+# `record_property("figure", "...")` and they are printed at the end of the run, from xdist
+# workers too (their reports carry user_properties to the controller).
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _FIGURES.extend(str(value) for name, value in report.user_properties if name == "figure")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures measured (not asserted)")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

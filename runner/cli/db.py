@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from runner import embedded_version, preload
+from runner import embedded_version, nodes, preload
 from runner.cli.context import Context, cluster_or_fail, pass_context
 from runner.cli.long_transactions import long_transactions
 from runner.db import redact
@@ -66,10 +66,18 @@ def db_down() -> None:
 
 
 @db.command("status")
-def db_status() -> None:
+@pass_context
+def db_status(ctx: Context) -> None:
     """Whether the embedded cluster exists and runs, and where; whether the running server is
     the installed version (after a package upgrade it says to run `moose db restart`); the
-    preloaded libraries and the database pg_net's worker serves. Exit 1 when it is not running."""
+    preloaded libraries and the database pg_net's worker serves. Exit 1 when it is not running.
+    With --database-url / MOOSE_DATABASE_URL: each server the URL names (several for a Patroni
+    pair) and its role, primary or standby; exit 1 when none is the primary."""
+    if ctx.database_url:
+        found = nodes.node_roles(ctx.database_url)
+        for node in found:
+            click.echo(f"{node.address}: {node.role}" + (f" ({node.detail})" if node.detail else ""))
+        sys.exit(0 if any(node.role == "primary" for node in found) else 1)
     cluster = cluster_or_fail()
     status = cluster.status()
     state = "running" if status.running else ("stopped" if status.initialized else "not created")
