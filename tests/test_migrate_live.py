@@ -36,6 +36,7 @@ from runner import settings
 from runner.cli import main
 from runner.lock_retries import LockRetryPolicy
 from runner.migrations import MigrationError, migrate
+from runner.testing import run_squawk
 
 LOCK_TIMEOUT = 1.0
 MARGIN = 2.0
@@ -231,3 +232,27 @@ def test_the_lock_timeout_covers_the_behaviour_files_too(db_url: str, conn: psyc
     assert "could not get a lock within the lock timeout (0.5s) in 1 try: waited for " in str(raised.value)
     assert retry_lines(lines) == []
     assert migrate(db_url, echo=lambda _line: None) == []
+
+
+# -- the lint: squawk over db/migrations, with the rules for a live database ----------------------
+
+def test_squawk_passes_on_db_migrations_and_refuses_a_migration_that_would_stall_the_gate(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    assert run_squawk() == 0, capfd.readouterr().out
+    capfd.readouterr()
+    (tmp_path / "9999_zz_stalls.sql").write_text(
+        "-- Would block the gate.\n-- depends: 0060_ops_metrics_counts\n\n"
+        "ALTER TABLE public.budget_reservations ADD COLUMN zz_required text NOT NULL;\n"
+        "CREATE INDEX zz_reservations_service_idx ON public.budget_reservations (service_name);\n"
+        "ALTER TABLE public.budget_reservations ALTER COLUMN priced_input_tokens TYPE bigint;\n")
+    assert run_squawk(tmp_path) == 1
+    out = capfd.readouterr().out
+    for rule in ("adding-required-field", "require-concurrent-index-creation", "changing-column-type"):
+        assert rule in out, out
+    # Reviewed: the same file with a reason and an ignore comment per rule passes.
+    reviewed = tmp_path / "9999_zz_stalls.sql"
+    reviewed.write_text(reviewed.read_text().replace(
+        "-- depends: 0060_ops_metrics_counts\n",
+        "-- depends: 0060_ops_metrics_counts\n-- Reviewed: a test of the ignore comment.\n"
+        "-- squawk-ignore-file adding-required-field, require-concurrent-index-creation, changing-column-type\n"))
+    assert run_squawk(tmp_path) == 0, capfd.readouterr().out
