@@ -54,8 +54,10 @@ class LockRetryPolicy:
         return min(self.max_wait, self.first_wait * 2 ** (retry - 1))
 
     def setting(self) -> str:
-        """The value for PostgreSQL's lock_timeout (whole milliseconds; '0' disables it)."""
-        return f"{round(self.lock_timeout * 1000)}ms"
+        """The value for PostgreSQL's lock_timeout: whole milliseconds, at least 1 unless the
+        timeout is 0 (which PostgreSQL takes as no timeout)."""
+        millis = round(self.lock_timeout * 1000)
+        return f"{max(millis, 1) if self.lock_timeout > 0 else 0}ms"
 
 
 class LockRetriesExhausted(RuntimeError):
