@@ -6,7 +6,7 @@ MOOSE := .venv/bin/moose
 
 help:
 	@echo "make run    install, start the embedded PostgreSQL, migrate, run the service"
-	@echo "make test   install, start the embedded PostgreSQL, pg_prove + pytest + ruff"
+	@echo "make test   install, start the embedded PostgreSQL, pg_prove + squawk + pytest + ruff"
 	@echo "make bench  the benchmarks under bench/ (figures go to docs/PERFORMANCE.md)"
 	@echo "make clean  stop the embedded cluster and delete its data"
 
@@ -27,6 +27,7 @@ test: db-up
 
 lint: setup
 	@.venv/bin/ruff check runner tests bench
+	@.venv/bin/squawk --config .squawk.toml db/migrations/*.sql
 
 bench: migrate
 	@.venv/bin/python -m bench

@@ -2,7 +2,9 @@
 (all domains' functions, then views, then triggers), all in ONE transaction (runner/yoyo_tx.py
 keeps yoyo inside it) under one advisory lock so two runners migrating at once take turns. A
 failure at any step rolls the whole run back, so the database is exactly as it was, and the
-failing file is named with its line."""
+failing file is named with its line. The transaction waits at most a lock timeout for any lock
+and is rolled back and tried again when it cannot get one (runner/lock_retries.py), so the
+queries queued behind a migration's lock wait at most that long."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ from pathlib import Path
 
 import psycopg
 import sqlparse
+from psycopg import errors
 from yoyo import read_migrations
 from yoyo.exceptions import BadMigration
 from yoyo.migrations import MigrationList, read_sql_migration, topological_sort
 
 from runner import settings
 from runner.db import connect, redact
+from runner.lock_retries import LockRetriesExhausted, LockRetryPolicy, LockWatcher, with_lock_retries
 from runner.yoyo_tx import TransactionBackend
 
 # Any fixed 64-bit number; every runner uses the same one.
@@ -170,6 +174,8 @@ def _apply_migrations(url: str, conn: psycopg.Connection, echo: Callable[[str], 
         echo(f"  migration {migration.id}")
         try:
             backend.apply_migrations_only([migration])
+        except errors.LockNotAvailable:
+            raise  # the whole run is tried again (with_lock_retries); replaying it would wait again
         except psycopg.Error as error:
             path = Path(migration.path)
             text = path.read_text()
@@ -198,6 +204,8 @@ def _apply_file(conn: psycopg.Connection, path: Path) -> None:
     try:
         with conn.transaction():  # a savepoint, so a failure can be replayed from here
             conn.execute(text.encode())  # bytes: run as a script, no parameter parsing
+    except errors.LockNotAvailable:
+        raise  # the whole run is tried again (with_lock_retries); replaying it would wait again
     except psycopg.Error as error:
         if error.diag.statement_position:
             raise MigrationError(_describe(error, path, text)) from error
@@ -222,25 +230,41 @@ def _apply_behaviour(conn: psycopg.Connection, files: list[Path], echo: Callable
     echo(f"  re-applied {len(files)} function, view and trigger files")
 
 
-def migrate(url: str, *, echo: Callable[[str], None] = print) -> list[str]:
+def _run_once(url: str, files: list[Path], policy: LockRetryPolicy, echo: Callable[[str], None],
+              watcher: LockWatcher) -> list[str]:
+    """One try: the whole run in one transaction with the lock timeout, committed or rolled back."""
+    with connect(url) as conn:
+        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (policy.setting(),))
+        pid = conn.info.backend_pid
+        try:
+            with watcher.watching(pid):
+                applied = _apply_migrations(url, conn, echo)
+                _apply_behaviour(conn, files, echo)
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+    return applied
+
+
+def migrate(url: str, *, echo: Callable[[str], None] = print, policy: LockRetryPolicy | None = None) -> list[str]:
     """Apply pending migrations and re-apply behaviour, all in one transaction: either all of it
-    is committed, or (any failure, at any step) none of it. Returns the migrations applied."""
+    is committed, or (any failure, at any step) none of it. A try that waits longer than the
+    policy's lock timeout for a lock is rolled back whole and tried again (the policy's
+    retries, with backoff), each retry said on `echo`. Returns the migrations applied."""
+    policy = policy or LockRetryPolicy()
     files = behaviour_files()
     try:
         with connect(url, autocommit=True) as lock_conn:
             lock_conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
             try:
-                with connect(url) as conn:
-                    try:
-                        applied = _apply_migrations(url, conn, echo)
-                        _apply_behaviour(conn, files, echo)
-                    except BaseException:
-                        conn.rollback()
-                        raise
-                    conn.commit()
+                watcher = LockWatcher(lock_conn, interval=min(0.1, max(policy.lock_timeout, 0.05) / 5))
+                return with_lock_retries(lambda watch: _run_once(url, files, policy, echo, watch),
+                                         watcher, policy, echo)
             finally:
                 if not lock_conn.closed:
                     lock_conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    except LockRetriesExhausted as error:
+        raise MigrationError(str(error)) from error
     except psycopg.OperationalError as error:
         raise MigrationError(f"cannot migrate {redact(url)}: {error}") from error
-    return applied

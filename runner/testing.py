@@ -1,5 +1,6 @@
-"""`moose test`: a fresh test database, migrated; pg_prove over db/tests; pytest; ruff. Every
-step runs even when an earlier one fails, so one run shows every failure."""
+"""`moose test`: a fresh test database, migrated; pg_prove over db/tests; squawk over
+db/migrations; pytest; ruff. Every step runs even when an earlier one fails, so one run shows
+every failure."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from runner.migrations import migrate
 
 TEST_EXTENSIONS = ("pgtap", "plpgsql_check")
 TEST_HELPERS = settings.TESTS_DIR / "helpers" / "test_helpers.sql"
+# The migration linter's rules for a live database (docs/CONVENTIONS.md says why each is on or off).
+SQUAWK_CONFIG = settings.PROJECT_ROOT / ".squawk.toml"
 
 
 def recreate_database(server_url: str, dbname: str, timeout: float = 60.0, template: str | None = None) -> str:
@@ -132,6 +135,20 @@ def fetch_test_inputs(echo: Callable[[str], None]) -> None:
         echo(f"LiteLLM's price file: {error}")
 
 
+def run_squawk(folder: Path | None = None) -> int:
+    """squawk (squawk-cli, a dev dependency) over every migration of `folder` (db/migrations)
+    with .squawk.toml; a migration that breaks a rule after review carries a `squawk-ignore`
+    comment with its reason."""
+    beside = Path(sys.executable).with_name("squawk")
+    squawk = str(beside) if beside.exists() else shutil.which("squawk")
+    if squawk is None:
+        print("squawk not found: it is a dev dependency (squawk-cli) that `uv sync` installs (make test does)")
+        return 1
+    files = sorted(str(path) for path in (folder or settings.MIGRATIONS_DIR).glob("*.sql"))
+    return subprocess.run([squawk, "--config", str(SQUAWK_CONFIG), *files], cwd=settings.PROJECT_ROOT,
+                          check=False).returncode
+
+
 def run_ruff() -> int:
     return subprocess.run([sys.executable, "-m", "ruff", "check", "runner", "tests", "bench"],
                           cwd=settings.PROJECT_ROOT, check=False).returncode
@@ -159,6 +176,8 @@ def _run_steps(server_url: str, dbname: str, *, sql_only: bool, python_only: boo
     if not python_only:
         echo(f"== pg_prove on {database_name(test_url)}")
         results["pg_prove"] = run_pg_prove(test_url, [])
+        echo("== squawk on db/migrations")
+        results["squawk"] = run_squawk()
     if not sql_only:
         fetch_test_inputs(echo)
         echo("== pytest")

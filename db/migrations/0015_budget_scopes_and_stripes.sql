@@ -6,6 +6,13 @@
 -- only the once-per-day crossing marks (table budget_day_marks); view budget_ledger shows the
 -- global day totals under the old name.
 -- depends: 0045_names_that_say_the_difference
+--
+-- Reviewed for a live database (squawk, docs/CONVENTIONS.md): budget_ledger becomes
+-- budget_day_marks (its totals move to budget_stripes, its columns go) and the day-row helpers go:
+-- their only callers were the budget functions, re-applied in the same run, and DBAs' queries read
+-- the budget_ledger view (db/views/budget) under the old name. Kept as applied: installed
+-- databases ran it before the lint existed, and a fresh install runs it on new, near-empty tables.
+-- squawk-ignore-file ban-drop-column, ban-drop-function, renaming-object, renaming-table
 
 INSERT INTO public.system_config (key, value, value_type, min_value, max_value, description) VALUES
     ('budget_global_stripes', '8', 'integer', 1, 64,

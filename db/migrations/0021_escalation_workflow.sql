@@ -4,6 +4,12 @@
 -- effect on the work order, whether notes are required, and the scoring rules behind the
 -- recommendation).
 -- depends: 0020_work_order_lifecycle
+--
+-- Reviewed for a live database (squawk, docs/CONVENTIONS.md): index on escalations: writes to it
+-- wait for the build (CONCURRENTLY cannot run in moose migrate's transaction). Kept as applied:
+-- installed databases ran it before the lint existed, and a fresh install runs it on new, near-
+-- empty tables.
+-- squawk-ignore-file require-concurrent-index-creation
 
 ALTER TABLE public.escalations
     ADD COLUMN recommendation          jsonb CHECK (recommendation IS NULL OR jsonb_typeof(recommendation) = 'object'),

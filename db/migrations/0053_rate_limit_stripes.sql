@@ -5,6 +5,13 @@
 -- exactly. A call draws on its own stripe and, when that is short, pools every stripe of the
 -- limit under their locks in stripe order (the lock order: scope rank, key, kind, stripe).
 -- depends: 0052_budget_global_stripes_32
+--
+-- Reviewed for a live database (squawk, docs/CONVENTIONS.md): rate_limits holds one row per
+-- configured limit and kind: its new key, UNIQUE, checks and NOT NULL replace the old ones and
+-- build on those few rows at once; the old refill helper had only private callers. Kept as
+-- applied: installed databases ran it before the lint existed, and a fresh install runs it on new,
+-- near-empty tables.
+-- squawk-ignore-file adding-not-nullable-field, adding-serial-primary-key-field, ban-drop-constraint, ban-drop-default, ban-drop-function, constraint-missing-not-valid, disallowed-unique-constraint
 
 ALTER TABLE public.rate_limits DROP CONSTRAINT rate_limits_pkey, DROP CONSTRAINT rate_limits_scope_key_kind_key;
 ALTER TABLE public.rate_limits

@@ -1,4 +1,4 @@
-"""`moose test`: a fresh, migrated test database; pg_prove, pytest and ruff (runner/testing.py)."""
+"""`moose test`: a fresh, migrated test database; pg_prove, squawk, pytest and ruff (runner/testing.py)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ from runner.testing import run_all
 
 
 @click.command("test", context_settings={"ignore_unknown_options": True})
-@click.option("--sql-only", is_flag=True, help="Only pg_prove over db/tests.")
+@click.option("--sql-only", is_flag=True, help="Only pg_prove over db/tests and squawk over db/migrations.")
 @click.option("--python-only", is_flag=True, help="Only pytest and ruff.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 @pass_context
 def test_command(ctx: Context, sql_only: bool, python_only: bool, pytest_args: tuple[str, ...]) -> None:
     """Recreate the test database (MOOSE_TEST_DATABASE, default moose_test), migrate it, then run
-    pg_prove over db/tests, pytest and ruff. Without extra arguments pytest runs the whole suite
-    over parallel workers (MOOSE_TEST_WORKERS, default twice the cores), then the `serial` tests
-    alone; extra arguments go to one plain pytest run. On the embedded cluster pg_net's worker
-    serves the test database during the run, the main one again after."""
+    pg_prove over db/tests, squawk over db/migrations (.squawk.toml), pytest and ruff. Without
+    extra arguments pytest runs the whole suite over parallel workers (MOOSE_TEST_WORKERS, default
+    twice the cores), then the `serial` tests alone; extra arguments go to one plain pytest run.
+    On the embedded cluster pg_net's worker serves the test database during the run, the main one
+    again after."""
     if ctx.database_url:
         server_url = ctx.database_url
     else:
