@@ -7,6 +7,12 @@
 -- the conversion runs without the history trigger (it changes the form, not one price).
 -- Signatures that take the new values are dropped here and created by their behaviour files.
 -- depends: 0053_rate_limit_stripes 0051_priced_reservations 0019_model_prices
+--
+-- Reviewed for a live database (squawk, docs/CONVENTIONS.md): the long-context columns, their
+-- CHECK and the old signatures go in the same transaction that re-creates every function
+-- reading them; model_prices is a small table written by operators, so the brief ACCESS
+-- EXCLUSIVE lock is taken under `moose migrate`'s lock timeout and retries.
+-- squawk-ignore-file ban-drop-column, ban-drop-constraint, ban-drop-function
 
 ALTER TABLE public.model_prices
     ADD COLUMN cache_write_input_usd_per_mtok numeric
