@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("module", ["bench", "bench.growth", "bench.health", "bench.retention"])
+@pytest.mark.parametrize("module", ["bench", "bench.budget", "bench.growth", "bench.health", "bench.retention"])
 def test_help_exits_without_running(module: str) -> None:
     env = {**os.environ, "MOOSE_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
     done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, env=env, capture_output=True,
