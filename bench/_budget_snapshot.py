@@ -86,6 +86,9 @@ def run_snapshot(scratch: str, variants: list[str], scripts: Callable[[str], str
         sizes_before = relation_sizes(scratch)
         holder = connect(scratch, application_name="moose-bench-snapshot")
         try:
+            # The database's default idle-in-transaction timeout (docs/OPERATIONS.md, "Timeouts")
+            # would end a snapshot held past it: this one is held on purpose.
+            holder.execute("SET idle_in_transaction_session_timeout = 0")
             holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             holder.execute("SELECT count(*) FROM public.bench_floor").fetchone()
             print(f"{label}: snapshot open (backend {holder.info.backend_pid}); {seconds} s at {clients} clients, "
