@@ -155,6 +155,7 @@ def moose(url: str, *args: str) -> subprocess.CompletedProcess[str]:
                           env=dict(os.environ, MOOSE_DATABASE_URL=url), cwd=PROJECT_ROOT, timeout=300, check=False)
 
 
+@pytest.mark.timeout(900)  # a cluster start, a failover and deliveries, each under a deadline of its own
 def test_failover_loses_nothing_and_the_gate_answers_again(cluster: tuple[dict[str, str], str], tmp_path: Path,
                                                            record_property: Callable[[str, object], None]) -> None:
     env, url = cluster
@@ -207,7 +208,7 @@ def test_failover_loses_nothing_and_the_gate_answers_again(cluster: tuple[dict[s
         status = moose(url, "db", "status")
         assert status.returncode == 0 and f"{before['standby'].address}: primary" in status.stdout, status
         wait_for(lambda: backend_types(url, after["primary"].host, after["primary"].port) >= {"pg_cron", "pg_net"},
-                 timeout=60, what="pg_cron's launcher and pg_net's worker on the new primary")
+                 timeout=180, what="pg_cron's launcher and pg_net's worker on the new primary")
 
         with psycopg.connect(url, autocommit=True) as conn:
             keys = {key: rid for c in clients for key, rid in c.reserved.items()}
@@ -222,7 +223,7 @@ def test_failover_loses_nothing_and_the_gate_answers_again(cluster: tuple[dict[s
             assert conn.execute("SELECT count(*) FROM public.budget_allowance_mismatches").fetchone() == (0,)
             # pg_net sends from the new primary.
             conn.execute("SELECT net.http_post(%s, '{}'::jsonb)", (receiver.url("/pg-net"),))
-        receiver.wait_for(1, "/pg-net", timeout=60)
+        receiver.wait_for(1, "/pg-net", timeout=180)
 
         raised = {alert for c in clients for alert in c.alerts}
 
@@ -231,7 +232,7 @@ def test_failover_loses_nothing_and_the_gate_answers_again(cluster: tuple[dict[s
             return {p["alert_id"] for p in payloads if "alert_id" in p} | {
                 alert for p in payloads for alert in p.get("alert_ids", [])}
         try:
-            wait_for(lambda: raised <= delivered(), timeout=60, what=f"delivery of the {len(raised)} alerts raised")
+            wait_for(lambda: raised <= delivered(), timeout=180, what=f"delivery of the {len(raised)} alerts raised")
         finally:
             output = stop(runner)
             print(f"{len(raised & delivered())} of {len(raised)} alerts delivered; the runner said:\n{output}")
