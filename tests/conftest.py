@@ -142,3 +142,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures measured (not asserted)")
         for line in _FIGURES:
             terminalreporter.write_line(line)
+
+
+# Modules whose tests wait for a clock or start a cluster (pg_cron's minute boundary, the Patroni
+# pair, the simulated day, throw-away clusters, a runner's reconnect backoff): collected first, so
+# xdist's workers start them first and their waits overlap the many short tests instead of
+# trailing after them. The order changes no test's meaning; every worker collects the same order.
+LONG_FIRST = ("test_pg_cron", "test_patroni_failover", "test_simulated_day", "test_alert_cli", "test_reconnect",
+              "test_cli_db", "test_cli_errors", "test_role_timeouts", "test_multi_host_url", "test_migrate_live",
+              "test_db_restart", "test_cli_db_preload", "test_prometheus")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.module.__name__ if item.module else ""
+        return LONG_FIRST.index(module) if module in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: within a rank, the usual order
